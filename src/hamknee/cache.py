@@ -1,0 +1,136 @@
+"""The compiled-knowledge-base cache: one file per knowledge base in the user cache directory.
+
+Layout: MAGIC, a 4-byte header length, a marshalled header, then marshalled sections and records at the
+offsets the header gives. A lookup reads the header, the index section and one record; nothing else.
+The cache is never trusted blindly: its key covers the format, the package and schema versions, the
+YAML file's path, size, mtime and content hash, and any read problem means "no cache".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from hamknee import __version__
+
+MAGIC = b"HAMKNEE\x02"
+FORMAT = 2
+_HEAD = struct.Struct("<I")
+
+
+class CacheMiss(Exception):
+    """The cache file is absent, unreadable, corrupt or stale."""
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_file(cache_dir: Path, kb_path: Path) -> Path:
+    name = hashlib.blake2b(str(kb_path).encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
+    return cache_dir / f"kb-{name}.bin"
+
+
+def make_key(kb_path: Path, stat: os.stat_result, digest: str, schema_version: int) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "schema": schema_version,
+        "path": str(kb_path),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "hash": digest,
+    }
+
+
+def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
+    """Write atomically (temporary file + rename) so concurrent first runs never see a half file."""
+    records: dict[str, Any] = sections["records"]
+    blobs: list[bytes] = []
+    offsets: dict[str, tuple[int, int]] = {}
+    record_offsets: dict[str, tuple[int, int]] = {}
+    position = 0
+    for name, value in sections.items():
+        if name == "records":
+            continue
+        blob = marshal.dumps(value)
+        offsets[name] = (position, len(blob))
+        blobs.append(blob)
+        position += len(blob)
+    for ident, record in records.items():
+        blob = marshal.dumps(record)
+        record_offsets[ident] = (position, len(blob))
+        blobs.append(blob)
+        position += len(blob)
+    header = marshal.dumps({"key": key, "sections": offsets, "records": record_offsets, "body": position})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(MAGIC + _HEAD.pack(len(header)) + header)
+            for blob in blobs:
+                fh.write(blob)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class CacheReader:
+    """Lazy access to a cache file whose key has been checked."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._fh: BinaryIO = path.open("rb")
+            start = self._fh.read(len(MAGIC) + _HEAD.size)
+            if len(start) != len(MAGIC) + _HEAD.size or not start.startswith(MAGIC):
+                raise CacheMiss("bad magic")
+            (length,) = _HEAD.unpack(start[len(MAGIC):])
+            header = marshal.loads(self._fh.read(length))
+            self.key: dict[str, Any] = header["key"]
+            self._sections: dict[str, tuple[int, int]] = header["sections"]
+            self.record_offsets: dict[str, tuple[int, int]] = header["records"]
+            self._base = len(MAGIC) + _HEAD.size + length
+            if os.fstat(self._fh.fileno()).st_size != self._base + header["body"]:
+                raise CacheMiss("truncated")
+        except CacheMiss:
+            self.close()
+            raise
+        except (OSError, EOFError, ValueError, TypeError, KeyError, struct.error) as exc:
+            self.close()
+            raise CacheMiss(str(exc)) from None
+
+    def _read(self, offset: int, length: int) -> Any:
+        try:
+            self._fh.seek(self._base + offset)
+            blob = self._fh.read(length)
+            if len(blob) != length:
+                raise CacheMiss("short read")
+            return marshal.loads(blob)
+        except (OSError, EOFError, ValueError, TypeError) as exc:
+            raise CacheMiss(str(exc)) from None
+
+    def section(self, name: str) -> Any:
+        return self._read(*self._sections[name])
+
+    def record(self, ident: str) -> dict[str, Any]:
+        value = self._read(*self.record_offsets[ident])
+        if not isinstance(value, dict):
+            raise CacheMiss("bad record")
+        return value
+
+    def close(self) -> None:
+        fh = getattr(self, "_fh", None)
+        if fh is not None:
+            fh.close()

@@ -1,0 +1,125 @@
+"""Turn a validated knowledge base into plain, indexed data for fast lookups.
+
+The compiled form is made only of dicts, lists, strings, numbers and None, so it can be written with
+marshal and read back by a lookup without importing yaml or pydantic.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hamknee.model import REFERENCE_FIELDS, KnowledgeBaseFile
+from hamknee.terms import normalize
+from hamknee.vocab import INVERSE, LABEL, SECTIONS
+
+_TEXT_FIELDS_SKIP = frozenset({"id", "relations", "sources", "kind"})
+
+
+def _flatten(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in _TEXT_FIELDS_SKIP:
+                _flatten(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _flatten(item, out)
+
+
+def _get(item: dict[str, Any], dotted: str) -> Any:
+    value: Any = item
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
+    """Sections of the compiled knowledge base; ``records`` maps id to a self-contained entity record."""
+    raw: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    for section, kind in SECTIONS.items():
+        for entity in getattr(kb, section):
+            data = entity.model_dump(mode="json", exclude_none=True)
+            data["kind"] = kind
+            raw[entity.id] = data
+            order.append(entity.id)
+
+    sources = {s.id: s.model_dump(mode="json", exclude_none=True) for s in kb.sources}
+    cited_by: dict[str, list[str]] = {sid: [] for sid in sources}
+
+    # Relations as written plus those derived from reference fields, then each one's inverse.
+    outgoing: dict[str, list[dict[str, Any]]] = {ident: [] for ident in order}
+    for section in SECTIONS:
+        for entity in getattr(kb, section):
+            data = raw[entity.id]
+            edges = [(r["type"], r["target"], r.get("note")) for r in data.get("relations", [])]
+            for dotted, rtype in REFERENCE_FIELDS.get(section, ()):
+                value = _get(data, dotted)
+                for target in value if isinstance(value, list) else [value]:
+                    if isinstance(target, str):
+                        edges.append((rtype, target, None))
+            for rtype, target, note in edges:
+                outgoing[entity.id].append({"type": rtype, "target": target, "note": note})
+
+    links: dict[str, list[dict[str, Any]]] = {ident: [] for ident in order}
+    seen: set[tuple[str, str, str]] = set()
+    for ident in order:
+        for edge in outgoing[ident]:
+            rtype, target, note = edge["type"], edge["target"], edge["note"]
+            inverse = INVERSE[rtype]
+            for a, t, b in ((ident, rtype, target), (target, inverse, ident)):
+                if (a, t, b) in seen:
+                    continue
+                seen.add((a, t, b))
+                links[a].append({
+                    "type": t,
+                    "label": LABEL[t],
+                    "target": b,
+                    "name": raw[b]["name"],
+                    "kind": raw[b]["kind"],
+                    "note": note,
+                    "direction": "out" if a == ident else "in",
+                })
+
+    records: dict[str, dict[str, Any]] = {}
+    index: dict[str, str] = {}
+    search: list[tuple[str, str, str]] = []
+    catalog: list[dict[str, Any]] = []
+    for ident in order:
+        data = raw[ident]
+        for sid in data["sources"]:
+            cited_by[sid].append(ident)
+        record = dict(data)
+        record["relations"] = links[ident]
+        record["sources"] = [sources[sid] for sid in data["sources"]]
+        records[ident] = record
+        for name in (ident, data["name"], *data.get("aliases", [])):
+            key = normalize(name)
+            index.setdefault(key, ident)
+        entry = {"id": ident, "kind": data["kind"], "name": data["name"], "summary": data["summary"]}
+        for extra in ("group", "category"):
+            if extra in data:
+                entry[extra] = data[extra]
+        catalog.append(entry)
+        text: list[str] = []
+        _flatten(data, text)
+        search.append((ident, " ".join([data["name"], *data.get("aliases", [])]).lower(),
+                       re.sub(r"\s+", " ", " ".join(text)).lower()))
+
+    vocabulary = sorted({word for _, names, text in search for word in re.findall(r"[a-z0-9]+", names + " " + text)})
+    graph = {
+        ident: [(link["type"], link["target"], link["note"]) for link in links[ident]] for ident in order
+    }
+    bibliography = [dict(source, cited_by=cited_by[sid]) for sid, source in sources.items()]
+    return {
+        "meta": {"title": kb.title, "count": len(order), "version": kb.version},
+        "index": index,
+        "catalog": catalog,
+        "search": search,
+        "vocabulary": vocabulary,
+        "graph": graph,
+        "sources": bibliography,
+        "records": records,
+    }

@@ -1,0 +1,106 @@
+"""Exit codes and the exceptions the core raises for problems a user can fix.
+
+The core never prints: it raises one of these, and the CLI layer turns it into one line on stderr
+and the matching exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    NOT_FOUND = 1
+    USAGE = 2
+    INVALID_KB = 3
+    CANNOT_WRITE = 4
+    STUDY_DB = 5
+    INTERRUPTED = 130
+
+
+class HamkneeError(Exception):
+    """A problem the user can act on; ``str(err)`` is the one-line message."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class NotFoundError(HamkneeError):
+    exit_code = ExitCode.NOT_FOUND
+
+    def __init__(self, term: str, suggestions: list[str], what: str = "entry") -> None:
+        self.term = term
+        self.suggestions = suggestions
+        hint = (
+            f"Did you mean: {', '.join(suggestions)}?"
+            if suggestions
+            else "Try 'hamknee search' or 'hamknee list'."
+        )
+        super().__init__(f"No {what} for {safe_text(term)!r}.", hint)
+
+
+class UsageProblem(HamkneeError):
+    exit_code = ExitCode.USAGE
+
+
+class CannotWriteError(HamkneeError):
+    exit_code = ExitCode.CANNOT_WRITE
+
+
+class StudyDatabaseError(HamkneeError):
+    exit_code = ExitCode.STUDY_DB
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a knowledge base file, located as precisely as we can."""
+
+    message: str
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def format(self, file: str) -> str:
+        where = file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        at = f" {self.path}:" if self.path else ""
+        return f"{where}:{at} {self.message}"
+
+
+@dataclass
+class InvalidKnowledgeBase(HamkneeError):
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+
+    exit_code = ExitCode.INVALID_KB
+
+    def __post_init__(self) -> None:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(
+            f"{self.file}: invalid knowledge base ({count} {noun}).",
+            "Fix them and run 'hamknee validate'.",
+        )
+
+    def lines(self) -> list[str]:
+        return [p.format(self.file) for p in self.problems]
+
+
+def safe_text(text: str, limit: int = 80) -> str:
+    """Make user-supplied text safe to echo: no control characters, bounded length."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned

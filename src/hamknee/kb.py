@@ -1,0 +1,244 @@
+"""The knowledge base as the rest of hamknee sees it: lookups by term, listings, search, records.
+
+``open_kb`` serves from the compiled cache when it is current and otherwise loads and validates the YAML,
+compiles it, and refreshes the cache (best effort: a read-only cache directory only costs speed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+from typing import Any
+
+from hamknee import cache
+from hamknee.errors import NotFoundError
+from hamknee.terms import normalize
+from hamknee.vocab import SCHEMA_VERSION
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class KnowledgeBase:
+    def __init__(self, path: Path, reader: cache.CacheReader | None, compiled: dict[str, Any] | None) -> None:
+        self.path = path
+        self._reader = reader
+        self._compiled = compiled
+        self._sections: dict[str, Any] = {}
+        self._records: dict[str, dict[str, Any]] = {}
+        self.from_cache = reader is not None
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+    # -- raw access -----------------------------------------------------------------------------
+    def _fallback(self) -> None:
+        """The cache failed mid-use: rebuild from the YAML and carry on."""
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+        self._compiled = _compile(self.path)
+        self._sections.clear()
+
+    def section(self, name: str) -> Any:
+        if name not in self._sections:
+            if self._reader is not None:
+                try:
+                    self._sections[name] = self._reader.section(name)
+                except (cache.CacheMiss, KeyError):
+                    self._fallback()
+            if name not in self._sections:
+                assert self._compiled is not None
+                self._sections[name] = self._compiled[name]
+        return self._sections[name]
+
+    def get(self, ident: str) -> dict[str, Any]:
+        if ident not in self._records:
+            record: dict[str, Any] | None = None
+            if self._reader is not None:
+                try:
+                    record = self._reader.record(ident)
+                except (cache.CacheMiss, KeyError):
+                    self._fallback()
+            if record is None:
+                assert self._compiled is not None
+                record = self._compiled["records"][ident]
+            self._records[ident] = record
+        return self._records[ident]
+
+    # -- queries ------------------------------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.section("meta")
+        return meta
+
+    def resolve(self, term: str) -> str | None:
+        ident: str | None = self.section("index").get(normalize(term))
+        return ident
+
+    def lookup(self, term: str, kind: str | None = None) -> dict[str, Any]:
+        ident = self.resolve(term)
+        if ident is None or (kind and self.get(ident)["kind"] != kind):
+            raise NotFoundError(term, self.suggest(term, kind), what=kind or "entry")
+        return self.get(ident)
+
+    def suggest(self, term: str, kind: str | None = None, limit: int = 3) -> list[str]:
+        """Nearest ids to a term that matched nothing, by names and aliases."""
+        from rapidfuzz import fuzz, process
+
+        key = normalize(term)[:200]
+        if not key:
+            return []
+        index: dict[str, str] = self.section("index")
+        kinds = {e["id"]: e["kind"] for e in self.catalog()} if kind else None
+        found: list[str] = []
+        matches = process.extract(key, list(index), scorer=fuzz.ratio, limit=40, score_cutoff=60)
+        prefix = [(k, 100.0, 0) for k in index if len(key) >= 3 and k.startswith(key)]
+        ranked = sorted(prefix + matches, key=lambda m: -m[1])
+        # Only near-ties of the best match: a far second guess distracts more than it helps.
+        floor = ranked[0][1] - 12 if ranked else 0
+        for candidate, score, _ in ranked:
+            if score < floor:
+                break
+            ident = index[candidate]
+            if ident not in found and (kinds is None or kinds.get(ident) == kind):
+                found.append(ident)
+            if len(found) >= limit:
+                break
+        return found
+
+    def catalog(self, kind: str | None = None) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = self.section("catalog")
+        return [e for e in entries if kind is None or e["kind"] == kind]
+
+    def ids(self) -> list[str]:
+        return [e["id"] for e in self.catalog()]
+
+    def records(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return [self.get(e["id"]) for e in self.catalog(kind)]
+
+    def search(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Entities ranked by how well names, aliases and text match; tolerant of typos."""
+        words = _WORD.findall(query.lower())[:20]
+        if not words:
+            return []
+        docs: list[tuple[str, str, str]] = self.section("search")
+        vocabulary: set[str] = set(self.section("vocabulary"))
+        terms: list[str] = []
+        for word in words:
+            if word in vocabulary or len(word) < 3:
+                terms.append(word)
+                continue
+            from rapidfuzz import fuzz, process
+
+            best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75)
+            terms.append(best[0] if best else word)
+        phrase = " ".join(terms)
+        scored: list[tuple[float, str, list[str]]] = []
+        for ident, names, text in docs:
+            score = 0.0
+            matched = 0
+            for term in terms:
+                in_names = term in names
+                count = text.count(term)
+                if in_names or count:
+                    matched += 1
+                score += (10.0 if in_names else 0.0) + min(count, 5)
+            if not matched:
+                continue
+            if phrase in names:
+                score += 20
+            if normalize(phrase) == normalize(names.split(" ", 1)[0]):
+                score += 10
+            score *= matched / len(terms)
+            scored.append((score, ident, terms))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        hits = []
+        for score, ident, _ in scored[:limit]:
+            entry = self.get(ident)
+            hits.append({"id": ident, "kind": entry["kind"], "name": entry["name"],
+                         "summary": entry["summary"], "score": round(score, 1)})
+        return hits
+
+    def bibliography(self) -> list[dict[str, Any]]:
+        sources: list[dict[str, Any]] = self.section("sources")
+        return sources
+
+
+def _compile(path: Path) -> dict[str, Any]:
+    from hamknee.compile import compile_kb
+    from hamknee.loader import load
+
+    return compile_kb(load(path))
+
+
+def build(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Validate and compile the YAML; the cache key is returned when the file could be fingerprinted."""
+    import os
+
+    try:
+        stat = path.stat()
+        digest = cache.file_hash(path)
+        key: dict[str, Any] | None = cache.make_key(path, stat, digest, SCHEMA_VERSION)
+    except OSError:
+        key = None
+    compiled = _compile(path)
+    # The file may have changed while we read it; a key taken after the fact would hide that.
+    if key is not None:
+        try:
+            if os.stat(path).st_mtime_ns != key["mtime_ns"]:
+                key = None
+        except OSError:
+            key = None
+    return compiled, key
+
+
+def open_kb(path: Path, use_cache: bool = True) -> KnowledgeBase:
+    if use_cache:
+        from hamknee.paths import cache_dir
+
+        try:
+            target = cache.cache_file(cache_dir(), path)
+        except Exception:  # platformdirs could not find a home; work without a cache
+            target = None
+        if target is not None:
+            reader = _current(target, path)
+            if reader is not None:
+                return KnowledgeBase(path, reader, None)
+            compiled, key = build(path)
+            if key is not None:
+                # A read-only or missing cache directory costs speed, never the lookup.
+                with contextlib.suppress(OSError):
+                    cache.write(target, key, compiled)
+            return KnowledgeBase(path, None, compiled)
+    return KnowledgeBase(path, None, build(path)[0])
+
+
+def _current(target: Path, path: Path) -> cache.CacheReader | None:
+    """The cache reader if the cache matches the YAML file as it is now."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    try:
+        reader = cache.CacheReader(target)
+    except cache.CacheMiss:
+        return None
+    key = reader.key
+    from hamknee import __version__
+
+    ok = (
+        isinstance(key, dict)
+        and key.get("format") == cache.FORMAT
+        and key.get("version") == __version__
+        and key.get("schema") == SCHEMA_VERSION
+        and key.get("path") == str(path)
+    )
+    if ok and (key["size"], key["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
+        # Touched but maybe not changed: the content hash decides.
+        ok = key["size"] == stat.st_size and key.get("hash") == cache.file_hash(path)
+    if not ok:
+        reader.close()
+        return None
+    return reader

@@ -1,0 +1,421 @@
+"""Read a knowledge base file: safe YAML parsing, schema validation and cross-reference checks.
+
+Every problem is collected and reported at once, each located by file, line, column and its path in the
+document (``conditions[3].relations[1].target``). This module is the cold path: it imports yaml and
+pydantic, which a lookup served from the compiled cache never needs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hamknee.errors import InvalidKnowledgeBase, Problem
+from hamknee.terms import normalize
+from hamknee.vocab import INVERSE, SECTIONS
+
+MAX_BYTES = 20 * 1024 * 1024  # larger files are refused rather than parsed
+
+_Loader: type[yaml.SafeLoader]
+try:  # libyaml parses several times faster; the constructor stays in Python either way
+    _Loader = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - pyyaml built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Safe loading that also refuses duplicate keys and anchors/aliases.
+
+    Aliases have no use in a knowledge base and are how "billion laughs" files blow up: refusing them
+    keeps loading linear in the file size.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name, *name) are not supported", node.start_mark
+            )
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                ) from None
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or InvalidKnowledgeBase with a located reason."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InvalidKnowledgeBase(name, [Problem("is a directory, not a YAML file")])
+        if size > MAX_BYTES:
+            raise InvalidKnowledgeBase(
+                name, [Problem(f"file is {size / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB")]
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidKnowledgeBase(name, [Problem("file not found")]) from None
+    except OSError as exc:
+        raise InvalidKnowledgeBase(name, [Problem(f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InvalidKnowledgeBase(
+            name, [Problem(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line, column=column)]
+        ) from None
+
+
+def parse_yaml(text: str, name: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        if "could not determine a constructor" in message:
+            message = "tag not allowed (only plain YAML is accepted; no !!python or custom tags)"
+        problem = Problem(
+            f"YAML syntax: {message}",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        )
+        raise InvalidKnowledgeBase(name, [problem]) from None
+    except yaml.YAMLError as exc:
+        raise InvalidKnowledgeBase(name, [Problem(f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise InvalidKnowledgeBase(name, [Problem("YAML nested too deeply")]) from None
+    if data is None:
+        raise InvalidKnowledgeBase(name, [Problem("the file is empty (or only comments); expected a mapping "
+                                                  "with 'version', 'sources' and entity sections")])
+    if not isinstance(data, dict):
+        raise InvalidKnowledgeBase(
+            name, [Problem(f"the top level is a {type(data).__name__}; expected a mapping with 'version', "
+                           "'sources' and entity sections", line=1, column=1)]
+        )
+    return data
+
+
+def format_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _real_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the union-member tags pydantic puts in an error location, keeping the document path."""
+    real: list[Any] = []
+    node = data
+    for i, part in enumerate(loc):
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+            real.append(part)
+        elif i == len(loc) - 1 and isinstance(part, str) and isinstance(node, dict):
+            real.append(part)  # a missing or unknown key
+    return tuple(real)
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names the schema allows in the mapping that holds the last element of loc."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from hamknee.model import KnowledgeBaseFile
+
+    cls: Any = KnowledgeBaseFile
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
+            return []
+        annotation: Any = cls.model_fields[part].annotation
+        cls = None
+        pending = [annotation]
+        while pending:  # unwrap list[X], X | None, Annotated[...]
+            item = pending.pop()
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                cls = item
+                break
+            pending.extend(typing.get_args(item))
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return list(cls.model_fields)
+    return []
+
+
+def _schema_problems(data: dict[str, Any]) -> tuple[Any, list[tuple[tuple[Any, ...], str]]]:
+    from pydantic import ValidationError
+
+    from hamknee.model import KnowledgeBaseFile
+
+    try:
+        return KnowledgeBaseFile.model_validate(data), []
+    except ValidationError as exc:
+        found: dict[tuple[Any, ...], list[str]] = {}
+        for err in exc.errors(include_url=False):
+            loc = _real_loc(data, tuple(err["loc"]))
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                allowed = _fields_at(loc)
+                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+                message = f"unknown field {str(loc[-1])!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+            elif err["type"] == "missing":
+                message = f"missing required field {str(loc[-1])!r}"
+            elif err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
+                message = f"must be one of {err['ctx']['expected']}; got {err.get('input')!r}"
+            elif err["type"] == "string_pattern_mismatch":
+                message = f"must be kebab-case (lowercase words joined by '-'); got {err.get('input')!r}"
+            elif message.startswith("Value error, "):
+                message = message[len("Value error, "):]
+            found.setdefault(loc, [])
+            if message not in found[loc]:
+                found[loc].append(message)
+        return None, [(loc, " or ".join(msgs)) for loc, msgs in found.items()]
+
+
+def _items(data: dict[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    for section in SECTIONS:
+        entries = data.get(section)
+        if isinstance(entries, list):
+            for i, item in enumerate(entries):
+                if isinstance(item, dict):
+                    yield section, i, item
+
+
+def _get(item: dict[str, Any], dotted: str) -> Any:
+    value: Any = item
+    for key in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+# Which kind each reference field must point at.
+_REF_KIND = {
+    "origin.site": ("attachment", "structure"),
+    "insertion.site": ("attachment", "structure"),
+    "innervation.nerve_id": ("structure",),
+    "felt_at": ("region",),
+    "differentials": ("condition",),
+    "applies_to": ("condition",),
+}
+_HIERARCHIES = ("part-of", "branch-of", "precedes")
+
+
+def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Integrity across entities: the checks a per-field schema cannot make."""
+    from hamknee.model import REFERENCE_FIELDS
+
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    kinds: dict[str, str] = {}
+    first_at: dict[str, tuple[Any, ...]] = {}
+    for section, i, item in _items(data):
+        ident = item.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in first_at:
+            first = format_path(first_at[ident])
+            problems.append(((section, i, "id"), f"duplicate id {ident!r} (first at {first})"))
+        else:
+            first_at[ident] = (section, i)
+            kinds[ident] = SECTIONS[section]
+
+    claimed: dict[str, tuple[str, tuple[Any, ...]]] = {}
+    for section, i, item in _items(data):
+        ident = item.get("id")
+        names: list[tuple[tuple[Any, ...], Any]] = [
+            ((section, i, "id"), ident),
+            ((section, i, "name"), item.get("name")),
+        ]
+        aliases = item.get("aliases")
+        if isinstance(aliases, list):
+            names += [((section, i, "aliases", j), a) for j, a in enumerate(aliases)]
+        own: set[str] = set()
+        for loc, value in names:
+            if not isinstance(value, str):
+                continue
+            key = normalize(value)
+            if not key:
+                problems.append((loc, f"{value!r} has no letters or digits"))
+                continue
+            if key in own:
+                continue
+            own.add(key)
+            if key in claimed and claimed[key][0] != ident:
+                other, other_loc = claimed[key]
+                problems.append((loc, f"{value!r} is also a name or alias of {other!r} ({format_path(other_loc)})"))
+            else:
+                claimed.setdefault(key, (str(ident), loc))
+
+    source_ids: set[str] = set()
+    sources = data.get("sources")
+    if isinstance(sources, list):
+        for j, source in enumerate(sources):
+            if isinstance(source, dict) and isinstance(source.get("id"), str):
+                if source["id"] in source_ids:
+                    problems.append((("sources", j, "id"), f"duplicate source id {source['id']!r}"))
+                source_ids.add(source["id"])
+
+    def check_target(loc: tuple[Any, ...], target: Any, allowed: tuple[str, ...] | None = None) -> None:
+        if not isinstance(target, str):
+            return
+        if target not in kinds:
+            close = difflib.get_close_matches(target, list(kinds), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append((loc, f"refers to {target!r}, which is not an id in this knowledge base{hint}"))
+        elif allowed and kinds[target] not in allowed:
+            problems.append((loc, f"{target!r} is a {kinds[target]}; expected a {' or '.join(allowed)}"))
+
+    def check_sources(loc: tuple[Any, ...], cited: Any) -> None:
+        if isinstance(cited, list):
+            for j, sid in enumerate(cited):
+                if isinstance(sid, str) and sid not in source_ids:
+                    close = difflib.get_close_matches(sid, list(source_ids), n=1, cutoff=0.6)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    problems.append(((*loc, j), f"cites {sid!r}, which is not in the top-level 'sources'{hint}"))
+
+    edges: dict[str, dict[str, list[str]]] = {h: {} for h in _HIERARCHIES}
+    for section, i, item in _items(data):
+        ident = item.get("id")
+        check_sources((section, i, "sources"), item.get("sources"))
+        for field in ("disagreements", "corrections"):
+            for j, entry in enumerate(item.get(field) or []):
+                if not isinstance(entry, dict):
+                    continue
+                if field == "corrections":
+                    check_sources((section, i, field, j, "sources"), entry.get("sources"))
+                for k, view in enumerate(entry.get("views") or []):
+                    if isinstance(view, dict):
+                        check_sources((section, i, field, j, "views", k, "sources"), view.get("sources"))
+        for j, value in enumerate(item.get("values") or []):
+            if isinstance(value, dict):
+                check_sources((section, i, "values", j, "sources"), value.get("sources"))
+        relations = item.get("relations")
+        if isinstance(relations, list):
+            for j, rel in enumerate(relations):
+                if not isinstance(rel, dict):
+                    continue
+                target = rel.get("target")
+                check_target((section, i, "relations", j, "target"), target)
+                if target == ident:
+                    problems.append(((section, i, "relations", j, "target"), "an entity cannot relate to itself"))
+                rtype = rel.get("type")
+                if isinstance(rtype, str) and isinstance(target, str) and isinstance(ident, str):
+                    for h in _HIERARCHIES:
+                        if rtype == h:
+                            edges[h].setdefault(ident, []).append(target)
+                        elif INVERSE.get(h) == rtype:
+                            edges[h].setdefault(target, []).append(ident)
+        for dotted, _rel in REFERENCE_FIELDS.get(section, ()):
+            value = _get(item, dotted)
+            loc = (section, i, *dotted.split("."))
+            allowed = _REF_KIND.get(dotted)
+            if isinstance(value, list):
+                for j, target in enumerate(value):
+                    check_target((*loc, j), target, allowed)
+            else:
+                check_target(loc, value, allowed)
+
+    for h, graph in edges.items():
+        cycle = _find_cycle(graph)
+        if cycle:
+            section, i = first_at[cycle[0]]
+            problems.append(((section, i, "relations"), f"'{h}' relations form a cycle: {' -> '.join(cycle)}"))
+    return problems
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    for start in graph:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph.get(start, ())))]
+        trail = [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if state.get(child) == 1:
+                    return [*trail[trail.index(child):], child]
+                if not state.get(child):
+                    state[child] = 1
+                    trail.append(child)
+                    stack.append((child, iter(graph.get(child, ()))))
+                    break
+            else:
+                state[node] = 2
+                trail.pop()
+                stack.pop()
+    return None
+
+
+def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Line and column (1-based) of every node and key in the document, by path. Error path only."""
+    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return marks
+    stack: list[tuple[tuple[Any, ...], yaml.Node]] = [((), root)] if root is not None else []
+    while stack:
+        loc, node = stack.pop()
+        marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                marks[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)  # noqa: RUF005
+                stack.append((loc + (key,), value_node))  # noqa: RUF005
+        elif isinstance(node, yaml.SequenceNode):
+            for i, child in enumerate(node.value):
+                stack.append((loc + (i,), child))  # noqa: RUF005
+    return marks
+
+
+def _locate(marks: dict[tuple[Any, ...], tuple[int, int]], loc: tuple[Any, ...]) -> tuple[int, int] | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in marks:
+            return marks[loc[:end]]
+    return None
+
+
+def load(path: Path) -> Any:
+    """Read, parse and validate; return the validated ``KnowledgeBaseFile`` or raise InvalidKnowledgeBase."""
+    name = str(path)
+    text = read_text(path)
+    data = parse_yaml(text, name)
+    model, problems = _schema_problems(data)
+    problems += _reference_problems(data)
+    if problems:
+        marks = _marks(text)
+        located = []
+        for loc, message in problems:
+            where = _locate(marks, loc)
+            located.append(Problem(message, format_path(loc), *(where or (None, None))))
+        located.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise InvalidKnowledgeBase(name, located)
+    return model

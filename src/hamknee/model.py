@@ -1,0 +1,229 @@
+"""The knowledge base schema: pydantic models of the YAML file.
+
+Imported only when a knowledge base is validated (a cold cache, ``validate``, ``schema``); lookups read
+the compiled cache and never import pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from hamknee.vocab import INVERSE, SCHEMA_VERSION
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Id = Annotated[str, StringConstraints(pattern=KEBAB, max_length=80)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=600)]
+Side = Literal["medial", "lateral", "posterior", "anterior", "central"]
+Level = Literal["pelvis", "hip", "thigh", "knee", "leg"]
+RelationType = Literal[tuple(sorted(INVERSE))]  # type: ignore[valid-type]  # built from the vocabulary
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """A reference cited by entities through its id."""
+
+    id: Id
+    title: Short
+    authors: Short | None = Field(None, description="Authors, as cited.")
+    publisher: Short | None = Field(None, description="Publisher, journal or website.")
+    year: int | Literal["n.d."] = Field(description="Year of publication, or 'n.d.' if undated.")
+    url: Short | None = None
+    doi: Short | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Source:
+        if not (self.authors or self.publisher):
+            raise ValueError("a source needs 'authors' or 'publisher'")
+        if not (self.url or self.doi):
+            raise ValueError("a source needs 'url' or 'doi'")
+        return self
+
+
+class Relation(Strict):
+    """A typed link to another entity; its inverse is added to the target automatically."""
+
+    type: RelationType  # type: ignore[valid-type]
+    target: Id
+    note: Short | None = Field(None, description="The mechanism of this step, in words.")
+
+
+class View(Strict):
+    value: Short
+    sources: list[Id] = Field(min_length=1)
+
+
+class Disagreement(Strict):
+    """A point on which references give different values; each view names its sources."""
+
+    topic: Short
+    views: list[View] = Field(min_length=2)
+
+
+class Correction(Strict):
+    """A common simplification (or a claim of the seed article) and what references say instead."""
+
+    claim: Short
+    correction: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class Entity(Strict):
+    id: Id = Field(description="Unique kebab-case id, e.g. 'pes-anserine-bursitis'.")
+    name: Short
+    aliases: list[Short] = Field(default_factory=list, description="Synonyms, abbreviations, Latin and lay names.")
+    summary: Short = Field(description="One or two sentences.")
+    explanation: Text = Field(description="The fuller explanation, in paragraphs.")
+    key_points: list[Short] = Field(default_factory=list, description="What a student must remember.")
+    relations: list[Relation] = Field(default_factory=list)
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
+    sources: list[Id] = Field(min_length=1, description="Ids of entries in the top-level 'sources' list.")
+
+
+class Attachment(Strict):
+    """Where a muscle attaches: an attachment entity (optional), the side, and the detail."""
+
+    site: Id | None = Field(None, description="Id of the attachment entity, if there is one.")
+    side: Side | None = None
+    detail: Text
+    at_knee: Short | None = Field(None, description="What this attachment is involved in at the knee.")
+
+
+class Innervation(Strict):
+    nerve: Short
+    nerve_id: Id | None = Field(None, description="Id of the nerve's structure entity.")
+    roots: Short | None = Field(None, description="Spinal roots, e.g. 'L5, S1, S2'.")
+
+
+class Actions(Strict):
+    hip: Short | None = None
+    knee: Short | None = None
+    other: Short | None = None
+
+
+class Muscle(Entity):
+    group: Literal["hamstring", "related"] = Field(
+        description="'hamstring' for the hamstring group, 'related' for muscles studied beside it."
+    )
+    compartment: Short | None = None
+    origin: Attachment
+    insertion: Attachment
+    innervation: Innervation
+    actions: Actions
+    crosses: list[Literal["hip", "knee", "ankle"]] = Field(default_factory=list)
+    blood_supply: Short | None = None
+    etymology: Short | None = None
+
+
+class LandmarkEntity(Entity):
+    attachment_type: Literal["bony landmark", "tendon insertion", "bony surface"]
+    bone: Short
+    location: Text
+    side: Side | None = None
+    level: Level | None = None
+    palpation: Short | None = None
+    clinical: Text | None = None
+
+
+class Structure(Entity):
+    structure_type: Literal["nerve", "bursa", "ligament", "joint", "tendon", "vessel", "fascia", "cartilage", "space"]
+    location: Text
+    side: Side | None = None
+    level: Level | None = None
+    function: Text | None = None
+    clinical: Text | None = None
+
+
+class Region(Entity):
+    location: Text
+    side: Side | None = None
+    level: Level
+    landmarks: Short | None = None
+
+
+class Test(Strict):
+    name: Short
+    description: Text
+    accuracy: Short | None = Field(None, description="Sensitivity/specificity or evidence, with its source.")
+
+
+class Grade(Strict):
+    grade: Short
+    description: Text
+
+
+class Condition(Entity):
+    category: Literal["hamstring-related", "knee", "red-flag", "other"] = Field(
+        description="'hamstring-related', a primary 'knee' problem to rule out, or a 'red-flag'."
+    )
+    felt_at: list[Id] = Field(min_length=1, description="Ids of the regions where the pain is felt.")
+    pain_location: Text = Field(description="Where it hurts, with the landmark.")
+    mechanism: Text
+    population: Text = Field(description="Who typically gets it.")
+    risk_factors: list[Short] = Field(default_factory=list)
+    symptoms: list[Short] = Field(default_factory=list)
+    signs: list[Short] = Field(min_length=1, description="Clinical signs; the most distinguishing first.")
+    tests: list[Test] = Field(min_length=1, description="Clinical tests; the key test first.")
+    imaging: Text
+    treatment: list[Short] = Field(min_length=1)
+    grading: list[Grade] = Field(default_factory=list)
+    differentials: list[Id] = Field(default_factory=list, description="Ids of conditions it is confused with.")
+    red_flags: list[Short] = Field(default_factory=list)
+    prognosis: Text | None = None
+
+
+class Phase(Entity):
+    order: int = Field(ge=0, le=99, description="Position in the protocol, from 1.")
+    protocol: Short = Field(description="The protocol this phase belongs to, as cited.")
+    applies_to: list[Id] = Field(default_factory=list, description="Ids of the conditions it treats.")
+    timeframe: Short | None = None
+    goals: list[Short] = Field(min_length=1)
+    interventions: list[Short] = Field(min_length=1)
+    exercises: list[Short] = Field(default_factory=list)
+    criteria: list[Short] = Field(default_factory=list, description="Criteria to progress to the next phase.")
+    avoid: list[Short] = Field(default_factory=list)
+
+
+class Value(Strict):
+    label: Short
+    value: Short
+    sources: list[Id] = Field(min_length=1)
+
+
+class Concept(Entity):
+    category: Literal["anatomy", "biomechanics", "physiology", "assessment", "treatment", "pathology"]
+    values: list[Value] = Field(default_factory=list, description="Typical values or thresholds, each sourced.")
+
+
+class KnowledgeBaseFile(Strict):
+    """The whole file."""
+
+    version: Literal[1] = Field(description="Schema version of this file.")
+    title: Short | None = None
+    sources: list[Source] = Field(min_length=1)
+    muscles: list[Muscle] = Field(default_factory=list)
+    attachments: list[LandmarkEntity] = Field(default_factory=list)
+    structures: list[Structure] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+    phases: list[Phase] = Field(default_factory=list)
+    concepts: list[Concept] = Field(default_factory=list)
+
+
+# Fields (per section) that hold ids of other entities, and the relation the compiler derives from them.
+# A path is a dotted field name; a list field yields one relation per item.
+REFERENCE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "muscles": (("origin.site", "originates-from"), ("insertion.site", "inserts-on"),
+                ("innervation.nerve_id", "innervated-by")),
+    "conditions": (("felt_at", "felt-at"), ("differentials", "differential-of")),
+    "phases": (("applies_to", "treats"),),
+}
+
+__all__ = ["SCHEMA_VERSION", "KnowledgeBaseFile"]
