@@ -422,3 +422,6 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.\n")
         return int(ExitCode.CANNOT_WRITE)
     return code
+
+
+# Command modules register themselves on `app` when imported; keep their top-level imports light.

@@ -384,7 +384,7 @@ def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
     stack: list[tuple[tuple[Any, ...], yaml.Node]] = [((), root)] if root is not None else []
     while stack:
         loc, node = stack.pop()
-        marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
