@@ -8,12 +8,9 @@ YAML file's path, size, mtime and content hash, and any read problem means "no c
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import marshal
 import os
 import struct
-import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,6 +26,8 @@ class CacheMiss(Exception):
 
 
 def file_hash(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.blake2b(digest_size=20)
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -37,6 +36,8 @@ def file_hash(path: Path) -> str:
 
 
 def cache_file(cache_dir: Path, kb_path: Path) -> Path:
+    import hashlib
+
     name = hashlib.blake2b(str(kb_path).encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
     return cache_dir / f"kb-{name}.bin"
 
@@ -55,6 +56,9 @@ def make_key(kb_path: Path, stat: os.stat_result, digest: str, schema_version: i
 
 def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
     """Write atomically (temporary file + rename) so concurrent first runs never see a half file."""
+    import contextlib
+    import tempfile
+
     records: dict[str, Any] = sections["records"]
     blobs: list[bytes] = []
     offsets: dict[str, tuple[int, int]] = {}

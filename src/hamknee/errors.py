@@ -6,8 +6,8 @@ and the matching exit code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -60,8 +60,7 @@ class StudyDatabaseError(HamkneeError):
     exit_code = ExitCode.STUDY_DB
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a knowledge base file, located as precisely as we can."""
 
     message: str
@@ -79,15 +78,13 @@ class Problem:
         return f"{where}:{at} {self.message}"
 
 
-@dataclass
 class InvalidKnowledgeBase(HamkneeError):
-    file: str
-    problems: list[Problem] = field(default_factory=list)
-
     exit_code = ExitCode.INVALID_KB
 
-    def __post_init__(self) -> None:
-        count = len(self.problems)
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        count = len(problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(
             f"{self.file}: invalid knowledge base ({count} {noun}).",
