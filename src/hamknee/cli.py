@@ -390,7 +390,7 @@ def sources(as_json: JsonOpt = False) -> None:
 
     parts: list[Any] = []
     for i, source in enumerate(bibliography, 1):
-        parts.append(render.source_line(i, source))
+        parts.append(render.Hanging(Text(f"[{i}] "), render.source_line(source)))
         parts.append(Text("    cited by: " + (", ".join(source["cited_by"]) or "–"), style="dim"))
     show(Group(*parts))
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.text import Text
 
 DISCLAIMER = (
@@ -100,23 +101,41 @@ def field_text(record: dict[str, Any], key: str) -> str | list[str] | None:
     return str(value).strip()  # type: ignore[no-any-return]
 
 
+class Hanging:
+    """Text after a prefix whose wrapped lines align under the text, not under the prefix."""
+
+    def __init__(self, prefix: Text, body: Text, indent: int | None = None) -> None:
+        self.prefix = prefix
+        self.body = body
+        self.indent = len(prefix) if indent is None else indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width - max(self.indent, len(self.prefix)), 10)
+        for i, line in enumerate(self.body.wrap(console, width)):
+            line.rstrip()
+            head = self.prefix if i == 0 else Text(" " * self.indent)
+            yield from head.render(console)
+            yield from line.render(console)
+            yield Segment.line()
+
+
 def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def _bullets(items: Iterable[str], style: str = "") -> list[Text]:
-    return [Text.assemble(("  • ", "dim"), (item, style)) for item in items]
+def _bullets(items: Iterable[str], style: str = "") -> list[RenderableType]:
+    return [Hanging(Text("  • ", style="dim"), Text(item, style=style)) for item in items]
 
 
-def _field_block(label: str, value: str | list[str]) -> list[Text]:
+def _field_block(label: str, value: str | list[str]) -> list[RenderableType]:
     if isinstance(value, str):
-        return [Text.assemble((f"{label}: ", "bold"), value)]
+        return [Hanging(Text(""), Text.assemble((f"{label}: ", "bold"), value), indent=2)]
     return [Text(f"{label}:", style="bold"), *_bullets(value)]
 
 
-def source_line(number: int, source: dict[str, Any]) -> Text:
+def source_line(source: dict[str, Any]) -> Text:
     who = source.get("authors") or source.get("publisher") or ""
-    parts = [f"[{number}] {source['title']}.", f" {who}."]
+    parts = [f"{source['title']}.", f" {who}."]
     if source.get("publisher") and source.get("authors"):
         parts.append(f" {source['publisher']}.")
     year = str(source["year"])
@@ -138,7 +157,7 @@ def explain(record: dict[str, Any]) -> RenderableType:
     if record.get("key_points"):
         out.append(_heading("Key points"))
         out += _bullets(record["key_points"])
-    facts: list[Text] = []
+    facts: list[RenderableType] = []
     for key, label in FIELDS.get(kind, []):
         value = field_text(record, key)
         if value:
@@ -147,7 +166,9 @@ def explain(record: dict[str, Any]) -> RenderableType:
         out.append(_heading("Facts"))
         out += facts
     out.append(_heading("Explanation"))
-    out += [Text(p.strip()) for p in record["explanation"].strip().split("\n\n") if p.strip()]
+    paragraphs = [" ".join(p.split()) for p in record["explanation"].strip().split("\n\n") if p.strip()]
+    for i, paragraph in enumerate(paragraphs):
+        out.append(Text(paragraph + ("\n" if i < len(paragraphs) - 1 else "")))
     if record.get("disagreements"):
         out.append(_heading("Where references disagree"))
         numbers = {s["id"]: i for i, s in enumerate(record["sources"], 1)}
@@ -159,23 +180,23 @@ def explain(record: dict[str, Any]) -> RenderableType:
     if record.get("corrections"):
         out.append(_heading("Common simplifications, corrected"))
         for item in record["corrections"]:
-            out.append(Text.assemble(("  ✗ ", "red"), ("Often said: ", "bold"), item["claim"]))
-            out.append(Text.assemble(("  ✓ ", "green"), ("References: ", "bold"), item["correction"]))
+            out.append(Hanging(Text("  ✗ ", style="red"), Text.assemble(("Often said: ", "bold"), item["claim"])))
+            out.append(Hanging(Text("  ✓ ", style="green"),
+                               Text.assemble(("References: ", "bold"), item["correction"])))
     if record.get("relations"):
         out.append(_heading("Related"))
         for link in record["relations"]:
             line = Text.assemble(
-                ("  → " if link["direction"] == "out" else "  ← ", "dim"),
                 (link["label"], "italic"), " ", (link["name"], KIND_STYLE.get(link["kind"], "bold")),
                 (f" ({link['kind']}, {link['target']})", "dim"),
             )
             if link.get("note"):
                 line.append(f": {link['note']}")
-            out.append(line)
+            out.append(Hanging(Text("  → " if link["direction"] == "out" else "  ← ", style="dim"), line))
     out.append(_heading("Go further"))
     out += [Text("  " + command, style="green") for command in further(record)]
     out.append(_heading("Sources"))
-    out += [source_line(i, s) for i, s in enumerate(record["sources"], 1)]
+    out += [Hanging(Text(f"[{i}] "), source_line(s)) for i, s in enumerate(record["sources"], 1)]
     if kind in ("condition", "phase"):
         out.append(Text("\n" + DISCLAIMER, style="dim italic"))
     return Group(*out)
