@@ -35,6 +35,36 @@ class HamkneeGroup(TyperGroup):
         except KeyboardInterrupt:
             err().print("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except OSError as exc:
+            code = output_failed(exc)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
+
+
+def output_failed(exc: OSError) -> int | None:
+    """Exit code for output that cannot be written (closed pipe, full disk), after at most one line on stderr.
+
+    None when the error is not about writing output.
+    """
+    import contextlib
+    import errno
+
+    if exc.errno == errno.EPIPE:  # the reader went away (`| head`): nothing to say
+        code = int(ExitCode.OK)
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.\n")
+            sys.stderr.flush()
+        code = int(ExitCode.CANNOT_WRITE)
+    else:
+        return None
+    # Point stdout at the null device so the interpreter's flush at exit cannot fail a second time.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return code
 
 
 app = typer.Typer(
@@ -411,6 +441,11 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         code = int(ExitCode.INTERRUPTED)
+    except OSError as exc:  # eager options such as --help write before any command runs
+        failed = output_failed(exc)
+        if failed is None:
+            raise
+        return failed
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -176,9 +176,12 @@ def _compile(path: Path) -> dict[str, Any]:
 def build(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Validate and compile the YAML; the cache key is returned when the file could be fingerprinted."""
     import os
+    import stat as stat_mode
 
     try:
         stat = path.stat()
+        if not stat_mode.S_ISREG(stat.st_mode):
+            raise OSError("not a regular file: a device or pipe cannot be fingerprinted, so it is not cached")
         digest = cache.file_hash(path)
         key: dict[str, Any] | None = cache.make_key(path, stat, digest, SCHEMA_VERSION)
     except OSError:

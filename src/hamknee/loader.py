@@ -8,6 +8,7 @@ pydantic, which a lookup served from the compiled cache never needs.
 from __future__ import annotations
 
 import difflib
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,14 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
             raise yaml.constructor.ConstructorError(
                 None, None, "anchors and aliases (&name, *name) are not supported", node.start_mark
             )
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError):
+            # An explicit tag (!!timestamp, !!int, !!float ...) on a value it cannot describe makes the
+            # PyYAML constructors fail with plain Python errors; report it as a located YAML problem.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value as {node.tag.rsplit(':', 1)[-1]!r}", node.start_mark
+            ) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -70,7 +78,11 @@ def read_text(path: Path) -> str:
             raise InvalidKnowledgeBase(
                 name, [Problem(f"file is {size / 1048576:.1f} MB; the limit is {MAX_BYTES // 1048576} MB")]
             )
-        data = path.read_bytes()
+        with path.open("rb") as fh:  # bounded even for devices and pipes, whose size stat cannot tell
+            data = fh.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise InvalidKnowledgeBase(name, [Problem(f"more than {MAX_BYTES // 1048576} MB; the limit is "
+                                                      f"{MAX_BYTES // 1048576} MB")])
     except FileNotFoundError:
         raise InvalidKnowledgeBase(name, [Problem("file not found")]) from None
     except OSError as exc:
@@ -92,7 +104,9 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        if "could not determine a constructor" in message:
+        if "tag:yaml.org,2002:merge" in message:
+            message = "merge keys (<<) are not supported; write the fields out"
+        elif "could not determine a constructor" in message:
             message = "tag not allowed (only plain YAML is accepted; no !!python or custom tags)"
         problem = Problem(
             f"YAML syntax: {message}",
@@ -104,6 +118,8 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
         raise InvalidKnowledgeBase(name, [Problem(f"YAML: {exc}")]) from None
     except RecursionError:
         raise InvalidKnowledgeBase(name, [Problem("YAML nested too deeply")]) from None
+    except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:  # a constructor failed
+        raise InvalidKnowledgeBase(name, [Problem(f"YAML: unreadable value ({exc})")]) from None
     if data is None:
         raise InvalidKnowledgeBase(name, [Problem("the file is empty (or only comments); expected a mapping "
                                                   "with 'version', 'sources' and entity sections")])
@@ -206,6 +222,11 @@ def _items(data: dict[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]:
                     yield section, i, item
 
 
+def _list(value: Any) -> list[Any]:
+    """The value if it is a list; a wrong type is already a schema problem, not a reason to crash here."""
+    return value if isinstance(value, list) else []
+
+
 def _get(item: dict[str, Any], dotted: str) -> Any:
     value: Any = item
     for key in dotted.split("."):
@@ -304,15 +325,15 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         ident = item.get("id")
         check_sources((section, i, "sources"), item.get("sources"))
         for field in ("disagreements", "corrections"):
-            for j, entry in enumerate(item.get(field) or []):
+            for j, entry in enumerate(_list(item.get(field))):
                 if not isinstance(entry, dict):
                     continue
                 if field == "corrections":
                     check_sources((section, i, field, j, "sources"), entry.get("sources"))
-                for k, view in enumerate(entry.get("views") or []):
+                for k, view in enumerate(_list(entry.get("views"))):
                     if isinstance(view, dict):
                         check_sources((section, i, field, j, "views", k, "sources"), view.get("sources"))
-        for j, value in enumerate(item.get("values") or []):
+        for j, value in enumerate(_list(item.get("values"))):
             if isinstance(value, dict):
                 check_sources((section, i, "values", j, "sources"), value.get("sources"))
         relations = item.get("relations")
@@ -378,8 +399,9 @@ def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
     """Line and column (1-based) of every node and key in the document, by path. Error path only."""
     marks: dict[tuple[Any, ...], tuple[int, int]] = {}
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        # The C composer when available: the pure-Python one recurses and overflows on deep nesting.
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
         return marks
     stack: list[tuple[tuple[Any, ...], yaml.Node]] = [((), root)] if root is not None else []
     while stack:
@@ -407,7 +429,15 @@ def load(path: Path) -> Any:
     """Read, parse and validate; return the validated ``KnowledgeBaseFile`` or raise InvalidKnowledgeBase."""
     name = str(path)
     text = read_text(path)
-    data = parse_yaml(text, name)
+    # A large file builds hundreds of thousands of objects, each batch waking the cyclic collector,
+    # which finds nothing (the tree has no cycles); pausing it more than halves the parse time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        data = parse_yaml(text, name)
+    finally:
+        if collecting:
+            gc.enable()
     model, problems = _schema_problems(data)
     problems += _reference_problems(data)
     if problems:
