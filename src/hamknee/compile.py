@@ -85,7 +85,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
 
     records: dict[str, dict[str, Any]] = {}
     index: dict[str, str] = {}
-    search: list[tuple[str, str, str]] = []
+    search: list[tuple[str, str, str, str]] = []
     catalog: list[dict[str, Any]] = []
     for ident in order:
         data = raw[ident]
@@ -105,10 +105,10 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
         catalog.append(entry)
         text: list[str] = []
         _flatten(data, text)
-        search.append((ident, " ".join([data["name"], *data.get("aliases", [])]).lower(),
+        search.append((ident, data["name"].lower(), " | ".join(data.get("aliases", [])).lower(),
                        re.sub(r"\s+", " ", " ".join(text)).lower()))
 
-    vocabulary = sorted({word for _, names, text in search for word in re.findall(r"[a-z0-9]+", names + " " + text)})
+    vocabulary = sorted({word for doc in search for word in re.findall(r"[a-z0-9]+", " ".join(doc[1:]))})
     graph = {
         ident: [(link["type"], link["target"], link["note"]) for link in links[ident]] for ident in order
     }

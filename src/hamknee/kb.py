@@ -123,7 +123,7 @@ class KnowledgeBase:
         words = _WORD.findall(query.lower())[:20]
         if not words:
             return []
-        docs: list[tuple[str, str, str]] = self.section("search")
+        docs: list[tuple[str, str, str, str]] = self.section("search")
         vocabulary: set[str] = set(self.section("vocabulary"))
         terms: list[str] = []
         for word in words:
@@ -135,22 +135,29 @@ class KnowledgeBase:
             best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75)
             terms.append(best[0] if best else word)
         phrase = " ".join(terms)
+        patterns = [re.compile(rf"\b{re.escape(term)}") for term in terms]
         scored: list[tuple[float, str, list[str]]] = []
-        for ident, names, text in docs:
+        for ident, name, aliases, text in docs:
             score = 0.0
             matched = 0
-            for term in terms:
-                in_names = term in names
+            for term, pattern in zip(terms, patterns, strict=True):
+                hit = False
+                if term in name:
+                    # A word of the name itself weighs most; a word start beats a fragment.
+                    score += 30.0 if pattern.search(name) else 12.0
+                    hit = True
+                elif term in aliases:
+                    score += 10.0
+                    hit = True
                 count = text.count(term)
-                if in_names or count:
-                    matched += 1
-                score += (10.0 if in_names else 0.0) + min(count, 5)
+                if count:
+                    score += min(count, 5)
+                    hit = True
+                matched += hit
             if not matched:
                 continue
-            if phrase in names:
-                score += 20
-            if normalize(phrase) == normalize(names.split(" ", 1)[0]):
-                score += 10
+            if len(terms) > 1 and (phrase in name or phrase in aliases):
+                score += 25
             score *= matched / len(terms)
             scored.append((score, ident, terms))
         scored.sort(key=lambda s: (-s[0], s[1]))
