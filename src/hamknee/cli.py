@@ -287,7 +287,8 @@ def phases(
     if condition:
         target = kb.lookup(condition, kind="condition")
         records = [r for r in records if target["id"] in r.get("applies_to", [])]
-    records.sort(key=lambda r: (r["protocol"], r["order"]))
+    # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
+    records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
     if as_json:
         emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "criteria",
                                           "applies_to")} for r in records])
