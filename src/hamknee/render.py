@@ -192,7 +192,7 @@ def explain(record: dict[str, Any]) -> RenderableType:
             )
             if link.get("note"):
                 line.append(f": {link['note']}")
-            out.append(Hanging(Text("  → " if link["direction"] == "out" else "  ← ", style="dim"), line))
+            out.append(Hanging(Text("  → ", style="dim"), line))
     out.append(_heading("Go further"))
     out += [Text("  " + command, style="green") for command in further(record)]
     out.append(_heading("Sources"))

@@ -1,0 +1,102 @@
+"""The facts students most often get wrong, checked against what hamknee teaches."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def entry(hk, term: str) -> dict:
+    r = hk("explain", term, "--json")
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def muscles(hk) -> list[dict]:
+    ids = [m["id"] for m in json.loads(hk("muscles", "--json").stdout)]
+    return [entry(hk, i) for i in ids]
+
+
+def test_short_head_of_biceps_femoris_is_the_common_fibular_exception(hk):
+    short = entry(hk, "short head of biceps femoris")
+    assert short["innervation"]["nerve_id"] == "common-fibular-nerve"
+    assert "common fibular" in short["innervation"]["nerve"].lower()
+    assert short["crosses"] == ["knee"]  # does not cross the hip
+    assert "hip" not in short["actions"] or "no" in short["actions"]["hip"].lower()
+    assert short["origin"]["site"] == "linea-aspera"
+    for other in ("semitendinosus", "semimembranosus", "biceps-femoris-long-head"):
+        assert entry(hk, other)["innervation"]["nerve_id"] == "tibial-nerve", other
+
+
+def test_pes_anserinus_is_sartorius_gracilis_semitendinosus(hk):
+    members = {m["id"] for m in muscles(hk) if m["insertion"].get("site") == "pes-anserinus"}
+    assert members == {"sartorius", "gracilis", "semitendinosus"}
+    assert entry(hk, "semimembranosus")["insertion"]["site"] != "pes-anserinus"
+    page = hk("explain", "pes-anserine").stdout
+    assert "Semimembranosus and biceps femoris are NOT part of it" in page
+
+
+def test_only_biceps_femoris_inserts_on_the_fibular_head(hk):
+    on_fibula = {m["id"] for m in muscles(hk) if m["insertion"].get("site") == "fibular-head"}
+    assert on_fibula == {"biceps-femoris", "biceps-femoris-long-head", "biceps-femoris-short-head"}
+    assert entry(hk, "biceps-femoris")["insertion"]["side"] == "lateral"
+
+
+def test_pes_anserinus_lies_about_5_cm_below_the_joint_line(hk):
+    pes = entry(hk, "pes-anserinus")
+    assert "5 cm" in pes["location"]
+    # The seed article's "several inches" is corrected where students read it.
+    bursitis = entry(hk, "pes-anserine-bursitis")
+    claims = " ".join(c["claim"] for c in bursitis["corrections"]).lower()
+    assert "several inches" in claims
+
+
+def test_hq_ratio_values_and_what_the_evidence_says(hk):
+    conventional = entry(hk, "hq-ratio-conventional")
+    values = {v["value"] for v in conventional["values"]}
+    assert "0.6" in values
+    assert all(v["sources"] for v in conventional["values"])
+    verdicts = " ".join(view["value"] for d in conventional["disagreements"] for view in d["views"]).lower()
+    assert "weak" in verdicts and "not supported" in verdicts
+    functional = entry(hk, "hq-ratio-functional")
+    text = json.dumps(functional).lower()
+    assert "eccentric hamstring" in text and "concentric quadriceps" in text
+    assert "1.0" in text and "no validated injury cut-off" in text
+
+
+def test_nordic_hamstring_evidence_is_cited_with_its_reappraisal(hk):
+    nordic = entry(hk, "nordic-hamstring-exercise")
+    text = json.dumps(nordic)
+    assert "0.49" in text  # pooled risk ratio from the meta-analysis
+    assert "0.56" in text  # the reappraisal's wider estimate
+    assert len(nordic["sources"]) >= 2
+
+
+@pytest.mark.parametrize("kind", ["muscle", "condition"])
+def test_every_muscle_and_condition_page_is_complete(hk, kind):
+    fields = {"muscle": ["origin", "insertion", "innervation", "actions", "blood_supply", "etymology"],
+              "condition": ["pain_location", "mechanism", "population", "signs", "tests", "imaging", "treatment",
+                            "differentials"]}[kind]
+    ids = [e["id"] for e in json.loads(hk("list", kind, "--json").stdout)]
+    assert len(ids) >= (12 if kind == "muscle" else 19)
+    for ident in ids:
+        data = entry(hk, ident)
+        missing = [f for f in fields if not data.get(f)]
+        assert not missing, (ident, missing)
+        assert data["key_points"] and data["sources"]
+
+
+def test_dvt_is_a_red_flag(hk):
+    assert entry(hk, "deep vein thrombosis")["category"] == "red-flag"
+
+
+def test_every_entity_cites_sources_that_exist(hk):
+    bibliography = json.loads(hk("sources", "--json").stdout)
+    cited = {i for s in bibliography for i in s["cited_by"]}
+    everything = {e["id"] for e in json.loads(hk("list", "--json").stdout)}
+    assert cited == everything
+    assert len(everything) >= 70
+    for source in bibliography:
+        assert source["title"] and (source.get("authors") or source.get("publisher"))
+        assert source.get("url") or source.get("doi")
