@@ -229,11 +229,11 @@ def muscles(
             rows.append([
                 f"{r['name']}\n({r['group']})",
                 prox["site_name"] or prox["detail"],
-                f"{dist['site_name'] or dist['detail']}" + (f"\n[{dist['side']}]" if dist["side"] else ""),
+                f"{dist['site_name'] or dist['detail']}" + (f" ({dist['side']})" if dist["side"] else ""),
                 dist["at_knee"] or "–",
             ])
         show(render.table(["Muscle", "Proximal attachment", "Distal attachment", "At the knee"], rows,
-                          title="Muscle attachments (proximal → distal)"))
+                          title="Muscle attachments (proximal → distal)", ratios=[2, 2, 2, 5]))
     else:
         rows = [[r["id"], r["group"], r["summary"]] for r in records]
         show(render.table(["Muscle", "Group", "Summary"], rows, title="Hamstrings and related muscles"))

@@ -229,15 +229,18 @@ def disclaimer() -> Text:
     return Text(DISCLAIMER, style="dim italic")
 
 
-def table(headers: list[str], rows: Iterable[Iterable[str]], title: str | None = None) -> RenderableType:
-    """A table of plain strings; rich.table is imported only by the commands that list."""
+def table(headers: list[str], rows: Iterable[Iterable[str]], title: str | None = None,
+          ratios: list[int] | None = None) -> RenderableType:
+    """A table of plain strings (never read as markup); rich.table is imported only by commands that list."""
     from rich import box
     from rich.table import Table
 
-    grid = Table(*headers, title=title, box=box.SIMPLE_HEAD, show_lines=False, title_justify="left",
-                 header_style="bold", expand=False, pad_edge=False)
+    grid = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, title_justify="left",
+                 header_style="bold", expand=ratios is not None, pad_edge=False)
+    for i, header in enumerate(headers):
+        grid.add_column(header, ratio=ratios[i] if ratios else None)
     for row in rows:
-        grid.add_row(*row)
+        grid.add_row(*(Text(cell) for cell in row))
     return grid
 
 
