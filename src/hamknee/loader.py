@@ -114,6 +114,12 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
             column=mark.column + 1 if mark else None,
         )
         raise InvalidKnowledgeBase(name, [problem]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL: locate it from its offset
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        problem = Problem(f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})", line=line,
+                          column=column)
+        raise InvalidKnowledgeBase(name, [problem]) from None
     except yaml.YAMLError as exc:
         raise InvalidKnowledgeBase(name, [Problem(f"YAML: {exc}")]) from None
     except RecursionError:
