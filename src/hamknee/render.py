@@ -152,8 +152,8 @@ def explain(record: dict[str, Any]) -> RenderableType:
                       ("  " + record["id"], "dim")),
     ]
     if record.get("aliases"):
-        out.append(Text("Also: " + "; ".join(record["aliases"]), style="italic dim"))
-    out.append(Text(record["summary"]))
+        out.append(Hanging(Text(""), Text("Also: " + "; ".join(record["aliases"]), style="italic dim"), indent=0))
+    out.append(Hanging(Text(""), Text(record["summary"]), indent=0))
     if record.get("key_points"):
         out.append(_heading("Key points"))
         out += _bullets(record["key_points"])
@@ -168,7 +168,9 @@ def explain(record: dict[str, Any]) -> RenderableType:
     out.append(_heading("Explanation"))
     paragraphs = [" ".join(p.split()) for p in record["explanation"].strip().split("\n\n") if p.strip()]
     for i, paragraph in enumerate(paragraphs):
-        out.append(Text(paragraph + ("\n" if i < len(paragraphs) - 1 else "")))
+        if i:
+            out.append(Text(""))
+        out.append(Hanging(Text(""), Text(paragraph), indent=0))
     if record.get("disagreements"):
         out.append(_heading("Where references disagree"))
         numbers = {s["id"]: i for i, s in enumerate(record["sources"], 1)}
