@@ -53,6 +53,9 @@ def make_key(kb_path: Path, stat: os.stat_result, digest: str, schema_version: i
         "path": str(kb_path),
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
+        # Any write changes ctime, which (unlike mtime) cannot be set back: an edit that keeps the size and
+        # restores the mtime still sends the lookup to the content hash.
+        "ctime_ns": stat.st_ctime_ns,
         "hash": digest,
     }
 

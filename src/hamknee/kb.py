@@ -197,7 +197,8 @@ def build(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     # The file may have changed while we read it; a key taken after the fact would hide that.
     if key is not None:
         try:
-            if os.stat(path).st_mtime_ns != key["mtime_ns"]:
+            after = os.stat(path)
+            if (after.st_mtime_ns, after.st_ctime_ns) != (key["mtime_ns"], key["ctime_ns"]):
                 key = None
         except OSError:
             key = None
@@ -245,9 +246,14 @@ def _current(target: Path, path: Path) -> cache.CacheReader | None:
         and key.get("schema") == SCHEMA_VERSION
         and key.get("path") == str(path)
     )
-    if ok and (key["size"], key["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
+    if ok and (key.get("size"), key.get("mtime_ns"), key.get("ctime_ns")) != (
+        stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+    ):
         # Touched but maybe not changed: the content hash decides.
-        ok = key["size"] == stat.st_size and key.get("hash") == cache.file_hash(path)
+        try:
+            ok = key.get("size") == stat.st_size and key.get("hash") == cache.file_hash(path)
+        except OSError:  # unreadable now: loading it reports why
+            ok = False
     if not ok:
         reader.close()
         return None
