@@ -1,0 +1,442 @@
+"""Study commands: ``quiz`` (spaced-repetition flashcards), ``stats`` and ``export anki|csv|json``.
+
+The study modules (card generation, answer matching, FSRS, SQLite, genanki) are imported inside the
+commands, so that registering these commands costs a lookup nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hamknee.cli import app, emit_json, err, get_kb, out
+
+if TYPE_CHECKING:
+    from hamknee.study.cards import Card
+    from hamknee.study.store import Store
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", metavar="PATH", envvar="HAMKNEE_DB", show_envvar=True,
+                 help="Progress database (default: study.sqlite3 in the user data directory)."),
+]
+TopicOpt = Annotated[
+    str | None,
+    typer.Option("--topic", "-t", metavar="TOPIC",
+                 help="Only cards about a kind ('muscle'), an entry ('semitendinosus') or a region ('medial knee')."),
+]
+TypeOpt = Annotated[
+    str | None,
+    typer.Option("--type", metavar="TYPE", help="Only one question type: recall, reverse, choice, vignette, compare."),
+]
+DaysOpt = Annotated[int, typer.Option("--days", min=1, max=60, help="Days in the due forecast.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of formatted text.")]
+
+
+# -- shared helpers --------------------------------------------------------------------------------------
+
+def _fancy() -> bool:
+    """Unicode symbols and bars only when stdout can encode them."""
+    import sys
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return encoding.startswith("utf")
+
+
+def _say(text: str = "", style: str | None = None) -> None:
+    out().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def _db_path(db: str | None) -> Any:
+    from pathlib import Path
+
+    from hamknee.study.store import default_path
+
+    return Path(db).expanduser().absolute() if db else default_path()
+
+
+def _all_cards() -> list[Card]:
+    from hamknee.study.cards import generate
+
+    return generate(get_kb().records())
+
+
+def _chosen(cards: list[Card], topic: str | None, qtype: str | None) -> list[Card]:
+    from hamknee.errors import UsageProblem, safe_text
+    from hamknee.study.cards import QTYPES, select
+    from hamknee.vocab import KINDS, SECTIONS
+
+    if qtype is not None and qtype.strip().lower() not in QTYPES:
+        raise UsageProblem(f"Unknown question type {safe_text(qtype)!r}.", f"Use one of: {', '.join(QTYPES)}.")
+    kind_filter = qtype.strip().lower() if qtype else None
+    if topic is None:
+        return select(cards, qtype=kind_filter)
+    key = topic.strip().lower()
+    if key in KINDS or key in SECTIONS:
+        return select(cards, kinds={SECTIONS.get(key, key)}, qtype=kind_filter)
+    record = get_kb().lookup(topic)
+    if record["kind"] == "region":
+        return select(cards, region=record["id"], qtype=kind_filter)
+    return select(cards, entity=record["id"], qtype=kind_filter)
+
+
+def _open_store(db: str | None) -> Store:
+    from hamknee.study.store import Store
+
+    return Store(_db_path(db))
+
+
+# -- quiz -------------------------------------------------------------------------------------------------
+
+class _Input:
+    """Answers from the keyboard, or line by line from a pipe; ``None`` means the input has ended."""
+
+    def __init__(self) -> None:
+        import sys
+
+        try:
+            self.interactive = sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            self.interactive = False
+
+    def ask(self, prompt: str) -> str | None:
+        import contextlib
+        import sys
+
+        if self.interactive:
+            try:
+                return out().input(prompt)
+            except EOFError:
+                return None
+        out().print(prompt, end="", markup=False, highlight=False)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            out().print("")
+            return None
+        answer = line.rstrip("\r\n")
+        out().print(answer, markup=False, highlight=False)  # the piped answer, so the transcript reads whole
+        return answer
+
+
+def _rate(reader: _Input, suggested: str) -> str | None:
+    from hamknee.study.schedule import RATINGS
+
+    shortcuts = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good", "3": "good",
+                 "e": "easy", "4": "easy"}
+    while True:
+        reply = reader.ask(f"Rate it: again / hard / good / easy [1-4, Enter = {suggested}]: ")
+        if reply is None:
+            return None
+        choice = reply.strip().lower()
+        if not choice:
+            return suggested
+        choice = shortcuts.get(choice, choice)
+        if choice in RATINGS:
+            return choice
+        _say("Type 1-4, a/h/g/e, or press Enter.", "dim")
+
+
+def _show_question(card: Card, number: int, total: int) -> None:
+    _say("")
+    _say(f"Question {number}/{total} · {card.kind} · {card.qtype}" if _fancy() else
+         f"Question {number}/{total} - {card.kind} - {card.qtype}", "dim")
+    _say(card.prompt, "bold")
+    for i, option in enumerate(card.options, 1):
+        _say(f"  {i}. {option}")
+    if card.options:
+        _say("Type the number of your choice (or the answer).", "dim")
+
+
+def _show_result(card: Card, verdict: Any, given: str) -> None:
+    fancy = _fancy()
+    if verdict.correct and verdict.exact:
+        _say(("✓ " if fancy else "") + "Right.", "bold green")
+    elif verdict.correct:
+        _say(("≈ " if fancy else "") + f"Right (close enough: {verdict.matched}).", "bold yellow")
+    else:
+        note = f" ({verdict.note})" if verdict.note else ""
+        _say(("✗ " if fancy else "") + f"Not this time{note}.", "bold red")
+    answer = card.answer
+    if card.options:
+        answer = f"{card.correct[0] + 1}. {card.answer}"
+    _say(f"Answer: {answer}")
+    _say(card.explanation, "italic")
+    _say(f"More: hamknee explain {card.entity}", "dim")
+
+
+class _Tally:
+    def __init__(self, planned: int) -> None:
+        self.planned = planned
+        self.answered = 0
+        self.right = 0
+
+    def line(self) -> str:
+        share = f" ({round(100 * self.right / self.answered)}%)" if self.answered else ""
+        noun = "answer" if self.planned == 1 else "answers"
+        return f"{self.answered} of {self.planned} {noun} saved, {self.right} right{share}"
+
+
+def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool:
+    """Ask every card in turn, committing each answer; False if the input ended first."""
+    import time
+    import uuid
+
+    from hamknee.study.answers import judge
+    from hamknee.study.schedule import RATINGS, Spacer, derive_rating, humanize, now_utc
+
+    reader = _Input()
+    spacer = Spacer(fuzz=fuzz)
+    session = uuid.uuid4().hex[:12]
+    for number, card in enumerate(queue, 1):
+        _show_question(card, number, len(queue))
+        started = time.monotonic()
+        given = reader.ask("> ")
+        if given is None:
+            return False
+        seconds = time.monotonic() - started
+        verdict = judge(card, given)
+        _show_result(card, verdict, given)
+        rating = derive_rating(verdict.correct, verdict.exact, seconds if reader.interactive else None)
+        name = {v: k for k, v in RATINGS.items()}[rating]
+        if reader.interactive and verdict.correct:
+            chosen = _rate(reader, name)
+            if chosen is None:
+                return False
+            name, rating = chosen, RATINGS[chosen]
+        when = now_utc()
+        outcome = store.record(card, rating, correct=verdict.correct, answer=given, when=when, spacer=spacer,
+                               session=session, duration_ms=int(seconds * 1000) if reader.interactive else None)
+        tally.answered += 1
+        tally.right += int(verdict.correct)
+        _say(f"Rated {name}; next review {humanize(outcome.due - when)}.", "dim")
+    return True
+
+
+@app.command(epilog="Examples:  hamknee quiz  ·  hamknee quiz --topic muscle --count 5  ·  "
+                    "hamknee quiz --type vignette --seed 7  ·  printf '2\\n' | hamknee quiz --count 1  ·  "
+                    "hamknee quiz --stats")
+def quiz(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=500, help="Questions in this session.")] = 10,
+    topic: TopicOpt = None,
+    qtype: TypeOpt = None,
+    new: Annotated[int, typer.Option("--new", min=0, max=1000, help="New cards allowed per day.")] = 20,
+    seed: Annotated[int | None, typer.Option("--seed", help="Reproducible session: same cards, same order.")] = None,
+    db: DbOpt = None,
+    stats_only: Annotated[bool, typer.Option("--stats", help="Show progress instead of quizzing.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Start over: back up the progress database, then "
+                                                        "empty it.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Flashcards with spaced repetition: due cards first, then new ones.
+
+    Type the answer (small typos and listed aliases are accepted) or the number of a choice. Wrong answers
+    are rated 'again'; right ones 'good', or 'hard' when only close enough; at a terminal you may change
+    the rating of a right answer. With answers piped on stdin the session runs to the end of the input.
+    Every answer is saved as it is given; Ctrl-C stops with exit code 130 and keeps them all.
+    """
+    from hamknee.study.schedule import now_utc
+
+    if reset:
+        _reset(db)
+        return
+    if stats_only:
+        _stats(db, 7, as_json)
+        return
+    import random
+
+    from hamknee.study.schedule import humanize, plan, start_of_day
+
+    cards = _all_cards()
+    chosen = {c.id for c in _chosen(cards, topic, qtype)}
+    by_id = {c.id: c for c in cards}
+    now = now_utc()
+    with _open_store(db) as store:
+        store.sync(cards, now)
+        due = [i for i in store.due(now) if i in chosen]
+        unseen = [i for i in store.unseen() if i in chosen]
+        allowed = max(0, new - store.introduced_since(start_of_day(now)))
+        rng = random.Random(seed)
+        queue = [by_id[i] for i in plan(due, unseen, count, allowed, rng)]
+        if not queue:
+            upcoming = store.next_due()
+            why = "new-card limit for today reached" if unseen else "no new cards left"
+            when = f" Next card due {humanize(upcoming - now)}." if upcoming else ""
+            _say(f"Nothing to study now ({why}; change it with --new N).{when}")
+            return
+        _run(store, queue, fuzz=seed is None)
+
+
+def _run(store: Store, queue: list[Card], fuzz: bool) -> None:
+    import signal
+    import threading
+
+    from hamknee.errors import ExitCode
+
+    tally = _Tally(len(queue))
+    hangup = getattr(signal, "SIGHUP", None)
+    previous: Any = None
+    if hangup is not None and threading.current_thread() is threading.main_thread():
+        def _closed(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        # A closed terminal ends the session like Ctrl-C: the answers given so far are already committed.
+        previous = signal.signal(hangup, _closed)
+    try:
+        finished = _session(store, queue, fuzz, tally)
+    except KeyboardInterrupt:
+        err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    finally:
+        if previous is not None:
+            signal.signal(hangup, previous)  # type: ignore[arg-type]
+    _say("")
+    if finished:
+        _say(f"Session complete: {tally.line()}.", "bold")
+    else:
+        _say(f"End of input: {tally.line()}.", "bold")
+    upcoming = store.next_due()
+    if upcoming is not None:
+        from hamknee.study.schedule import humanize, now_utc
+
+        _say(f"Next card due {humanize(upcoming - now_utc())}. See 'hamknee stats'.", "dim")
+
+
+def _reset(db: str | None) -> None:
+    from hamknee.study.schedule import now_utc
+    from hamknee.study.store import reset
+
+    path = _db_path(db)
+    backup = reset(path, now_utc())
+    if backup is None:
+        _say(f"No progress to reset at {path}.")
+    else:
+        _say(f"Progress reset. The old database was kept as {backup}.")
+
+
+# -- stats ------------------------------------------------------------------------------------------------
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{round(100 * value)}%"
+
+
+def _bar(value: int, top: int, width: int = 30) -> str:
+    if value <= 0 or top <= 0:
+        return ""
+    cells = value / top * width
+    if not _fancy():
+        return "#" * max(1, round(cells))
+    eighths = max(1, round(cells * 8))
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[part]
+
+
+def _stats(db: str | None, days: int, as_json: bool) -> None:
+    from datetime import date
+
+    from hamknee import render
+    from hamknee.study.schedule import now_utc
+
+    cards = _all_cards()
+    now = now_utc()
+    with _open_store(db) as store:
+        store.sync(cards, now)
+        data = store.stats(now, days)
+    if as_json:
+        emit_json(data)
+        return
+    c, r = data["cards"], data["reviews"]
+    _say("Study progress", "bold")
+    _say(f"Cards: {c['total']} · {c['new']} new · {c['learning']} learning · {c['due']} due now · "
+         f"{c['young']} young · {c['mastered']} mastered" + (f" · {c['retired']} retired" if c["retired"] else "")
+         if _fancy() else
+         f"Cards: {c['total']}, {c['new']} new, {c['learning']} learning, {c['due']} due now, {c['young']} young, "
+         f"{c['mastered']} mastered" + (f", {c['retired']} retired" if c["retired"] else ""))
+    _say(f"Reviews: {r['total']} ({r['correct']} right, accuracy {_percent(data['accuracy'])}), {r['today']} today. "
+         f"Retention (right after a gap): {_percent(data['retention'])}.")
+    _say("Mastered = FSRS stability of 21 days or more; learning = in its first steps or relearning.", "dim")
+    if data["by_kind"]:
+        out().print(render.table(["Kind", "Reviews", "Right", "Accuracy"],
+                                 [[k["kind"], str(k["reviews"]), str(k["correct"]), _percent(k["accuracy"])]
+                                  for k in data["by_kind"]], title="Accuracy by kind"))
+        weakest = sorted(data["by_entity"], key=lambda e: (e["accuracy"], -e["reviews"], e["entity"]))[:8]
+        out().print(render.table(["Entry", "Reviews", "Right", "Accuracy"],
+                                 [[e["entity"], str(e["reviews"]), str(e["correct"]), _percent(e["accuracy"])]
+                                  for e in weakest], title="Weakest entries (all in --json)"))
+    _say(f"Due in the next {days} days (today includes overdue cards):", "bold")
+    top = max((d["due"] for d in data["forecast"]), default=0)
+    for day in data["forecast"]:
+        label = date.fromisoformat(day["date"]).strftime("%a %d %b")
+        _say(f"  {label}  {str(day['due']).rjust(4)} {_bar(day['due'], top)}")
+    _say(f"Database: {data['database']}", "dim")
+
+
+@app.command(epilog="Examples:  hamknee stats  ·  hamknee stats --days 14  ·  hamknee stats --json")
+def stats(db: DbOpt = None, days: DaysOpt = 7, as_json: JsonFlag = False) -> None:
+    """Study progress: cards new, learning, due and mastered; accuracy by kind and entry; due forecast."""
+    _stats(db, days, as_json)
+
+
+# -- export -----------------------------------------------------------------------------------------------
+
+export_app = typer.Typer(
+    name="export",
+    help="Export flashcards to Anki or CSV, or the whole knowledge base to JSON.",
+    epilog="Examples:  hamknee export anki hamknee.apkg  ·  hamknee export csv cards.csv  ·  "
+           "hamknee export json - > kb.json",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("anki", epilog="Examples:  hamknee export anki hamknee.apkg  ·  "
+                                   "hamknee export anki muscles.apkg --topic muscle")
+def export_anki(
+    file: Annotated[str, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.")],
+    topic: TopicOpt = None,
+    qtype: TypeOpt = None,
+) -> None:
+    """Every card as an Anki note (front, back, source, tags); re-importing updates notes instead of adding."""
+    from pathlib import Path
+
+    from hamknee.errors import UsageProblem
+    from hamknee.study.export import anki
+
+    if file == "-":
+        raise UsageProblem("An Anki package cannot go to standard output.", "Give a file name ending in .apkg.")
+    cards = _chosen(_all_cards(), topic, qtype)
+    count = anki(cards, Path(file))
+    _say(f"Wrote {count} notes to {file}. In Anki: File > Import.")
+
+
+@export_app.command("csv", epilog="Examples:  hamknee export csv cards.csv  ·  hamknee export csv - --type recall")
+def export_csv(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The CSV file to write, or - for standard output.")],
+    topic: TopicOpt = None,
+    qtype: TypeOpt = None,
+) -> None:
+    """Cards as CSV (front, back, tags) for Quizlet and other flashcard tools."""
+    from hamknee.study.export import csv_text, write_bytes
+
+    text, count = csv_text(_chosen(_all_cards(), topic, qtype))
+    write_bytes(file, text.encode("utf-8"))
+    if file != "-":
+        _say(f"Wrote {count} cards to {file}.")
+
+
+@export_app.command("json", epilog="Examples:  hamknee export json kb.json  ·  "
+                                   "hamknee export json - | jq '.records[0]'")
+def export_json(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The JSON file to write, or - for standard output.")],
+) -> None:
+    """The whole knowledge base as JSON: every record with its relations and sources."""
+    from hamknee.study.export import json_text, write_bytes
+
+    kb = get_kb()
+    records = kb.records()
+    write_bytes(file, json_text(kb.meta, kb.bibliography(), records).encode("utf-8"))
+    if file != "-":
+        _say(f"Wrote {len(records)} records to {file}.")

@@ -1,0 +1,118 @@
+"""Export the cards to Anki (.apkg) and CSV, and the whole knowledge base to JSON.
+
+Anki re-imports update rather than duplicate: the model and deck ids are fixed, and each note's guid is
+derived from the card's stable id. The package is written with a fixed timestamp so the same knowledge
+base gives the same notes. Every file is written to a temporary file beside the target and renamed, so
+a failed export never leaves half a file; ``-`` writes CSV or JSON to standard output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from hamknee.errors import CannotWriteError
+from hamknee.study.cards import Card
+
+# Fixed forever: Anki matches models and decks by id on re-import.
+ANKI_MODEL_ID = 1_739_120_417
+ANKI_DECK_ID = 1_739_120_433
+ANKI_DECK_NAME = "hamknee: hamstrings and the knee"
+# 2025-01-01T00:00:00Z: the notes' modification time, fixed so that exports are reproducible.
+ANKI_TIMESTAMP = 1_735_689_600.0
+
+_CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; color: black; background: white; }
+.source { font-size: 12px; color: #666; margin-top: 1em; }"""
+
+
+def _html(text: str) -> str:
+    from html import escape
+
+    return "<br>".join(escape(line) for line in text.split("\n"))
+
+
+def _atomic(target: Path, write: Callable[[BinaryIO], None]) -> None:
+    target = target.expanduser()
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp_name, target)
+        tmp_name = None
+    except OSError as exc:
+        raise CannotWriteError(f"Cannot write {target}: {exc.strerror or exc}.",
+                               "Choose a writable location.") from None
+    finally:
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def write_bytes(target: str, data: bytes) -> None:
+    if target == "-":
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        except AttributeError:  # a text-only stdout (as under test runners)
+            sys.stdout.write(data.decode("utf-8"))
+        return
+    def put(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    _atomic(Path(target), put)
+
+
+def anki(cards: Iterable[Card], target: Path) -> int:
+    import genanki
+
+    model = genanki.Model(
+        ANKI_MODEL_ID,
+        "hamknee card",
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Source"}, {"name": "CardId"}],
+        templates=[{
+            "name": "Card 1",
+            "qfmt": "{{Front}}",
+            "afmt": '{{FrontSide}}<hr id="answer">{{Back}}<div class="source">{{Source}}</div>',
+        }],
+        css=_CSS,
+    )
+    deck = genanki.Deck(ANKI_DECK_ID, ANKI_DECK_NAME)
+    count = 0
+    for card in cards:
+        source = card.source + (f"\nhamknee explain {card.entity}")
+        deck.add_note(genanki.Note(
+            model=model,
+            fields=[_html(card.front), _html(card.back), _html(source.strip()), card.id],
+            tags=card.tags,
+            guid=genanki.guid_for("hamknee", card.id),
+        ))
+        count += 1
+    package = genanki.Package(deck)
+    _atomic(target, lambda handle: package.write_to_file(handle, timestamp=ANKI_TIMESTAMP))
+    return count
+
+
+def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["front", "back", "tags"])
+    count = 0
+    for card in cards:
+        writer.writerow([card.front, card.back, " ".join(card.tags)])
+        count += 1
+    return buffer.getvalue(), count
+
+
+def json_text(meta: dict[str, Any], sources: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
+    document = {"meta": meta, "sources": sources, "records": records}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

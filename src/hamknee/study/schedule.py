@@ -1,0 +1,102 @@
+"""Spaced repetition with FSRS (the ``fsrs`` package), and the choice of cards for a session.
+
+Ratings: a wrong answer is always *again*. A right answer is *good*, or *hard* when it was only close
+enough (a typo, a near miss); at a terminal the student may change the rating of a right answer, and a
+right answer given within ``EASY_SECONDS`` is offered as *easy*. Piped answers arrive all at once, so
+their timing means nothing and only correctness counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler, State
+
+RATINGS: dict[str, Rating] = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+RATING_NAMES: dict[int, str] = {int(v): k for k, v in RATINGS.items()}
+STATE_NAMES: dict[State, str] = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
+EASY_SECONDS = 8.0
+# A card is mastered once FSRS expects it to be remembered for three weeks (Anki calls this 'mature').
+MASTERED_STABILITY_DAYS = 21.0
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def numeric_id(card_id: str) -> int:
+    """FSRS wants an integer card id: a stable one derived from the card's text id."""
+    return int.from_bytes(hashlib.sha256(card_id.encode("utf-8")).digest()[:6], "big")
+
+
+def derive_rating(correct: bool, exact: bool, seconds: float | None = None) -> Rating:
+    if not correct:
+        return Rating.Again
+    if not exact:
+        return Rating.Hard
+    if seconds is not None and seconds <= EASY_SECONDS:
+        return Rating.Easy
+    return Rating.Good
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    due: datetime
+    stability: float | None
+    fsrs: str
+
+
+class Spacer:
+    """The FSRS scheduler; fuzzing (random spread of intervals) is off when a session is reproducible."""
+
+    def __init__(self, fuzz: bool = True) -> None:
+        self._scheduler = Scheduler(enable_fuzzing=fuzz)
+
+    def review(self, card_id: str, saved: str | None, rating: Rating, when: datetime) -> Outcome:
+        card = FsrsCard.from_json(saved) if saved else FsrsCard(card_id=numeric_id(card_id), due=when)
+        card, _ = self._scheduler.review_card(card, rating, review_datetime=when)
+        return Outcome(STATE_NAMES[card.state], card.due, card.stability, card.to_json())
+
+
+def stability_of(saved: str | None) -> float | None:
+    if not saved:
+        return None
+    data: dict[str, Any] = json.loads(saved)
+    value = data.get("stability")
+    return float(value) if value is not None else None
+
+
+def start_of_day(when: datetime) -> datetime:
+    """Local midnight of the day ``when`` falls on, as an aware UTC datetime: 'today' is the student's day."""
+    local = when.astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+
+
+def plan(due: list[str], new: list[str], count: int, new_allowed: int, rng: random.Random) -> list[str]:
+    """Due cards first (most overdue first, as given), then new ones in random order up to the daily limit."""
+    chosen = due[:count]
+    fresh = list(new)
+    rng.shuffle(fresh)
+    chosen += fresh[: max(0, min(new_allowed, count - len(chosen)))]
+    return chosen
+
+
+def humanize(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 90:
+        return "in 1 minute" if seconds >= 30 else "now"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"in {minutes} minutes"
+    hours = round(seconds / 3600)
+    if hours < 36:
+        return f"in {hours} hours"
+    days = round(seconds / 86400)
+    return f"in {days} days"

@@ -1,0 +1,353 @@
+"""The student's progress: an SQLite database of cards, their FSRS state and every review.
+
+Nothing is ever lost or silently replaced:
+- each answer is its own committed transaction (``BEGIN IMMEDIATE``), so an interrupted session keeps
+  every answer given so far, and two sessions on one database serialize their writes (WAL, busy timeout)
+  instead of overwriting each other: a review reads the card's latest state inside its transaction;
+- cards are never deleted: a card whose fact left the knowledge base is marked retired, with its history;
+- a damaged or foreign database is reported (``StudyDatabaseError``), never reset; ``reset`` keeps a copy.
+The schema is versioned with ``PRAGMA user_version`` and upgraded by numbered migrations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from fsrs import Rating
+
+from hamknee.errors import StudyDatabaseError
+from hamknee.study.cards import Card
+from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, start_of_day
+
+DB_NAME = "study.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+
+# Each migration takes the schema from version i to i + 1; never edit one that has shipped, add another.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE cards (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            qtype TEXT NOT NULL,
+            field TEXT NOT NULL,
+            front TEXT NOT NULL,
+            back TEXT NOT NULL,
+            regions TEXT NOT NULL DEFAULT '',
+            added_at REAL NOT NULL,
+            retired_at REAL,
+            state TEXT NOT NULL DEFAULT 'new',
+            due REAL,
+            stability REAL,
+            fsrs TEXT,
+            reps INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0,
+            first_review REAL,
+            last_review REAL
+        )""",
+        "CREATE INDEX cards_due ON cards (retired_at, due)",
+        """CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            card_id TEXT NOT NULL REFERENCES cards (id),
+            reviewed_at REAL NOT NULL,
+            rating INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            answer TEXT NOT NULL,
+            duration_ms INTEGER,
+            state_before TEXT NOT NULL,
+            due_after REAL NOT NULL,
+            session TEXT NOT NULL
+        )""",
+        "CREATE INDEX reviews_card ON reviews (card_id)",
+        "CREATE INDEX reviews_time ON reviews (reviewed_at)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+_OUR_TABLES = {"cards", "reviews", "sqlite_sequence"}
+
+
+def default_path() -> Path:
+    """``HAMKNEE_DB`` if set, else ``study.sqlite3`` in the user data directory (or under ``HAMKNEE_HOME``)."""
+    chosen = os.environ.get("HAMKNEE_DB")
+    if chosen:
+        return Path(chosen).expanduser().absolute()
+    from hamknee.paths import data_dir
+
+    return data_dir() / DB_NAME
+
+
+def _reason(exc: BaseException) -> tuple[str, str]:
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ("is damaged or is not a hamknee study database; it was left untouched",
+                "Move it aside, or run 'hamknee quiz --reset' (it keeps a backup copy).")
+    if "readonly" in text or "read-only" in text:
+        return "is read-only", "Make it writable, or choose another file with --db PATH or HAMKNEE_DB."
+    if "locked" in text or "busy" in text:
+        return "is busy: another program holds it locked", "Try again in a moment."
+    if "unable to open" in text or isinstance(exc, OSError):
+        return ("cannot be opened or created", "Check that its folder exists and is writable, or choose another "
+                                               "file with --db PATH or HAMKNEE_DB.")
+    return f"failed ({exc})", "Nothing was changed."
+
+
+@contextlib.contextmanager
+def _guard(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        reason, hint = _reason(exc)
+        raise StudyDatabaseError(f"Study database {path} {reason}.", hint) from None
+
+
+def _ts(when: datetime) -> float:
+    return when.timestamp()
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, timezone.utc)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with _guard(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            with _guard(path):
+                self._configure()
+                self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- setup ------------------------------------------------------------------------------------
+    def _configure(self) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if not check or check[0] != "ok":
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
+        if mode and str(mode[0]).lower() != "wal":
+            # WAL needs shared memory beside the file; rollback journal still keeps every commit.
+            db.execute("PRAGMA journal_mode = DELETE")
+        # FULL: a committed answer survives a power cut, not only a crash.
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self) -> None:
+        db = self._db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StudyDatabaseError(
+                f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}).", "Upgrade hamknee, or choose another file with --db PATH.")
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another session may have migrated while we waited for the lock.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if tables - _OUR_TABLES:
+                    raise StudyDatabaseError(
+                        f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
+                        "Choose another file with --db PATH or HAMKNEE_DB.")
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction: the write lock is taken first, so what we read is what we update."""
+        with _guard(self.path):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with _guard(self.path):
+            return list(self._db.execute(sql, params))
+
+    # -- cards --------------------------------------------------------------------------------------
+    def sync(self, cards: Iterable[Card], when: datetime) -> dict[str, int]:
+        """Bring the card list in line with the knowledge base: add, update wording, retire, revive."""
+        rows = [(c.id, c.kind, c.entity, c.qtype, c.field, c.front, c.back, " ".join(c.regions), _ts(when))
+                for c in cards]
+        with self._write() as db:
+            before = {r[0]: r[1] for r in db.execute("SELECT id, retired_at FROM cards")}
+            current = {r[0] for r in rows}
+            db.executemany(
+                """INSERT INTO cards (id, kind, entity, qtype, field, front, back, regions, added_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, entity = excluded.entity,
+                       qtype = excluded.qtype, field = excluded.field, front = excluded.front,
+                       back = excluded.back, regions = excluded.regions, retired_at = NULL
+                   WHERE cards.front IS NOT excluded.front OR cards.back IS NOT excluded.back
+                       OR cards.regions IS NOT excluded.regions OR cards.retired_at IS NOT NULL
+                       OR cards.kind IS NOT excluded.kind OR cards.entity IS NOT excluded.entity""",
+                rows,
+            )
+            gone = [(_ts(when), ident) for ident, retired in before.items() if ident not in current and retired is None]
+            db.executemany("UPDATE cards SET retired_at = ? WHERE id = ?", gone)
+        return {
+            "added": len(current - set(before)),
+            "revived": sum(1 for i in current if i in before and before[i] is not None),
+            "retired": len(gone),
+        }
+
+    def due(self, when: datetime) -> list[str]:
+        """Reviewed cards due now, most overdue first."""
+        rows = self._read("SELECT id FROM cards WHERE retired_at IS NULL AND reps > 0 AND due <= ? ORDER BY due, id",
+                          (_ts(when),))
+        return [r[0] for r in rows]
+
+    def unseen(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT id FROM cards WHERE retired_at IS NULL AND reps = 0 ORDER BY id")]
+
+    def introduced_since(self, since: datetime) -> int:
+        return int(self._read("SELECT COUNT(*) FROM cards WHERE first_review >= ?", (_ts(since),))[0][0])
+
+    def next_due(self) -> datetime | None:
+        row = self._read("SELECT MIN(due) FROM cards WHERE retired_at IS NULL AND reps > 0")[0]
+        return _dt(row[0]) if row[0] is not None else None
+
+    def card(self, card_id: str) -> dict[str, Any] | None:
+        with _guard(self.path):
+            cursor = self._db.execute("SELECT * FROM cards WHERE id = ?", (card_id,))
+            row = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        return dict(zip(names, row, strict=True)) if row else None
+
+    # -- reviews ----------------------------------------------------------------------------------
+    def record(self, card: Card, rating: Rating, *, correct: bool, answer: str, when: datetime,
+               spacer: Spacer, session: str, duration_ms: int | None = None) -> Outcome:
+        """Schedule the card from its latest saved state and log the review, in one committed transaction."""
+        with self._write() as db:
+            row = db.execute("SELECT fsrs, state FROM cards WHERE id = ?", (card.id,)).fetchone()
+            if row is None:
+                db.execute("""INSERT INTO cards (id, kind, entity, qtype, field, front, back, regions, added_at)
+                              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                           (card.id, card.kind, card.entity, card.qtype, card.field, card.front, card.back,
+                            " ".join(card.regions), _ts(when)))
+                row = (None, "new")
+            saved, state_before = row
+            outcome = spacer.review(card.id, saved, rating, when)
+            lapse = 1 if rating == Rating.Again and state_before == "review" else 0
+            db.execute(
+                """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
+                       lapses = lapses + ?, first_review = COALESCE(first_review, ?), last_review = ?
+                   WHERE id = ?""",
+                (outcome.state, _ts(outcome.due), outcome.stability, outcome.fsrs, lapse, _ts(when), _ts(when),
+                 card.id),
+            )
+            db.execute(
+                """INSERT INTO reviews (card_id, reviewed_at, rating, correct, answer, duration_ms, state_before,
+                                        due_after, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (card.id, _ts(when), int(rating), int(correct), answer[:500], duration_ms, state_before,
+                 _ts(outcome.due), session),
+            )
+        return outcome
+
+    def review_count(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM reviews")[0][0])
+
+    # -- statistics ---------------------------------------------------------------------------------
+    def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
+        now = _ts(when)
+        cards = self._read(
+            "SELECT kind, entity, state, reps, due, stability, retired_at FROM cards")
+        active = [c for c in cards if c[6] is None]
+        counts = {
+            "total": len(active),
+            "new": sum(1 for c in active if c[3] == 0),
+            "learning": sum(1 for c in active if c[3] > 0 and c[2] in ("learning", "relearning")),
+            "due": sum(1 for c in active if c[3] > 0 and c[4] is not None and c[4] <= now),
+            "young": sum(1 for c in active if c[2] == "review" and (c[5] or 0) < MASTERED_STABILITY_DAYS),
+            "mastered": sum(1 for c in active if c[2] == "review" and (c[5] or 0) >= MASTERED_STABILITY_DAYS),
+            "retired": len(cards) - len(active),
+        }
+        today = _ts(start_of_day(when))
+        total, right, today_count = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(correct), 0), COALESCE(SUM(reviewed_at >= ?), 0) FROM reviews",
+            (today,))[0]
+        kept = self._read("SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM reviews WHERE state_before = 'review'")[0]
+        ratings = dict(self._read("SELECT rating, COUNT(*) FROM reviews GROUP BY rating"))
+
+        def accuracy(column: str) -> list[dict[str, Any]]:
+            rows = self._read(
+                f"""SELECT c.{column}, COUNT(*), SUM(r.correct) FROM reviews r JOIN cards c ON c.id = r.card_id
+                    GROUP BY c.{column} ORDER BY c.{column}""")
+            return [{column: key, "reviews": n, "correct": ok, "accuracy": round(ok / n, 3)} for key, n, ok in rows]
+
+        start = start_of_day(when)
+        forecast = []
+        for day in range(days):
+            begin = start + timedelta(days=day)
+            end = begin + timedelta(days=1)
+            low = float("-inf") if day == 0 else _ts(begin)
+            n = sum(1 for c in active if c[3] > 0 and c[4] is not None and low <= c[4] < _ts(end))
+            forecast.append({"date": begin.astimezone().date().isoformat(), "due": n})
+        next_due = self.next_due()
+        return {
+            "database": str(self.path),
+            "cards": counts,
+            "reviews": {"total": total, "correct": right, "today": today_count,
+                        "ratings": {RATING_NAMES[k]: v for k, v in sorted(ratings.items())}},
+            "accuracy": round(right / total, 3) if total else None,
+            "retention": round(kept[1] / kept[0], 3) if kept[0] else None,
+            "by_kind": accuracy("kind"),
+            "by_entity": accuracy("entity"),
+            "forecast": forecast,
+            "next_due": next_due.isoformat() if next_due else None,
+        }
+
+
+def reset(path: Path, when: datetime) -> Path | None:
+    """Move the progress aside as a timestamped backup (with its WAL, so it stays readable); None if none."""
+    if not path.exists():
+        return None
+    stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.{stamp}.bak")
+    counter = 1
+    while backup.exists():
+        counter += 1
+        backup = path.with_name(f"{path.name}.{stamp}-{counter}.bak")
+    with _guard(path):
+        shutil.copy2(path, backup)
+        wal = Path(f"{path}-wal")
+        if wal.exists():
+            shutil.copy2(wal, Path(f"{backup}-wal"))
+        for leftover in (path, wal, Path(f"{path}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return backup

@@ -1,0 +1,143 @@
+"""Exports: an Anki package that re-imports as updates, CSV for other flashcard tools, the KB as JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import genanki
+
+from hamknee.kb import open_kb
+from hamknee.study.cards import generate
+from hamknee.study.export import ANKI_DECK_ID, ANKI_MODEL_ID
+
+STUDY_KB = Path(__file__).parent / "data" / "study_kb.yaml"
+
+
+def card_ids() -> list[str]:
+    return [c.id for c in generate(open_kb(STUDY_KB, use_cache=False).records())]
+
+
+def anki_notes(package: Path, tmp_path: Path) -> tuple[list[tuple[str, str, str]], dict[str, object], str]:
+    with zipfile.ZipFile(package) as archive:
+        assert "collection.anki2" in archive.namelist()
+        target = tmp_path / "collection.anki2"
+        target.write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(target) as conn:
+        notes = list(conn.execute("SELECT guid, flds, tags FROM notes ORDER BY id"))
+        models, decks = conn.execute("SELECT models, decks FROM col").fetchone()
+    return notes, json.loads(models), decks
+
+
+def test_anki_package_holds_every_card_as_a_note(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    package = tmp_path / "hamknee.apkg"
+    result = hk("--kb", str(STUDY_KB), "export", "anki", str(package))
+    assert result.exit_code == 0, result.stderr
+    ids = card_ids()
+    assert f"Wrote {len(ids)} notes to {package}" in result.stdout
+    notes, models, decks = anki_notes(package, tmp_path)
+    assert len(notes) == len(ids)
+    assert str(ANKI_MODEL_ID) in models
+    assert str(ANKI_DECK_ID) in json.loads(decks)
+    by_id = {}
+    for guid, fields, tags in notes:
+        front, back, source, card_id = fields.split("\x1f")
+        assert guid == genanki.guid_for("hamknee", card_id)
+        by_id[card_id] = (front, back, source, tags.split())
+    assert set(by_id) == set(ids)
+    front, back, source, tags = by_id["semitendinosus:insertion:recall"]
+    assert front == "Where does Semitendinosus insert?"
+    assert back.startswith("Pes anserinus<br>")
+    assert "Gray" in source and "hamknee explain semitendinosus" in source
+    assert {"hamknee::muscle", "entity::semitendinosus", "type::recall", "region::medial-knee"} <= set(tags)
+    front, _, _, _ = by_id["pes-anserine-bursitis:vignette"]
+    assert "<br>1. " in front  # the options are on the card
+
+
+def test_anki_export_is_stable_so_reimport_updates(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first, second = tmp_path / "a.apkg", tmp_path / "b.apkg"
+    hk("--kb", str(STUDY_KB), "export", "anki", str(first))
+    hk("--kb", str(STUDY_KB), "export", "anki", str(second))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert anki_notes(first, tmp_path / "a") == anki_notes(second, tmp_path / "b")
+
+
+def test_anki_export_of_a_topic(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    package = tmp_path / "m.apkg"
+    assert hk("--kb", str(STUDY_KB), "export", "anki", str(package), "--topic", "condition").exit_code == 0
+    notes, _, _ = anki_notes(package, tmp_path)
+    assert notes and all("hamknee::condition" in tags.split() for _, _, tags in notes)
+
+
+def test_csv_export(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "cards.csv"
+    result = hk("--kb", str(STUDY_KB), "export", "csv", str(target))
+    assert result.exit_code == 0
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["front", "back", "tags"]
+    assert len(rows) - 1 == len(card_ids())
+    recall = next(r for r in rows if r[0] == "Which nerve supplies Semitendinosus?" and "type::recall" in r[2])
+    assert recall[1].startswith("Tibial division of the sciatic nerve (L5, S1, S2)\n")
+    assert all(" " not in tag for row in rows[1:] for tag in row[2].split(" "))
+
+
+def test_csv_to_stdout(hk) -> None:  # type: ignore[no-untyped-def]
+    result = hk("--kb", str(STUDY_KB), "export", "csv", "-", "--type", "vignette")
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(rows) == 1 + 5
+    assert all(row[0].count("\n") >= 3 for row in rows[1:])  # question and numbered options
+
+
+def test_json_export_is_the_whole_knowledge_base(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "kb.json"
+    assert hk("--kb", str(STUDY_KB), "export", "json", str(target)).exit_code == 0
+    document = json.loads(target.read_text(encoding="utf-8"))
+    kb = open_kb(STUDY_KB, use_cache=False)
+    assert [r["id"] for r in document["records"]] == kb.ids()
+    assert document["records"][0]["relations"]
+    assert {s["id"] for s in document["sources"]} == {"grays-1918-posterior-femoral",
+                                                      "statpearls-pes-anserine-bursitis"}
+    piped = hk("--kb", str(STUDY_KB), "export", "json", "-")
+    assert json.loads(piped.stdout) == document
+
+
+def test_unwritable_target_is_one_line_and_exit_4(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for kind, name in (("anki", "x.apkg"), ("csv", "x.csv"), ("json", "x.json")):
+        target = tmp_path / "no-such-folder" / name
+        result = hk("--kb", str(STUDY_KB), "export", kind, str(target))
+        assert result.exit_code == 4, kind
+        assert result.stderr.startswith(f"Error: Cannot write {target}")
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_export_replaces_the_file_and_leaves_no_temporary_file(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "cards.csv"
+    target.write_text("old", encoding="utf-8")
+    bad = hk("--kb", str(STUDY_KB), "export", "csv", str(target), "--type", "essay")
+    assert bad.exit_code == 2
+    assert target.read_text(encoding="utf-8") == "old"
+    assert hk("--kb", str(STUDY_KB), "export", "csv", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("front,back,tags")
+    assert [p.name for p in folder.iterdir()] == ["cards.csv"]
+
+
+def test_anki_cannot_go_to_stdout(hk) -> None:  # type: ignore[no-untyped-def]
+    result = hk("--kb", str(STUDY_KB), "export", "anki", "-")
+    assert result.exit_code == 2
+
+
+def test_export_help_has_examples(hk) -> None:  # type: ignore[no-untyped-def]
+    for args in (("export", "--help"), ("export", "anki", "--help"), ("quiz", "--help"), ("stats", "--help")):
+        result = hk(*args)
+        assert result.exit_code == 0
+        assert "Examples:" in result.stdout
