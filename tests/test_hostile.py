@@ -550,14 +550,31 @@ def test_corrupt_cache_is_ignored(hk, tmp_path, isolated_home):
         assert r.exit_code == 0 and r.stdout.startswith("Semitendinosus")
 
 
-def test_write_commands_say_why_they_cannot_write(hk, tmp_path):
-    from hamknee.cli import app
-
-    names = {command.name for command in app.registered_commands}
-    if "export" not in names:
-        pytest.skip("no export command")
+@pytest.mark.parametrize("fmt", ["anki", "csv", "json"])
+def test_exports_say_why_they_cannot_write(hk, tmp_path, fmt):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    r = hk("export", "json", str(blocker / "out.json"))
+    target = blocker / f"out.{fmt}"
+    r = hk("export", fmt, str(target))
     assert r.exit_code == 4, r.stderr
-    assert clean(r.stderr) and str(blocker) in r.stderr
+    assert r.stderr.startswith(f"Error: Cannot write {target}: Not a directory.") and clean(r.stderr)
+    assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize("kind", ["file", "under-a-file"])
+@pytest.mark.parametrize("command", [["stats"], ["quiz"]])
+def test_study_commands_say_why_without_a_writable_home(hk, tmp_path, kind, command):
+    home = _homes(tmp_path)[kind]
+    r = hk(*command, env={"HAMKNEE_HOME": str(home)}, input="")
+    assert r.exit_code == 5, r.stderr
+    assert "cannot be opened or created" in r.stderr and "writable" in r.stderr
+    assert str(home) in r.stderr and clean(r.stderr)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_export_to_stdout_on_a_full_device(tmp_path):
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([*HAMKNEE, "export", "json", "-"], stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=60, env=dict(os.environ, HAMKNEE_HOME=str(tmp_path)))
+    assert r.returncode == 4
+    assert r.stderr == "Error: cannot write output: No space left on device.\n"
