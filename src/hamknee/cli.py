@@ -461,4 +461,5 @@ def run(argv: list[str]) -> int:
 
 
 # Command modules register themselves on `app` when imported; keep their top-level imports light.
+import hamknee.commands_chain  # noqa: E402
 import hamknee.commands_study  # noqa: E402, F401

@@ -1,0 +1,442 @@
+"""path, why, where and diagram as a student uses them: chains, regions, the picture and its SVG."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hamknee.vocab import INVERSE
+from tests.conftest import MINIMAL, write_kb
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = Path(os.environ.get("HAMKNEE_TEST_FULL_KB", REPO / "data" / "conditions.yaml"))
+_SRC = [{"id": "src-a", "title": "A source", "publisher": "A publisher", "year": 2020, "url": "https://example.org"}]
+
+
+def _entity(ident: str, name: str, relations: list[dict[str, str]] | None = None, **fields: Any) -> dict[str, Any]:
+    return {"id": ident, "name": name, "summary": f"{name}.", "explanation": f"{name}.",
+            "relations": relations or [], "sources": ["src-a"], **fields}
+
+
+def _muscle(ident: str, name: str, origin: str, insertion: str, side: str, crosses: list[str],
+            group: str = "hamstring", relations: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return _entity(ident, name, relations, group=group, origin={"site": origin, "detail": "x"},
+                   insertion={"site": insertion, "side": side, "detail": "y"},
+                   innervation={"nerve": "Sciatic nerve"}, actions={"knee": "Flexion"}, crosses=crosses)
+
+
+def _place(ident: str, name: str, relations: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return _entity(ident, name, relations, attachment_type="bony landmark", bone="b", location="l")
+
+
+def _region(ident: str, name: str, aliases: list[str], side: str | None, level: str) -> dict[str, Any]:
+    region = _entity(ident, name, aliases=aliases, location="l", level=level)
+    if side:
+        region["side"] = side
+    return region
+
+
+def _condition(ident: str, name: str, category: str, felt_at: list[str], sign: str, test: str,
+               relations: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return _entity(ident, name, relations, category=category, felt_at=felt_at, pain_location="p",
+                   mechanism="m", population="p", signs=[sign, "another sign"],
+                   tests=[{"name": test, "description": "d"}, {"name": "Other test", "description": "d"}],
+                   imaging="i", treatment=["t"])
+
+
+def chain_kb(extra_muscles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A small knowledge base with the anatomy the chain commands need."""
+    return {
+        "version": 1,
+        "sources": _SRC,
+        "muscles": [
+            _muscle("semitendinosus", "Semitendinosus", "ischial-tuberosity", "pes-anserinus", "medial",
+                    ["hip", "knee"], relations=[{"type": "forms", "target": "pes-anserinus",
+                                                 "note": "Its tendon joins the pes anserinus."}]),
+            _muscle("semimembranosus", "Semimembranosus", "ischial-tuberosity", "medial-tibial-condyle", "medial",
+                    ["hip", "knee"]),
+            _muscle("biceps-femoris-long-head", "Biceps femoris, long head", "ischial-tuberosity", "fibular-head",
+                    "lateral", ["hip", "knee"], relations=[{"type": "part-of", "target": "biceps-femoris"}]),
+            _muscle("biceps-femoris-short-head", "Biceps femoris, short head", "linea-aspera", "fibular-head",
+                    "lateral", ["knee"], relations=[{"type": "part-of", "target": "biceps-femoris"}]),
+            _muscle("biceps-femoris", "Biceps femoris", "ischial-tuberosity", "fibular-head", "lateral",
+                    ["hip", "knee"]),
+            _muscle("sartorius", "Sartorius", "anterior-superior-iliac-spine", "pes-anserinus", "medial",
+                    ["hip", "knee"], group="related"),
+            _muscle("gracilis", "Gracilis", "ischiopubic-ramus", "pes-anserinus", "medial", ["hip", "knee"],
+                    group="related"),
+            *(extra_muscles or []),
+        ],
+        "attachments": [
+            _place("ischial-tuberosity", "Ischial tuberosity"),
+            _place("pes-anserinus", "Pes anserinus", [{"type": "overlies", "target": "pes-anserine-bursa",
+                                                        "note": "The bursa lies deep to the conjoined tendons."}]),
+            _place("medial-tibial-condyle", "Medial tibial condyle"),
+            _place("fibular-head", "Fibular head"),
+            _place("linea-aspera", "Linea aspera"),
+            _place("anterior-superior-iliac-spine", "Anterior superior iliac spine"),
+            _place("ischiopubic-ramus", "Ischiopubic ramus"),
+        ],
+        "structures": [
+            _entity("pes-anserine-bursa", "Pes anserine bursa", [
+                {"type": "inflamed-in", "target": "pes-anserine-bursitis", "note": "Friction inflames the bursa."}],
+                structure_type="bursa", location="l"),
+        ],
+        "regions": [
+            _region("posterior-knee", "Posterior knee", ["posterior", "behind the knee", "back of the knee"],
+                    "posterior", "knee"),
+            _region("medial-knee", "Medial knee", ["medial", "inner knee", "inside of the knee"], "medial", "knee"),
+            _region("lateral-knee", "Lateral knee", ["lateral", "outer knee"], "lateral", "knee"),
+            _region("anterior-knee", "Anterior knee", ["anterior", "front of the knee"], "anterior", "knee"),
+            _region("posterior-thigh", "Posterior thigh", ["back of the thigh", "thigh"], "posterior", "thigh"),
+            _region("buttock", "Buttock", ["sitting bone", "sit bone", "gluteal region"], "posterior", "pelvis"),
+        ],
+        "conditions": [
+            _condition("pes-anserine-bursitis", "Pes anserine bursitis", "hamstring-related", ["medial-knee"],
+                       "Point tenderness over the pes anserinus", "Palpation"),
+            _condition("distal-hamstring-tendinopathy", "Distal hamstring tendinopathy", "hamstring-related",
+                       ["posterior-knee", "lateral-knee"], "Tender distal tendon", "Resisted knee flexion",
+                       [{"type": "affects", "target": "biceps-femoris",
+                         "note": "Repeated strong contraction overloads the distal tendon."}]),
+            _condition("meniscal-tear", "Meniscal tear", "knee", ["medial-knee", "posterior-knee"],
+                       "Joint line tenderness", "McMurray test"),
+            _condition("deep-vein-thrombosis", "Deep vein thrombosis", "red-flag", ["posterior-knee"],
+                       "Calf swelling", "Wells score"),
+            _condition("proximal-hamstring-tendinopathy", "Proximal hamstring tendinopathy", "hamstring-related",
+                       ["buttock"], "Pain on sitting", "Bent-knee stretch test",
+                       [{"type": "affects", "target": "semimembranosus", "note": "Compression at the origin."}]),
+            _condition("hamstring-strain", "Hamstring strain", "hamstring-related", ["posterior-thigh"],
+                       "Pain on stretch", "Palpation",
+                       [{"type": "affects", "target": "biceps-femoris-long-head", "note": "Late swing overload."}]),
+            _condition("patellofemoral-pain", "Patellofemoral pain", "knee", ["anterior-knee"],
+                       "Pain on squatting", "Squat test"),
+        ],
+        "concepts": [
+            _entity("lonely-idea", "Lonely idea", category="anatomy"),
+            _entity("tight-hamstrings", "Tight hamstrings", [
+                {"type": "risk-factor-for", "target": "hamstring-strain", "note": "Limited flexibility."}],
+                category="pathology"),
+            # A catalogue hub: a test that diagnoses everything must not become a "mechanism".
+            _entity("mri", "MRI", [{"type": "diagnoses", "target": c, "note": "Shows it."}
+                                   for c in ("hamstring-strain", "meniscal-tear", "pes-anserine-bursitis")],
+                    category="assessment"),
+        ],
+    }
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> str:
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(chain_kb(), sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def names(chain: list[dict[str, Any]]) -> list[str]:
+    return [chain[0]["from"], *(hop["to"] for hop in chain)]
+
+
+# -- path ------------------------------------------------------------------------------------------------
+
+
+def test_path_follows_typed_relations_in_words(hk, kb):
+    r = hk("--kb", kb, "path", "semitendinosus", "pes-anserine-bursitis")
+    assert r.exit_code == 0, r.stderr
+    assert ("Semitendinosus --forms--> Pes anserinus --overlies--> Pes anserine bursa --inflamed in--> "
+            "Pes anserine bursitis") in " ".join(r.stdout.split())
+    assert "1 chain of 3 steps" in r.stdout
+
+
+def test_path_json_gives_the_hops(hk, kb):
+    r = hk("--kb", kb, "path", "SEMITENDINOSUS", "Pes anserine bursitis", "--json")
+    assert r.exit_code == 0, r.stderr
+    chains = json.loads(r.stdout)
+    assert names(chains[0]) == ["semitendinosus", "pes-anserinus", "pes-anserine-bursa", "pes-anserine-bursitis"]
+    assert [h["relation"] for h in chains[0]] == ["forms", "overlies", "inflamed-in"]
+    assert chains[0][0] == {"from": "semitendinosus", "relation": "forms", "label": "forms",
+                            "to": "pes-anserinus", "note": "Its tendon joins the pes anserinus."}
+
+
+def test_path_shows_every_equally_short_chain_up_to_max(hk, kb):
+    r = hk("--kb", kb, "path", "semitendinosus", "fibular-head", "--json")
+    chains = json.loads(r.stdout)
+    assert len(chains) >= 2 and len({len(c) for c in chains}) == 1
+    assert len({tuple(names(c)) for c in chains}) == len(chains)  # no chain twice
+    r = hk("--kb", kb, "path", "semitendinosus", "fibular-head", "--max", "1", "--json")
+    assert len(json.loads(r.stdout)) == 1
+    r = hk("--kb", kb, "path", "semitendinosus", "fibular-head")
+    assert "equally short chains" in r.stdout and "1. " in r.stdout and "2. " in r.stdout
+
+
+def test_path_is_deterministic(hk, kb):
+    first = hk("--kb", kb, "path", "sartorius", "hamstring-strain", "--json").stdout
+    assert first and all(hk("--kb", kb, "path", "sartorius", "hamstring-strain", "--json").stdout == first
+                         for _ in range(3))
+
+
+def test_no_chain_is_a_clear_error(hk, kb):
+    r = hk("--kb", kb, "path", "semitendinosus", "lonely-idea")
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert "No chain of relations links semitendinosus to lonely-idea" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_term_suggests(hk, kb):
+    r = hk("--kb", kb, "path", "semitendinosis", "pes-anserine-bursitis")
+    assert r.exit_code == 1
+    assert "No entry for 'semitendinosis'. Did you mean: semitendinosus?" in r.stderr
+
+
+def test_same_entry_twice_is_a_usage_error(hk, kb):
+    r = hk("--kb", kb, "path", "semitendinosus", "Semitendinosus")
+    assert r.exit_code == 2 and "same entry" in r.stderr
+
+
+def test_unknown_relation_type_is_a_validation_error(hk, tmp_path):
+    text = MINIMAL.replace("type: forms", "type: pokes")
+    r = hk("validate", str(write_kb(tmp_path / "bad.yaml", text)))
+    assert r.exit_code == 3
+    assert "relations" in r.stderr and "type" in r.stderr
+
+
+def test_every_relation_type_has_an_inverse_both_ways():
+    assert all(INVERSE[INVERSE[t]] == t for t in INVERSE)
+
+
+# -- why -------------------------------------------------------------------------------------------------
+
+
+def test_why_gives_each_hamstring_chain_with_mechanisms(hk, kb):
+    r = hk("--kb", kb, "why", "pes-anserine-bursitis")
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "From Semitendinosus (3 steps)" in text
+    assert "Pes anserinus overlies Pes anserine bursa: The bursa lies deep to the conjoined tendons." in text
+    assert "Educational reference" in text
+
+
+def test_why_follows_mechanisms_not_catalogue_links(hk, kb):
+    answer = json.loads(hk("--kb", kb, "why", "pes-anserine-bursitis", "--json").stdout)
+    for start in answer["from"]:
+        for chain in start["chains"]:
+            assert "mri" not in names(chain)  # "diagnosed with MRI, which diagnoses X" is not a mechanism
+    r = hk("--kb", kb, "why", "hamstring-strain", "--json")
+    starts = {s["start"]: s for s in json.loads(r.stdout)["from"]}
+    assert starts["tight-hamstrings"]["steps"] == 1
+    assert names(starts["biceps-femoris-long-head"]["chains"][0]) == ["biceps-femoris-long-head", "hamstring-strain"]
+
+
+def test_why_needs_a_condition(hk, kb):
+    r = hk("--kb", kb, "why", "semitendinosus")
+    assert r.exit_code == 1 and "No condition for 'semitendinosus'" in r.stderr
+
+
+def test_why_with_no_chain_exits_1(hk, kb):
+    r = hk("--kb", kb, "why", "patellofemoral-pain")
+    assert r.exit_code == 1 and "No chain of relations leads from a hamstring" in r.stderr
+
+
+# -- where -----------------------------------------------------------------------------------------------
+
+REGIONS = {
+    "posterior": "posterior-knee", "behind the knee": "posterior-knee", "medial": "medial-knee",
+    "inner knee": "medial-knee", "lateral": "lateral-knee", "outer knee": "lateral-knee",
+    "anterior": "anterior-knee", "front of the knee": "anterior-knee", "back of the thigh": "posterior-thigh",
+    "buttock": "buttock", "sitting bone": "buttock",
+}
+
+
+@pytest.mark.parametrize(("term", "region"), sorted(REGIONS.items()))
+def test_where_resolves_every_region_and_alias(hk, kb, term, region):
+    r = hk("--kb", kb, "where", term, "--json")
+    assert r.exit_code == 0, r.stderr
+    answer = json.loads(r.stdout)
+    assert answer["region"] == region
+    felt = [c["id"] for g in answer["groups"] for c in g["conditions"]]
+    expected = {c["id"] for c in chain_kb()["conditions"] if region in c["felt_at"]}
+    assert set(felt) == expected
+
+
+def test_where_groups_with_sign_and_test(hk, kb):
+    r = hk("--kb", kb, "where", "behind the knee")
+    assert r.exit_code == 0
+    text = r.stdout
+    assert text.index("Hamstring-related") < text.index("Knee and other problems to rule out") < text.index(
+        "Red flags")
+    assert "Distal hamstring tendinopathy" in text and "Tender distal tendon" in text
+    assert "Resisted knee flexion" in text and "McMurray test" in text and "Wells score" in text
+    assert "Other test" not in text  # only the key test
+    assert "Educational reference" in text
+    groups = {g["group"]: [c["id"] for c in g["conditions"]]
+              for g in json.loads(hk("--kb", kb, "where", "posterior", "--json").stdout)["groups"]}
+    assert groups == {"hamstring-related": ["distal-hamstring-tendinopathy"], "rule-out": ["meniscal-tear"],
+                      "red-flag": ["deep-vein-thrombosis"]}
+
+
+def test_where_unknown_region(hk, kb):
+    r = hk("--kb", kb, "where", "semitendinosus")
+    assert r.exit_code == 1 and "No region for 'semitendinosus'" in r.stderr
+
+
+# -- diagram ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_diagram_fits_and_draws_from_the_records(hk, kb, columns):
+    r = hk("--kb", kb, "diagram", env={"COLUMNS": columns})
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= int(columns)
+    text = r.stdout
+    for name in ("Semitendinosus", "Semimembranosus", "Biceps femoris, long head", "Biceps femoris, short head",
+                 "Sartorius", "Gracilis", "Ischial tuberosity", "Pes anserinus", "Fibular head", "Linea aspera",
+                 "Medial tibial condyle", "knee"):
+        assert name in text
+    assert "┼" in text and "●" in text and ">>" not in text
+    # The whole biceps is drawn as its two heads, not as a third row.
+    assert not any("Biceps femoris " in line and "head" not in line for line in lines)
+    # The short head starts below the hip (it does not cross it): its row has no crossing before the knee.
+    short = next(line for line in lines if "short head" in line or "Linea aspera" in line)
+    assert short.count("┼") == 1 or "Linea aspera" not in short
+
+
+def test_diagram_highlights_a_muscle_in_plain_text(hk, kb):
+    r = hk("--kb", kb, "diagram", "biceps-femoris", env={"COLUMNS": "80"})
+    assert r.exit_code == 0
+    marked = [line for line in r.stdout.splitlines() if line.startswith(">>")]
+    assert len(marked) == 2
+    assert any("*Biceps femoris, long head*" in line for line in marked)
+    assert any("*Linea aspera*" in line for line in marked)
+    assert "*Fibular head*" in r.stdout
+    assert not any("Semitendinosus" in line for line in marked)
+
+
+def test_diagram_marks_an_attachment_and_what_attaches(hk, kb):
+    r = hk("--kb", kb, "diagram", "pes-anserinus", env={"COLUMNS": "80"})
+    marked = [line for line in r.stdout.splitlines() if line.startswith(">>")]
+    assert {m for m in ("Semitendinosus", "Sartorius", "Gracilis") if any(m in line for line in marked)} == {
+        "Semitendinosus", "Sartorius", "Gracilis"}
+    assert "*Pes anserinus*" in r.stdout
+    assert not any("Semimembranosus" in line for line in marked)
+
+
+def test_diagram_marks_a_conditions_pain_region(hk, kb):
+    r = hk("--kb", kb, "diagram", "pes-anserine-bursitis", env={"COLUMNS": "80"})
+    assert r.exit_code == 0
+    assert "▲" in r.stdout and "pain felt at: Medial knee" in r.stdout
+    assert "*Pes anserinus*" in r.stdout
+
+
+def test_diagram_shows_an_added_muscle(hk, tmp_path):
+    extra = _muscle("semitendinosus-minor", "Testmuscle", "ischial-tuberosity", "fibular-head", "lateral", ["knee"])
+    path = tmp_path / "more.yaml"
+    path.write_text(yaml.safe_dump(chain_kb([extra]), sort_keys=False), encoding="utf-8")
+    r = hk("--kb", str(path), "diagram", "Testmuscle", env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if "Testmuscle" in line)
+    assert row.startswith(">>") and "*Fibular head*" in r.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_diagram_falls_back_to_ascii(kb, columns, tmp_path):
+    env = dict(os.environ, PYTHONIOENCODING="ascii", COLUMNS=columns, HAMKNEE_HOME=str(tmp_path / "home"))
+    env.pop("NO_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "hamknee", "--kb", kb, "diagram", "biceps-femoris"],
+                          capture_output=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode("ascii")  # raises if anything is not ASCII
+    assert "+" in text and "|" in text and "?" not in text
+    assert ">>" in text and "*Fibular head*" in text
+    assert max(len(line) for line in text.splitlines()) <= int(columns)
+
+
+def test_diagram_svg_is_xml(hk, kb, tmp_path):
+    target = tmp_path / "knee.svg"
+    r = hk("--kb", kb, "diagram", "pes-anserinus", "--svg", str(target))
+    assert r.exit_code == 0, r.stderr
+    root = ET.parse(target).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    text = "".join(root.itertext())
+    assert "Semitendinosus" in text and "Pes anserinus" in text and "Gracilis" in text
+    assert root.find("{http://www.w3.org/2000/svg}rect[@fill='#ffe066']") is not None  # the highlight
+
+
+def test_diagram_svg_unwritable_path(hk, kb, tmp_path):
+    r = hk("--kb", kb, "diagram", "--svg", str(tmp_path / "missing" / "dir" / "knee.svg"))
+    assert r.exit_code == 4
+    assert r.stderr.startswith("Error: Cannot write") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_diagram_unknown_term(hk, kb):
+    r = hk("--kb", kb, "diagram", "semitendinosis")
+    assert r.exit_code == 1 and "Did you mean: semitendinosus?" in r.stderr
+
+
+# -- the shipped knowledge base ---------------------------------------------------------------------------
+
+
+def _full() -> bool:
+    try:
+        text = SHIPPED.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return all(f"id: {ident}" in text for ident in ("biceps-femoris-short-head", "bakers-cyst", "buttock"))
+
+
+full_kb = pytest.mark.skipif(not _full(), reason="the full knowledge base is not in data/conditions.yaml yet")
+
+PAIRS = [
+    ("semitendinosus", "pes-anserine-bursitis"),
+    ("semimembranosus", "bakers-cyst"),
+    ("biceps-femoris-long-head", "hamstring-strain"),
+    ("biceps-femoris", "sciatic-nerve-irritation"),
+    ("semimembranosus", "proximal-hamstring-tendinopathy"),
+    ("biceps-femoris", "distal-hamstring-tendinopathy"),
+]
+
+
+@full_kb
+@pytest.mark.parametrize(("start", "goal"), PAIRS)
+def test_shipped_paths_from_muscle_to_condition(hk, start, goal):
+    r = hk("--kb", str(SHIPPED), "path", start, goal, "--json")
+    assert r.exit_code == 0, r.stderr
+    chains = json.loads(r.stdout)
+    assert chains and len({len(c) for c in chains}) == 1
+    for chain in chains:
+        assert chain[0]["from"] == start and chain[-1]["to"] == goal
+        assert all(a["to"] == b["from"] for a, b in itertools.pairwise(chain))
+        assert all(hop["relation"] in INVERSE for hop in chain)
+    text = hk("--kb", str(SHIPPED), "path", start, goal).stdout
+    assert "-->" in text
+
+
+@full_kb
+def test_shipped_why_pes_anserine_bursitis_starts_at_semitendinosus(hk):
+    answer = json.loads(hk("--kb", str(SHIPPED), "why", "pes-anserine-bursitis", "--json").stdout)
+    assert answer["from"][0]["start"] == "semitendinosus"
+    assert all(hop["note"] for s in answer["from"] for c in s["chains"] for hop in c)
+
+
+@full_kb
+@pytest.mark.parametrize("term", ["posterior", "medial", "lateral", "anterior", "back of the thigh", "sitting bone"])
+def test_shipped_where(hk, term):
+    r = hk("--kb", str(SHIPPED), "where", term)
+    assert r.exit_code == 0, r.stderr
+    assert "Pain felt at:" in r.stdout
+
+
+@full_kb
+def test_shipped_diagram_at_80_columns(hk):
+    r = hk("--kb", str(SHIPPED), "diagram", "biceps-femoris", env={"COLUMNS": "80"})
+    assert r.exit_code == 0
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    assert "Pes anserinus" in r.stdout and "Fibular head" in r.stdout
