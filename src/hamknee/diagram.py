@@ -260,6 +260,8 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
                     ("┴" if labelled else "┘") if last else ("┼" if labelled else "┤"))
 
     focus = set(highlighted)
+    # For a muscle, its own attachments are part of what is shown; for anything else, only what it touches.
+    whole = record is not None and record["kind"] == "muscle"
     marked: set[int] = set()
     row_lines: list[int] = []
     for i, row in enumerate(rows):
@@ -277,7 +279,7 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
             marked.add(n)
         label = _fit(row.origin_label, _aliases(kb, row.origin), o_width - 2)
         canvas.put(n, hip - 4 - len(label), f" {label} ",
-                   "highlight" if lit and (row.origin in focus or row.muscle in focus) else "site")
+                   "highlight" if row.origin in focus or (whole and row.muscle in focus) else "site")
         if row.hip:
             canvas.put(n, hip - 2, "●", "site")
             canvas.put(n, hip - 1, "─")
@@ -302,7 +304,7 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
                 canvas.put(n, bracket, in_bracket[i])
         if label_row[i] == i:
             members = next(g for g in groups if i in g)
-            site_lit = row.insertion in focus or any(rows[j].muscle in focus for j in members)
+            site_lit = row.insertion in focus or (whole and any(rows[j].muscle in focus for j in members))
             text = _fit(row.insertion_label, _aliases(kb, row.insertion), total - label_at - 2)
             canvas.put(n, label_at, f" {text} ", "highlight" if site_lit else "site")
             if site_lit:
