@@ -135,6 +135,28 @@ def test_a_typo_never_turns_one_muscle_into_another() -> None:
     assert not judge_text("ACL", ("PCL",), ()).correct  # short answers must be exact
 
 
+def test_possessives_and_plurals_do_not_count_as_typos() -> None:
+    verdict = judge_text("bakers cyst", ("Baker's cyst",), ("Popliteus tendinopathy",))
+    assert (verdict.correct, verdict.exact) == (True, True)
+
+
+def test_shipped_knowledge_base_gives_unambiguous_cards() -> None:
+    """On the real content: unique ids, every question type, and no option that is a copy of another."""
+    from hamknee.paths import shipped_kb
+    from hamknee.study.cards import _words
+
+    shipped = generate(open_kb(shipped_kb(), use_cache=False).records())
+    assert len({c.id for c in shipped}) == len(shipped)
+    for card in shipped:
+        assert card.answer and card.prompt and card.explanation, card.id
+        if card.options:
+            assert len(card.options) >= 2 and len(card.correct) == 1, card.id
+            words = [_words(o) for o in card.options]
+            for i, a in enumerate(words):
+                for b in words[i + 1:]:
+                    assert not (a <= b or b <= a), (card.id, card.options)
+
+
 def test_choice_numbers(cards: list[Card]) -> None:
     card = by_id(cards)["pes-anserine-bursitis:vignette"]
     right = card.correct[0] + 1

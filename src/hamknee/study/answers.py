@@ -44,6 +44,11 @@ def core(text: str) -> str:
     return " ".join(words) if words else norm
 
 
+def _loose(text: str) -> str:
+    """Plural and possessive 's' ignored: "Bakers cyst" is "Baker's cyst"."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split())
+
+
 def _similarity(a: str, b: str) -> float:
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
 
@@ -63,7 +68,7 @@ def judge_text(given: str, accepted: tuple[str, ...], rejected: tuple[str, ...] 
         return Verdict(False, False, note="no answer")
     keys = [(a, core(a)) for a in accepted if core(a)]
     for original, key in keys:
-        if answer == key or normalize(given) == normalize(original):
+        if _loose(answer) == _loose(key) or normalize(given) == normalize(original):
             return Verdict(True, True, original)
     wrong = {core(r) for r in rejected} - {k for _, k in keys}
     if answer in wrong:

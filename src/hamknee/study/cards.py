@@ -89,11 +89,29 @@ def _mask(text: str, record: Record, aliases: bool = True) -> str:
     return masked
 
 
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "approx.", "fig.", "no.", "st.", "dr.")
+
+
 def _first_sentence(text: str, limit: int = 240) -> str:
+    """Up to the first full stop that ends a sentence: not inside brackets, not after 'e.g.' or 'et al.'."""
     one = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", one)
-    sentence = match.group(1) if match else one
-    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+    depth = 0
+    end = len(one)
+    for i, ch in enumerate(one):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif (ch in ".!?" and depth == 0
+              and (i + 1 == len(one) or (one[i + 1] == " " and i + 2 < len(one) and one[i + 2].isupper()))
+              and not one[: i + 1].lower().endswith(_ABBREVIATIONS)):
+            end = i + 1
+            break
+    sentence = one[:end]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
 
 
 def _source(record: Record) -> str:
@@ -194,10 +212,16 @@ def _recall(deck: _Deck) -> None:
         nerve = m.get("innervation") or {}
         if nerve.get("nerve"):
             text = " ".join(nerve["nerve"].split())
-            accepted = [text, text.split(" of the ")[0], *(deck.names(nerve["nerve_id"]) if nerve.get("nerve_id")
-                                                          and " of the " not in text else [])]
-            other_texts = {" ".join((o.get("innervation") or {}).get("nerve", "").split())
-                           for o in deck.by_kind.get("muscle", [])} - {text, ""}
+            plain = _plain_nerve(text)
+            head = plain.split(" of the ")[0]
+            accepted = [text, plain, head]
+            # The nerve entity's names count when the text names that nerve ("Tibial division ..." and the
+            # tibial nerve), not when it names a division of it ("... of the sciatic nerve").
+            named = deck.by_id.get(nerve.get("nerve_id") or "")
+            if named and _words(named["name"]) <= _words(head):
+                accepted += _names(named)
+            other_texts = {_plain_nerve((o.get("innervation") or {}).get("nerve", ""))
+                           for o in deck.by_kind.get("muscle", [])} - {plain, ""}
             rejected = [t for o in sorted(other_texts) for t in (o, o.split(" of the ")[0])]
             roots = f" ({nerve['roots']})" if nerve.get("roots") else ""
             deck.add(Card(
@@ -293,7 +317,6 @@ _CHOICE_FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("insertion", "insertion.detail", "Where does {name} insert?"),
         ("origin", "origin.detail", "Where does {name} arise?"),
         ("innervation", "innervation.nerve", "Which nerve supplies {name}?"),
-        ("knee-action", "actions.knee", "What does {name} do at the knee?"),
     ],
     "attachment": [("location", "location", "Where is the {name}?")],
     "structure": [
@@ -306,7 +329,6 @@ _CHOICE_FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("mechanism", "mechanism", "What is the mechanism of {name}?"),
         ("key-test", "tests.name", "What is the key clinical test for {name}?"),
     ],
-    "phase": [("timeframe", "timeframe", "What is the timeframe of the {name}?")],
     "concept": [("summary", "summary", "Which statement describes {name}?")],
 }
 
@@ -318,24 +340,37 @@ def _similarity(a: Record, b: Record) -> int:
         if a.get(key) is not None and a.get(key) == b.get(key):
             score += 1
     score += len(set(a.get("felt_at", [])) & set(b.get("felt_at", [])))
+    score += 2 * len(set(a.get("applies_to", [])) & set(b.get("applies_to", [])))
     return score
+
+
+_FILLER = frozenset({"a", "an", "the", "of", "to", "and", "or", "in", "on", "at", "by", "with", "its", "is", "nerve",
+                     "usually", "part"})
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words that carry a value's meaning; bracketed remarks are qualifiers, not the value."""
+    return frozenset(w for w in _norm(_plain_nerve(text)).split() if w not in _FILLER)
+
+
+def _overlapping(a: str, b: str) -> bool:
+    """One value says all the other says ("Tibial nerve" inside "Tibial division of the sciatic nerve")."""
+    wa, wb = _words(a), _words(b)
+    return not wa or not wb or wa <= wb or wb <= wa
 
 
 def _pick_distractors(card_id: str, subject: Record, candidates: list[tuple[Record, str]], correct: str,
                       limit: int) -> list[str]:
     """Values of other entities, most plausible first; never one that could also be right.
 
-    A value that contains the right one (or is contained in it) is as good as right ("Palpation" against
-    "Palpation of the distal tendon"), so it is left out rather than marked wrong.
+    A value whose words are all in the right one, or that holds all the right one's words, is as good as
+    right ("Palpation" against "Palpation of the distal tendon"), so it is left out rather than marked wrong;
+    so is a near-copy of a distractor already picked.
     """
-    right = _norm(correct)
-    seen = {right}
     ranked = sorted(candidates, key=lambda c: (-_similarity(subject, c[0]), stable_hash(f"{card_id}|{c[0]['id']}")))
     picked: list[str] = []
     for _, value in ranked:
-        key = _norm(value)
-        if key and key not in seen and key not in right and right not in key:
-            seen.add(key)
+        if not any(_overlapping(value, other) for other in (correct, *picked)):
             picked.append(value)
         if len(picked) >= limit:
             break
@@ -352,12 +387,14 @@ def _choice(deck: _Deck) -> None:
                 if not isinstance(value, str):
                     continue
                 card_id = f"{r['id']}:{name}:choice"
-                # Entities attached at the same site describe the same place in other words: both would be right.
-                site = (r.get(name) or {}).get("site") if name in _SITE_QUESTIONS else None
-                others = [(o, _mask(str(values[o["id"]]), o, aliases=False)) for o in records
+                # Entities attached at the same site, or supplied by the same nerve, describe the same thing
+                # in other words: both answers would be right.
+                same = _same_key(name)
+                mine = same(r)
+                others = [(o, _option(str(values[o["id"]]), o)) for o in records
                           if o["id"] != r["id"] and isinstance(values[o["id"]], str)
-                          and not (site and (o.get(name) or {}).get("site") == site)]
-                shown = _mask(value, r, aliases=False)
+                          and not (mine and same(o) == mine)]
+                shown = _option(value, r)
                 distractors = _pick_distractors(card_id, r, others, shown, MAX_OPTIONS - 1)
                 if len(distractors) + 1 < MIN_OPTIONS:
                     continue
@@ -369,6 +406,45 @@ def _choice(deck: _Deck) -> None:
                     options=tuple(options), correct=(options.index(shown),), entities=(r["id"],),
                     regions=deck.regions(r), source=_source(r),
                 ))
+
+
+def _same_key(name: str) -> Callable[[Record], str | None]:
+    def key(r: Record) -> str | None:
+        if name in _SITE_QUESTIONS:
+            return (r.get(name) or {}).get("site")  # type: ignore[no-any-return]
+        if name == "innervation":
+            return (r.get("innervation") or {}).get("nerve_id")  # type: ignore[no-any-return]
+        return None
+    return key
+
+
+def _option(value: str, r: Record) -> str:
+    """An answer option: the value's first sentence, without the entity's own name."""
+    return _mask(_first_sentence(value, limit=220), r, aliases=False)
+
+
+def _next_phase(deck: _Deck) -> None:
+    phases = deck.by_kind.get("phase", [])
+    for p in phases:
+        following = [link["target"] for link in p.get("relations", [])
+                     if link["type"] == "precedes" and link["direction"] == "out" and link["target"] in deck.by_id]
+        if len(following) != 1:
+            continue
+        nxt = deck.by_id[following[0]]
+        card_id = f"{p['id']}:next:choice"
+        others = [(o, o["name"]) for o in phases if o["id"] not in (p["id"], nxt["id"])]
+        distractors = _pick_distractors(card_id, p, others, nxt["name"], MAX_OPTIONS - 1)
+        if len(distractors) + 1 < MIN_OPTIONS:
+            continue
+        options = _ordered([nxt["name"], *distractors], card_id)
+        deck.add(Card(
+            id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
+            prompt=f"Which phase comes after the {_lc(p['name'])}?", answer=nxt["name"],
+            explanation=_first_sentence(f"{nxt['name']}: {' '.join(nxt['summary'].split())}", limit=300),
+            accepted=tuple(_names(nxt)), rejected=tuple(n for o, _ in others for n in _names(o)),
+            options=tuple(options), correct=(options.index(nxt["name"]),), entities=(p["id"], nxt["id"]),
+            regions=deck.regions(p), source=_source(p),
+        ))
 
 
 def _explain_field(r: Record, name: str) -> str:
@@ -421,10 +497,19 @@ def _vignette(deck: _Deck) -> None:
 
 # -- comparisons ------------------------------------------------------------------------------------------
 
+def _plain_nerve(text: str) -> str:
+    """A nerve as a short phrase: without parenthesized remarks."""
+    return " ".join(re.sub(r"\s*\([^)]*\)", "", text).split())
+
+
 def _compare_specs(deck: _Deck) -> list[tuple[str, str, Callable[[Record], list[str]], Callable[[str], str]]]:
     def nerve(r: Record) -> list[str]:
-        text = (r.get("innervation") or {}).get("nerve")
-        return [" ".join(text.split())] if text else []
+        # Only a single nerve makes a clean question; "dual" or per-head supplies are left to the study page.
+        supply = r.get("innervation") or {}
+        text = _plain_nerve(supply.get("nerve") or "")
+        if not text or any(mark in text for mark in (":", ";", " and ", "Dual")):
+            return []
+        return [f"{supply.get('nerve_id') or ''}|{text}"]
 
     def site(part: str) -> Callable[[Record], list[str]]:
         def get(r: Record) -> list[str]:
@@ -448,6 +533,16 @@ def _compare_specs(deck: _Deck) -> list[tuple[str, str, Callable[[Record], list[
     ]
 
 
+def _key(value: str) -> str:
+    """What makes two values the same: the nerve id when there is one, else the words."""
+    head, sep, _ = value.partition("|")
+    return head if sep and head else _norm(value)
+
+
+def _shown(value: str) -> str:
+    return value.partition("|")[2] if "|" in value else value
+
+
 def _compare(deck: _Deck) -> None:
     for kind, name, values, question in _compare_specs(deck):
         records = deck.by_kind.get(kind, [])
@@ -460,7 +555,7 @@ def _compare(deck: _Deck) -> None:
                 theirs = values(b)
                 if b["id"] == a["id"] or not theirs:
                     continue
-                distinct = [v for v in mine if _norm(v) not in {_norm(t) for t in theirs}]
+                distinct = [v for v in mine if _key(v) not in {_key(t) for t in theirs}]
                 if distinct:
                     partners.append((-_similarity(a, b), stable_hash(f"{a['id']}|{b['id']}|{name}"), b, distinct[0]))
             if not partners:
@@ -468,10 +563,11 @@ def _compare(deck: _Deck) -> None:
             _, _, b, value = min(partners, key=lambda p: (p[0], p[1]))
             card_id = f"{a['id']}:{name}:compare:{b['id']}"
             options = _ordered([a["name"], b["name"]], card_id)
-            b_value = "; ".join(values(b))
+            a_value = "; ".join(_shown(v) for v in mine)
+            b_value = "; ".join(_shown(v) for v in values(b))
             deck.add(Card(
-                id=card_id, entity=a["id"], kind=kind, qtype="compare", field=name, prompt=question(value),
-                answer=a["name"], explanation=f"{a['name']}: {'; '.join(mine)}. {b['name']}: {b_value}.",
+                id=card_id, entity=a["id"], kind=kind, qtype="compare", field=name, prompt=question(_shown(value)),
+                answer=a["name"], explanation=f"{a['name']}: {a_value}. {b['name']}: {b_value}.",
                 accepted=tuple(_names(a)), rejected=tuple(_names(b)), options=tuple(options),
                 correct=(options.index(a["name"]),), entities=(a["id"], b["id"]),
                 regions=tuple(dict.fromkeys(deck.regions(a) + deck.regions(b))), source=_source(a),
@@ -481,7 +577,7 @@ def _compare(deck: _Deck) -> None:
 def generate(records: Iterable[Record]) -> list[Card]:
     """Every card the records support, in a stable order."""
     deck = _Deck(records)
-    for step in (_recall, _reverse, _choice, _vignette, _compare):
+    for step in (_recall, _reverse, _choice, _next_phase, _vignette, _compare):
         step(deck)
     return deck.cards
 
