@@ -75,6 +75,30 @@ def _fit(text: str, length: int) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
+# Fields never shortened: identity, references and citations shape the graph and the checks.
+_KEEP = frozenset({"id", "name", "aliases", "summary", "explanation", "relations", "sources", "felt_at",
+                   "differentials", "applies_to", "origin", "insertion", "innervation", "actions", "views"})
+
+# Lists the schema requires to be non-empty.
+_REQUIRED = frozenset({"signs", "tests", "treatment", "goals", "interventions"})
+
+
+def _shrink(item: dict[str, Any], share: float) -> dict[str, Any]:
+    """Without its explanation, an entity longer than its share loses list items (keeping one where the schema
+    requires it) and sentences of long text fields (keeping the first), longest field first."""
+    item = copy.deepcopy(item)
+    while len(_dump([dict(item, explanation="")])) > share * 0.8:
+        sizes = {key: len(_dump(value)) for key, value in item.items() if key not in _KEEP
+                 and ((isinstance(value, list) and len(value) > (1 if key in _REQUIRED else 0))
+                      or (isinstance(value, str) and len(_SENTENCE_END.split(value.strip())) > 1))}
+        if not sizes:
+            break
+        key = max(sizes, key=lambda k: sizes[k])
+        value = item[key]
+        item[key] = value[:-1] if isinstance(value, list) else _fit(value, len(value) // 2).strip()
+    return item
+
+
 def _set(item: dict[str, Any], dotted: str, rename: dict[str, str]) -> None:
     *parents, last = dotted.split(".")
     node: Any = item
@@ -112,8 +136,8 @@ def generate(count: int, source: Path, size_mb: float) -> str:
     share = size_mb * 1_000_000 / count - len(_dump({"sources": base["sources"]})) / count
     sized: list[tuple[str, dict[str, Any]]] = []
     for section, item in entities:
-        rest = dict(item, explanation="")
-        other = len(_dump([rest]))
+        item = _shrink(item, share)
+        other = len(_dump([dict(item, explanation="")]))
         sized.append((section, dict(item, explanation=_fit(item["explanation"], int(share - other)))))
 
     out: dict[str, Any] = {"version": base.get("version", 1),

@@ -101,8 +101,10 @@ def make_large_kb(count: int, target: Path) -> float:
 
 def warm_path_imports(hamknee: list[str], env: dict[str, str], kb: Path | None) -> dict[str, Any]:
     """``-X importtime`` of a warm lookup: its heaviest top-level imports and any heavy module present."""
-    argv = [sys.executable, "-X", "importtime", "-m", "hamknee"]
-    argv += (["--kb", str(kb)] if kb else []) + ["explain", "pes-anserine"]
+    lookup = (["--kb", str(kb)] if kb else []) + ["explain", "pes-anserine"]
+    # Warm (again) right before: the knowledge base may have been edited since the rounds began.
+    subprocess.run([*hamknee, *lookup], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    argv = [sys.executable, "-X", "importtime", "-m", "hamknee", *lookup]
     result = subprocess.run(argv, capture_output=True, text=True, env=env)
     top: list[tuple[str, int]] = []
     modules: list[str] = []
@@ -118,7 +120,7 @@ def warm_path_imports(hamknee: list[str], env: dict[str, str], kb: Path | None) 
         if not name.startswith("  "):
             top.append((module, int(parts[1])))
     top.sort(key=lambda item: -item[1])
-    heavy = sorted({m for m in modules if m.split(".")[0] in HEAVY})
+    heavy = sorted({m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY})
     return {"top": [{"module": m, "cumulative_ms": round(us / 1000, 1)} for m, us in top[:12]],
             "heavy_modules": heavy}
 
