@@ -32,7 +32,7 @@ TOKENS = [
     b"!!python/name:os.system", b"!custom ", b"!!binary aGVsbG8=", b"!!set {a, b}", b"!!timestamp 2001-12-14",
     b"!!float ", b"!!int ", b"\t", b"- ", b": ", b"? ", b"{", b"}", b"[", b"]", b"\"", b"'", b"|", b">",
     b"---\n", b"...\n", b"%YAML 1.1\n", b"%TAG ! tag:x,2000:\n", b"\xef\xbb\xbf", b"\x00", b"\xff", b"\xc3",
-    b"\r\n", b"\r", b"\x85", b"\u2028".decode("unicode_escape").encode(), b"~", b"null", b"true", b"1e999",
+    b"\r\n", b"\r", b"\x85", "\u2028".encode(), b"~", b"null", b"true", b"1e999",
     b"-0x1F", b"0o17", b"9" * 400, b"[" * 200, b"{a: " * 120, b"x" * 5000, b"#", b"@", b"`", b"%",
 ]
 

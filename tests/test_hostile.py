@@ -386,6 +386,17 @@ def test_self_relation_is_refused(hk, tmp_path):
 
 # -- bad arguments -------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("shared-home")
+
+
+@pytest.fixture
+def warm(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read-only lookups share one compiled cache, so the many cases below do not each rebuild it."""
+    monkeypatch.setenv("HAMKNEE_HOME", str(shared_cache))
+
+
 ODD_TERMS = [
     "", " ", "-", "--", "\t", "\x1b[31mred\x1b[0m", "\x1b]0;title\x07", "\x07\x08\x7f", "a\rb", "\x9b31m",
     "💥", "pés ânserinus", "ÆØÅ", "\u202egoose", "\u200b", "'; DROP TABLE cards; --", "../../etc/passwd",
@@ -396,7 +407,7 @@ ODD_TERMS = [
 @pytest.mark.parametrize("term", ODD_TERMS, ids=lambda t: repr(t)[:30])
 @pytest.mark.parametrize("command", [["explain"], ["search"], ["compare", "semitendinosus"], ["conditions", "-r"],
                                      ["phases"], ["list"], ["path", "semitendinosus"], ["why"], ["where"]])
-def test_odd_terms_never_crash_or_echo_control_characters(hk, tmp_path, monkeypatch, command, term):
+def test_odd_terms_never_crash_or_echo_control_characters(hk, warm, tmp_path, monkeypatch, command, term):
     monkeypatch.chdir(tmp_path)
     r = hk(*command, "--", term) if term.startswith("-") else hk(*command, term)
     assert r.exit_code in {0, 1, 2}, (r.exit_code, r.stderr[-500:])
@@ -410,7 +421,7 @@ def test_odd_terms_never_crash_or_echo_control_characters(hk, tmp_path, monkeypa
                                      ["muscles", "--attachments"], ["muscles"], ["list"], ["conditions"],
                                      ["phases"], ["search", "tendon"], ["sources"], ["explain", "nothing-here"],
                                      ["--help"], ["explain", "--help"]])
-def test_narrow_terminals(hk, columns, command):
+def test_narrow_terminals(hk, warm, columns, command):
     r = hk(*command, env={"COLUMNS": columns})
     assert r.exit_code in {0, 1}
     assert clean(r.stdout) and clean(r.stderr)
@@ -422,7 +433,7 @@ def test_narrow_terminals(hk, columns, command):
                                  {"NO_COLOR": "1", "FORCE_COLOR": "1"}])
 @pytest.mark.parametrize("command", [["explain", "pes-anserinus"], ["muscles", "--attachments"], ["search", "tendn"],
                                      ["explain", "pes-anserinu"]])
-def test_plain_terminals_get_no_escape_codes(hk, env, command):
+def test_plain_terminals_get_no_escape_codes(hk, warm, env, command):
     r = hk(*command, env=env)
     assert r.exit_code in {0, 1}
     assert ESC not in r.stdout and ESC not in r.stderr
@@ -551,11 +562,11 @@ def test_corrupt_cache_is_ignored(hk, tmp_path, isolated_home):
 
 
 @pytest.mark.parametrize("fmt", ["anki", "csv", "json"])
-def test_exports_say_why_they_cannot_write(hk, tmp_path, fmt):
+def test_exports_say_why_they_cannot_write(hk, tmp_path, minimal_kb, fmt):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     target = blocker / f"out.{fmt}"
-    r = hk("export", fmt, str(target))
+    r = hk("--kb", str(minimal_kb), "export", fmt, str(target))
     assert r.exit_code == 4, r.stderr
     assert r.stderr.startswith(f"Error: Cannot write {target}: Not a directory.") and clean(r.stderr)
     assert blocker.read_text() == "x"
