@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,28 @@ class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
+class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The common case: a file with no anchor or alias tokens, so only duplicate keys need catching.
+
+    Any doubt (a length mismatch, any error) sends the file through ``_StrictLoader``, which finds and
+    locates the exact problem; a clean file is loaded once, without a Python hook on every node.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            raise _DoubtError
+        return mapping
+
+
+class _DoubtError(Exception):
+    """The fast loader cannot vouch for this file."""
+
+
+# Where an anchor (&a) or alias (*a) token could start: false positives only cost the strict path.
+_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,:?-])[&*][^\s,\[\]{}]", re.M)
+
+
 def read_text(path: Path) -> str:
     """The file's text, or InvalidKnowledgeBase with a located reason."""
     name = str(path)
@@ -99,6 +122,13 @@ def read_text(path: Path) -> str:
 
 
 def parse_yaml(text: str, name: str) -> dict[str, Any]:
+    if not _ANCHOR_OR_ALIAS.search(text):
+        try:
+            data = yaml.load(text, Loader=_FastLoader)
+        except Exception:  # any doubt: the strict loader below finds and locates the problem
+            data = _DoubtError
+        if data is not _DoubtError:
+            return _top_level(data, name)
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
@@ -126,6 +156,10 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
         raise InvalidKnowledgeBase(name, [Problem("YAML nested too deeply")]) from None
     except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:  # a constructor failed
         raise InvalidKnowledgeBase(name, [Problem(f"YAML: unreadable value ({exc})")]) from None
+    return _top_level(data, name)
+
+
+def _top_level(data: Any, name: str) -> dict[str, Any]:
     if data is None:
         raise InvalidKnowledgeBase(name, [Problem("the file is empty (or only comments); expected a mapping "
                                                   "with 'version', 'sources' and entity sections")])
