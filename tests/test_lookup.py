@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from hamknee.cli import app
-
 
 def test_explain_pes_anserine_teaches_the_pes_anserinus(hk):
     r = hk("explain", "pes-anserine")
@@ -162,9 +160,9 @@ def test_version(hk):
 
 
 def test_every_command_has_help_with_an_example(hk):
-    import typer.main
+    from hamknee.cli import COMMANDS
 
-    names = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    names = list(COMMANDS)
     assert len(names) >= 10
     for name in names:
         r = hk(name, "--help")
@@ -189,3 +187,18 @@ def test_kb_option_and_env_select_another_file(hk, minimal_kb):
     assert {e["id"] for e in json.loads(r.stdout)} == {"semitendinosus", "pes-anserinus"}
     r = hk("list", "--json", env={"HAMKNEE_KB": str(minimal_kb)})
     assert len(json.loads(r.stdout)) == 2
+
+
+@pytest.mark.parametrize("kind", ["muscle", "attachment", "condition", "region", "concept"])
+def test_go_further_commands_all_work(hk, kind):
+    import shlex
+
+    ids = [e["id"] for e in json.loads(hk("list", kind, "--json").stdout)]
+    for ident in ids:
+        page = hk("explain", ident).stdout
+        block = page.split("Go further", 1)[1].split("Sources", 1)[0]
+        commands = [line.strip() for line in block.splitlines() if line.strip().startswith("hamknee ")]
+        assert commands, ident
+        for command in commands:
+            r = hk(*shlex.split(command)[1:])
+            assert r.exit_code == 0, (ident, command, r.stderr)

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, TermArg, app, complete_term, emit_json, get_kb, out, show
+from hamknee.cli import JsonOpt, TermArg, complete_term, emit_json, get_kb, out, show
 
 if TYPE_CHECKING:
     from rich.text import Text
 
     from hamknee.kb import KnowledgeBase
+
+app = typer.Typer()
 
 MaxOpt = Annotated[int, typer.Option("--max", "-n", min=1, max=50, help="At most this many chains.")]
 DepthOpt = Annotated[int, typer.Option("--depth", min=1, max=12, help="Longest chain searched, in steps.")]

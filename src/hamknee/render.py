@@ -205,25 +205,34 @@ def explain(record: dict[str, Any]) -> RenderableType:
 
 
 def further(record: dict[str, Any]) -> list[str]:
+    """Commands that take a student one step further from this entry."""
     ident, kind = record["id"], record["kind"]
+    links = record.get("relations", [])
+    conditions = [link["target"] for link in links if link["kind"] == "condition"]
     commands: list[str] = []
-    conditions = [link["target"] for link in record.get("relations", []) if link["kind"] == "condition"]
     if kind == "condition":
-        commands += [f"hamknee why {ident}", f"hamknee phases {ident}"]
+        if record.get("category") == "hamstring-related":
+            commands.append(f"hamknee why {ident}")
+        if any(link["type"] == "treated-with" and link["kind"] == "phase" for link in links):
+            commands.append(f"hamknee phases {ident}")
+        if record.get("felt_at"):
+            commands.append(f"hamknee where {record['felt_at'][0]}")
         if record.get("differentials"):
             commands.append(f"hamknee compare {ident} {record['differentials'][0]}")
-    elif kind == "muscle":
-        commands += ["hamknee muscles --attachments"]
-        if conditions:
-            commands.append(f"hamknee path {ident} {conditions[0]}")
     elif kind == "region":
-        commands.append(f"hamknee conditions --region {ident}")
-    elif conditions:
-        commands.append(f"hamknee explain {conditions[0]}")
-    others = [link["target"] for link in record.get("relations", []) if link["target"] not in conditions]
+        commands += [f"hamknee where {ident}", f"hamknee conditions --region {ident}"]
+    else:
+        if conditions:
+            commands.append(f"hamknee explain {conditions[0]}")
+        if kind in ("muscle", "attachment", "structure"):
+            commands.append(f"hamknee diagram {ident}")
+        if kind == "muscle":
+            commands.append("hamknee muscles --attachments")
+            if conditions:
+                commands.append(f"hamknee path {ident} {conditions[0]}")
+    others = [link["target"] for link in links if link["target"] not in conditions and link["kind"] != "region"]
     if others:
         commands.append(f"hamknee explain {others[0]}")
-    commands.append(f"hamknee search {record['name'].split()[0].lower()}")
     return commands
 
 
