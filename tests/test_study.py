@@ -313,6 +313,47 @@ def test_ctrl_c_keeps_every_answer_and_exits_130(tmp_path: Path) -> None:
     assert len(reviews(db)) == 2
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a Linux pseudo-terminal")
+def test_closed_terminal_keeps_every_answer_and_exits_130(cards: list[Card], tmp_path: Path) -> None:
+    """At a terminal: a wrong answer, then a right one; the terminal closes while the rating is asked."""
+    import pty
+    import select as io_select
+    import time
+
+    db = tmp_path / "p.sqlite3"
+    order = session_order(cards, select(cards, entity="semitendinosus", qtype="recall"), 3, seed=4)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type",
+         "recall", "--count", "3", "--seed", "4", "--db", str(db)],
+        stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=dict(_env(tmp_path), NO_COLOR="1"),
+        start_new_session=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, times: int = 1) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 60
+        while seen.count(marker) < times and time.monotonic() < deadline:
+            if io_select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 4096)
+
+    read_until(b"\n> ")
+    os.write(master, ANSWERS[order[0].id][0].encode() + b"\r")
+    read_until(b"\n> ", times=2)
+    os.write(master, ANSWERS[order[1].id][2].encode() + b"\r")
+    read_until(b"Rate it: again / hard / good / easy")
+    os.close(master)  # the terminal window is closed
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert b"Traceback" not in stderr
+    saved = reviews(db)
+    assert saved[0] == (order[0].id, int(Rating.Again), 0)
+    # Kept with the suggested rating: 'easy' for a quick right answer, 'good' for a slower one.
+    assert saved[1][0] == order[1].id and saved[1][2] == 1 and saved[1][1] in (int(Rating.Good), int(Rating.Easy))
+    assert len(saved) == 2
+
+
 def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import hamknee.study.answers as answers
 
@@ -335,7 +376,8 @@ def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pyt
 
 def test_two_sessions_at_once_lose_no_review(tmp_path: Path) -> None:
     db = tmp_path / "p.sqlite3"
-    command = [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--count", "15", "--db", str(db)]
+    command = [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--count", "15", "--new", "100",
+               "--db", str(db)]
     procs = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=_env(tmp_path)) for _ in range(2)]
     results = [p.communicate("1\n" * 15, timeout=120) for p in procs]

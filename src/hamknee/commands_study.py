@@ -14,6 +14,7 @@ from hamknee.cli import app, emit_json, err, get_kb, out
 
 if TYPE_CHECKING:
     from hamknee.study.cards import Card
+    from hamknee.study.schedule import Outcome, Rating, Spacer
     from hamknee.study.store import Store
 
 DbOpt = Annotated[
@@ -106,8 +107,10 @@ class _Input:
 
         if self.interactive:
             try:
-                return out().input(prompt)
-            except EOFError:
+                return out().input(prompt, markup=False, emoji=False)
+            except (EOFError, OSError):
+                if _terminal_gone():
+                    raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
                 return None
         out().print(prompt, end="", markup=False, highlight=False)
         with contextlib.suppress(OSError, ValueError):
@@ -119,6 +122,33 @@ class _Input:
         answer = line.rstrip("\r\n")
         out().print(answer, markup=False, highlight=False)  # the piped answer, so the transcript reads whole
         return answer
+
+
+def _terminal_gone() -> bool:
+    import sys
+
+    try:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+def _quiet_dead_streams() -> None:
+    """After a hangup, point stdout and stderr at /dev/null so that the final flush cannot fail."""
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
 
 
 def _rate(reader: _Input, suggested: str) -> str | None:
@@ -201,18 +231,34 @@ def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool
         _show_result(card, verdict, given)
         rating = derive_rating(verdict.correct, verdict.exact, seconds if reader.interactive else None)
         name = {v: k for k, v in RATINGS.items()}[rating]
+        answer = _Answer(card, given, verdict.correct, int(seconds * 1000) if reader.interactive else None)
         if reader.interactive and verdict.correct:
-            chosen = _rate(reader, name)
+            try:
+                chosen = _rate(reader, name)
+            except BaseException:
+                answer.save(store, rating, spacer, session, tally)  # stopped at the rating: keep it as suggested
+                raise
             if chosen is None:
+                answer.save(store, rating, spacer, session, tally)
                 return False
             name, rating = chosen, RATINGS[chosen]
-        when = now_utc()
-        outcome = store.record(card, rating, correct=verdict.correct, answer=given, when=when, spacer=spacer,
-                               session=session, duration_ms=int(seconds * 1000) if reader.interactive else None)
-        tally.answered += 1
-        tally.right += int(verdict.correct)
-        _say(f"Rated {name}; next review {humanize(outcome.due - when)}.", "dim")
+        outcome = answer.save(store, rating, spacer, session, tally)
+        _say(f"Rated {name}; next review {humanize(outcome.due - now_utc())}.", "dim")
     return True
+
+
+class _Answer:
+    def __init__(self, card: Card, given: str, correct: bool, duration_ms: int | None) -> None:
+        self.card, self.given, self.correct, self.duration_ms = card, given, correct, duration_ms
+
+    def save(self, store: Store, rating: Rating, spacer: Spacer, session: str, tally: _Tally) -> Outcome:
+        from hamknee.study.schedule import now_utc
+
+        outcome = store.record(self.card, rating, correct=self.correct, answer=self.given, when=now_utc(),
+                               spacer=spacer, session=session, duration_ms=self.duration_ms)
+        tally.answered += 1
+        tally.right += int(self.correct)
+        return outcome
 
 
 @app.command(epilog="Examples:  hamknee quiz  ·  hamknee quiz --topic muscle --count 5  ·  "
@@ -245,6 +291,10 @@ def quiz(
     if stats_only:
         _stats(db, 7, as_json)
         return
+    if as_json:
+        from hamknee.errors import UsageProblem
+
+        raise UsageProblem("--json goes with --stats: a quiz is a conversation.", "Try: hamknee quiz --stats --json")
     import random
 
     from hamknee.study.schedule import humanize, plan, start_of_day
@@ -286,8 +336,15 @@ def _run(store: Store, queue: list[Card], fuzz: bool) -> None:
         previous = signal.signal(hangup, _closed)
     try:
         finished = _session(store, queue, fuzz, tally)
-    except KeyboardInterrupt:
-        err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+    except (KeyboardInterrupt, OSError) as exc:
+        import contextlib
+
+        if isinstance(exc, OSError) and not _terminal_gone():
+            raise
+        # Ctrl-C, or the terminal went away (a hangup, or output to a closed terminal failing).
+        with contextlib.suppress(OSError, ValueError):
+            err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+        _quiet_dead_streams()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     finally:
         if previous is not None:

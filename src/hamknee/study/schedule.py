@@ -18,6 +18,8 @@ from typing import Any
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
+__all__ = ["RATINGS", "Outcome", "Rating", "Spacer", "derive_rating", "humanize", "now_utc", "plan", "start_of_day"]
+
 RATINGS: dict[str, Rating] = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_NAMES: dict[int, str] = {int(v): k for k, v in RATINGS.items()}
 STATE_NAMES: dict[State, str] = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}

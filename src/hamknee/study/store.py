@@ -15,7 +15,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,28 @@ def _guard(path: Path) -> Iterator[None]:
         raise StudyDatabaseError(f"Study database {path} {reason}.", hint) from None
 
 
+def _patiently(step: Callable[[], object], wait: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """Run a step, retrying while the database is busy.
+
+    The busy timeout covers ordinary lock waits, but SQLite reports some contention at once (a session
+    switching a new file to WAL or recovering its index while another opens it); those are retried here.
+    """
+    import time
+
+    deadline = time.monotonic() + wait
+    pause = 0.01
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
 def _ts(when: datetime) -> float:
     return when.timestamp()
 
@@ -123,8 +145,8 @@ class Store:
             self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             with _guard(path):
-                self._configure()
-                self._migrate()
+                _patiently(self._configure)
+                _patiently(self._migrate)
         except BaseException:
             self._db.close()
             raise
@@ -185,7 +207,7 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction: the write lock is taken first, so what we read is what we update."""
         with _guard(self.path):
-            self._db.execute("BEGIN IMMEDIATE")
+            _patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
             try:
                 yield self._db
             except BaseException:
