@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import app, emit_json, err, get_kb, out
+from hamknee.cli import emit_json, err, get_kb, out
 
 if TYPE_CHECKING:
     from hamknee.study.cards import Card
     from hamknee.study.schedule import Outcome, Rating, Spacer
     from hamknee.study.store import Store
+
+app = typer.Typer()
 
 DbOpt = Annotated[
     str | None,
