@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 QTYPES: tuple[str, ...] = ("recall", "reverse", "choice", "vignette", "compare")
 MAX_OPTIONS = 4
 MIN_OPTIONS = 3
+EXPLANATION_LIMIT = 240
 
 Record = dict[str, Any]
 
@@ -171,6 +172,8 @@ class _Deck:
     def add(self, card: Card) -> None:
         if card.id not in self._seen:
             self._seen.add(card.id)
+            if len(card.explanation) > EXPLANATION_LIMIT:  # one line after the answer; the rest is on `explain`
+                card = replace(card, explanation=_first_sentence(card.explanation, EXPLANATION_LIMIT))
             self.cards.append(card)
 
 
