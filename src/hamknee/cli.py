@@ -48,18 +48,26 @@ COMMANDS: dict[str, str] = {
 
 
 class HamkneeGroup(TyperGroup):
-    def _load(self, module_name: str) -> None:
+    def _load(self, module_name: str, only: str | None = None) -> None:
         module = importlib.import_module(module_name)
-        built = typer.main.get_command(module.app)
-        commands = getattr(built, "commands", None)
-        self.commands.update(commands if commands is not None else {built.name or "": built})
+        commands: typer.Typer = module.app
+        for info in commands.registered_commands if only else ():
+            callback_name = info.callback.__name__ if info.callback else ""
+            if (info.name or callback_name.lower().replace("_", "-")) == only:
+                # Build just this command: typer evaluates every parameter of what it builds.
+                single = typer.Typer(add_completion=False, rich_markup_mode=None)
+                single.registered_commands.append(info)
+                self.commands[only] = typer.main.get_command(single)
+                return
+        built = typer.main.get_command(commands)
+        self.commands.update(getattr(built, "commands", {}))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self._load(COMMANDS[cmd_name])
+            self._load(COMMANDS[cmd_name], only=cmd_name)
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:

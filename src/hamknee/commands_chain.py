@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from hamknee.kb import KnowledgeBase
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 MaxOpt = Annotated[int, typer.Option("--max", "-n", min=1, max=50, help="At most this many chains.")]
 DepthOpt = Annotated[int, typer.Option("--depth", min=1, max=12, help="Longest chain searched, in steps.")]

@@ -11,7 +11,7 @@ from hamknee.cli import JsonOpt, TermArg, complete_term, emit_json, err, get_kb,
 from hamknee.errors import ExitCode, InvalidKnowledgeBase, UsageProblem, safe_text
 from hamknee.vocab import KIND_SECTION, KINDS, SECTIONS
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 def _kind(value: str | None) -> str | None:
@@ -108,7 +108,7 @@ def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
 @app.command(epilog="Examples:  hamknee phases  ·  hamknee phases hamstring-strain")
 def phases(
     condition: Annotated[str | None, typer.Argument(help="Only phases for this condition.",
-                                                    autocompletion=complete_term)] = None,
+                                                    autocompletion=complete_term, metavar="CONDITION")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Treatment and rehabilitation phases, in order, with goals and criteria to progress."""
@@ -134,7 +134,7 @@ def phases(
 
 @app.command("list", epilog="Examples:  hamknee list  ·  hamknee list condition  ·  hamknee list --json")
 def list_(
-    kind: Annotated[str | None, typer.Argument(help=f"Only this kind: {', '.join(KINDS)}.")] = None,
+    kind: Annotated[str | None, typer.Argument(help=f"Only this kind: {', '.join(KINDS)}.", metavar="KIND")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Every entry: id, kind, name and summary."""
@@ -176,7 +176,7 @@ def compare(
 
 @app.command(epilog="Examples:  hamknee search tendon  ·  hamknee search 'pain behind knee' --limit 5")
 def search(
-    query: Annotated[str, typer.Argument(help="Words to look for in names, aliases and text.")],
+    query: Annotated[str, typer.Argument(help="Words to look for in names, aliases and text.", metavar="QUERY")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
@@ -195,7 +195,8 @@ def search(
 
 @app.command(epilog="Examples:  hamknee validate  ·  hamknee validate my-notes.yaml  ·  hamknee validate --json")
 def validate(
-    path: Annotated[Path | None, typer.Argument(help="File to check (default: --kb, HAMKNEE_KB or shipped).")] = None,
+    path: Annotated[Path | None, typer.Argument(help="File to check (default: --kb, HAMKNEE_KB or shipped).",
+                                                metavar="PATH")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from hamknee.study.schedule import Outcome, Rating, Spacer
     from hamknee.study.store import Store
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 DbOpt = Annotated[
     str | None,
