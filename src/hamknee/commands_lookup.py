@@ -200,12 +200,11 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""
-    from hamknee.compile import compile_kb
-    from hamknee.loader import load
+    from hamknee.kb import compile_file
 
     target = path.expanduser().absolute() if path else kb_path()
     try:
-        compiled = compile_kb(load(target))
+        compiled = compile_file(target)
     except InvalidKnowledgeBase as exc:
         if as_json:
             emit_json({"file": exc.file, "valid": False, "problems": [

@@ -38,7 +38,7 @@ class KnowledgeBase:
         if self._reader is not None:
             self._reader.close()
         self._reader = None
-        self._compiled = _compile(self.path)
+        self._compiled = compile_file(self.path)
         self._sections.clear()
 
     def section(self, name: str) -> Any:
@@ -173,11 +173,22 @@ class KnowledgeBase:
         return sources
 
 
-def _compile(path: Path) -> dict[str, Any]:
+def compile_file(path: Path) -> dict[str, Any]:
+    """Load, validate and compile a knowledge base file (the cold path)."""
+    import gc
+
     from hamknee.compile import compile_kb
     from hamknee.loader import load
 
-    return compile_kb(load(path))
+    # Loading builds a large acyclic tree: the cyclic collector would only walk it again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return compile_kb(load(path))
+    finally:
+        if collecting:
+            gc.enable()
+
 
 
 def build(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -193,7 +204,7 @@ def build(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
         key: dict[str, Any] | None = cache.make_key(path, stat, digest, SCHEMA_VERSION)
     except OSError:
         key = None
-    compiled = _compile(path)
+    compiled = compile_file(path)
     # The file may have changed while we read it; a key taken after the fact would hide that.
     if key is not None:
         try:
