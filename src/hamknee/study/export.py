@@ -46,6 +46,10 @@ def _atomic(target: Path, write: Callable[[BinaryIO], None]) -> None:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+        # mkstemp makes the file private; an export is an ordinary file, so honour the umask instead.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
         os.replace(tmp_name, target)
         tmp_name = None
     except OSError as exc:
