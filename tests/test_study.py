@@ -208,7 +208,7 @@ def test_session_with_right_wrong_and_near_miss_answers(hk, cards: list[Card], t
                 "--seed", "4", "--db", str(db), input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "Not this time." in out
+    assert "Not this time (that is Linea aspera)." in out
     assert "Right (close enough:" in out
     assert "Right." in out
     assert "More: hamknee explain semitendinosus" in out
@@ -360,11 +360,11 @@ def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pyt
     real = answers.judge
     calls = []
 
-    def judge_then_interrupt(card: Card, given: str) -> object:
+    def judge_then_interrupt(card: Card, given: str, names: object = None) -> object:
         calls.append(card.id)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(card, given)
+        return real(card, given, names)  # type: ignore[arg-type]
 
     monkeypatch.setattr(answers, "judge", judge_then_interrupt)
     db = tmp_path / "p.sqlite3"

@@ -216,10 +216,11 @@ def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool
     import time
     import uuid
 
-    from hamknee.study.answers import judge
+    from hamknee.study.answers import NameIndex, judge
     from hamknee.study.schedule import RATINGS, Spacer, derive_rating, humanize, now_utc
 
     reader = _Input()
+    names = NameIndex(get_kb().records())
     spacer = Spacer(fuzz=fuzz)
     session = uuid.uuid4().hex[:12]
     for number, card in enumerate(queue, 1):
@@ -229,7 +230,7 @@ def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool
         if given is None:
             return False
         seconds = time.monotonic() - started
-        verdict = judge(card, given)
+        verdict = judge(card, given, names)
         _show_result(card, verdict, given)
         rating = derive_rating(verdict.correct, verdict.exact, seconds if reader.interactive else None)
         name = {v: k for k, v in RATINGS.items()}[rating]

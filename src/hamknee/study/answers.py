@@ -1,101 +1,288 @@
-"""Judging a student's answer: choice numbers, and typed answers that are close enough.
+"""Judging a student's answer by its meaning.
 
-A typed answer is right when, ignoring case, punctuation, accents, articles and generic words ("nerve",
-"muscle", "division", ...), it equals an accepted answer (the expected entity's name or one of its listed
-aliases), or differs from it only by a small typo. A typo is forgiven only if the answer is still closer
-to the right answer than to any wrong one, so "semimembranosus" never passes for "semitendinosus".
+The contract, which the quiz, the card lint and the deck tests rely on:
+
+* **Normalised like a lookup term.** Case, accents, hyphens, apostrophes and punctuation never matter
+  (``hamknee.terms.normalize``), nor do articles and generic words ("the", "of", "nerve", "muscle",
+  "test", "sign"), a plural or possessive 's', roman numerals against digits ("Phase II" is "phase 2"),
+  or word order. A bracketed gloss is optional: "MRI" answers "MRI (magnetic resonance imaging)".
+* **Right** when the answer equals a form of an accepted answer: the card's accepted answers and, for
+  each entity the card names as its answer, that entity's id, name, name without its gloss, the gloss
+  itself and every alias.
+* **Close enough** (right, rated Hard) when it differs from an accepted form only by typos in words that
+  carry no contrast: one edit in a word of five letters or more, two in a word of ten or more. Contrast
+  words (side, direction, plane, contraction type, numbers, ligament abbreviations; the list is
+  ``hamknee.study.contrast``) must match exactly.
+* **Never closer to another entity.** An answer that equals, or is at least as close to, a name or
+  alias of any other entity in the knowledge base (any kind) than to the accepted answer is wrong.
+* **Sets.** A card whose answer is several things (``Card.parts``, one group of accepted forms per
+  thing) takes them in any order, separated by commas, "and", "&", "/" or ";". All of them is right;
+  some of them is *partial*: not right, and the verdict names what was missing. Naming anything that is
+  not one of them is wrong. A shared word is distributed: "medial and lateral femoral condyles".
+* **Choice cards** take an option's number, or its text judged as above against the right options,
+  with the wrong options counting as other entities. A number that is not an option, or an empty answer,
+  is *unanswerable*: the quiz asks again instead of grading it.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
-from hamknee.study.cards import Card
+from hamknee.study.contrast import is_contrast
+from hamknee.terms import normalize
 
-_ARTICLES = frozenset({"the", "a", "an"})
-_GENERIC = frozenset({"of", "nerve", "division", "muscle", "part", "portion", "branch", "its", "is", "on"})
-_CHOICE = re.compile(r"^\(?([0-9]{1,2})[.)]?$")
+if TYPE_CHECKING:
+    from hamknee.study.cards import Card
+
+Tokens = tuple[str, ...]
+
+_STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "on", "at", "to", "in", "nerve", "muscle", "test",
+                   "sign"})
+_NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
+            "four": "4", "five": "5", "six": "6", "first": "1", "second": "2", "third": "3", "fourth": "4"}
+_GLOSS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+_CHOICE = re.compile(r"^\(?([0-9]{1,3})[.)]?$")
+_SEPARATOR = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """How an answer was judged.
+
+    ``correct``: right (fully). ``exact``: no typo forgiven. ``partial``: some but not all of a set.
+    ``unanswerable``: empty or an impossible option number; nothing to grade, ask again.
+    """
+
     correct: bool
     exact: bool
     matched: str | None = None
     note: str = ""
+    partial: bool = False
+    missing: tuple[str, ...] = ()
+    unanswerable: bool = False
+    chosen: int | None = None
 
 
-def normalize(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    plain = plain.replace("'s ", " ").replace("’s ", " ")
-    words = re.sub(r"[^a-z0-9]+", " ", plain).split()
-    return " ".join(w for w in words if w not in _ARTICLES)
+def _word(word: str) -> str:
+    word = _NUMBERS.get(word, word)
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word
 
 
-def core(text: str) -> str:
-    """The words that carry the meaning; falls back to the normalized text when nothing is left."""
-    norm = normalize(text)
-    words = [w for w in norm.split() if w not in _GENERIC]
-    return " ".join(words) if words else norm
+def tokens(text: str) -> Tokens:
+    """The words an answer is compared by, sorted: order, case, punctuation and generic words do not count."""
+    words = normalize(text).split("-")
+    return tuple(sorted(w for w in (_word(x) for x in words if x) if w not in _STOP))
 
 
-def _loose(text: str) -> str:
-    """Plural and possessive 's' ignored: "Bakers cyst" is "Baker's cyst"."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split())
+def forms(text: str) -> list[Tokens]:
+    """A text as answers: whole, without its bracketed gloss, and the gloss alone."""
+    found = [tokens(text)]
+    if _GLOSS.search(text):
+        found.append(tokens(_GLOSS.sub("", text)))
+        found += [tokens(g) for g in re.findall(r"[(\[]([^)\]]*)[)\]]", text)]
+    return [f for f in dict.fromkeys(found) if f]
 
 
-def _similarity(a: str, b: str) -> float:
-    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+def _allowed(word: str) -> int:
+    if is_contrast(word) or len(word) < 5:
+        return 0
+    return 2 if len(word) >= 10 else 1
 
 
-def _threshold(text: str) -> float:
-    """Short answers must be exact: one letter off in 'ACL' is 'PCL'."""
-    if len(text) <= 4:
-        return 101.0
-    if len(text) <= 8:
-        return 88.0
-    return 84.0
+def distance(answer: Tokens, key: Tokens) -> int | None:
+    """Total typo distance when every word pairs with a key word, contrast words exactly; else None."""
+    if len(answer) != len(key):
+        return None
+    left = list(key)
+    unmatched = []
+    for word in answer:
+        if word in left:
+            left.remove(word)
+        else:
+            unmatched.append(word)
+    total = 0
+    for word in unmatched:
+        best: tuple[int, str] | None = None
+        for other in left:
+            limit = min(_allowed(word), _allowed(other))
+            if limit == 0:
+                continue
+            d = OSA.distance(word, other, score_cutoff=limit)
+            if d <= limit and (best is None or d < best[0]):
+                best = (d, other)
+        if best is None:
+            return None
+        total += best[0]
+        left.remove(best[1])
+    return total
 
 
-def judge_text(given: str, accepted: tuple[str, ...], rejected: tuple[str, ...] = ()) -> Verdict:
-    answer = core(given)
+class NameIndex:
+    """Every name and alias of every entity, by its answer form: built once per knowledge base."""
+
+    def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
+        self.owners: dict[Tokens, set[str]] = {}
+        self.by_length: dict[int, list[Tokens]] = {}
+        self.forms_of: dict[str, list[Tokens]] = {}
+        self.label: dict[Tokens, str] = {}
+        for r in records:
+            own: list[Tokens] = []
+            for text in (r["id"], r["name"], *r.get("aliases", [])):
+                for f in forms(text):
+                    own.append(f)
+                    self.label.setdefault(f, r["name"])
+                    if f not in self.owners:
+                        self.owners[f] = set()
+                        self.by_length.setdefault(len(f), []).append(f)
+                    self.owners[f].add(r["id"])
+            self.forms_of[r["id"]] = list(dict.fromkeys(own))
+
+    def entity_forms(self, ident: str) -> list[Tokens]:
+        return self.forms_of.get(ident, [])
+
+
+_EMPTY = NameIndex()
+
+
+@dataclass
+class _Key:
+    """What a card takes as right: the forms, and the entities they belong to."""
+
+    forms: dict[Tokens, str] = field(default_factory=dict)
+    owners: set[str] = field(default_factory=set)
+
+    def add(self, text: str) -> None:
+        for f in forms(text):
+            self.forms.setdefault(f, text)
+
+
+def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex) -> _Key:
+    key = _Key()
+    for text in texts:
+        key.add(text)
+    for ident in ids:
+        key.owners.add(ident)
+        for f in names.entity_forms(ident):
+            key.forms.setdefault(f, names.label.get(f, ident))
+    return key
+
+
+def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = ()) -> Verdict:
+    """One answer against one thing: exact, close enough, or wrong (with why when it names something else)."""
+    answer = tokens(given)
     if not answer:
-        return Verdict(False, False, note="no answer")
-    keys = [(a, core(a)) for a in accepted if core(a)]
-    for original, key in keys:
-        if _loose(answer) == _loose(key) or normalize(given) == normalize(original):
-            return Verdict(True, True, original)
-    wrong = {core(r) for r in rejected} - {k for _, k in keys}
-    if answer in wrong:
-        return Verdict(False, True)
-    best, best_score = None, 0.0
-    for original, key in keys:
-        score = _similarity(answer, key)
-        if score > best_score:
-            best, best_score = original, score
-    worst = max((_similarity(answer, w) for w in wrong), default=0.0)
-    if best is not None and best_score >= _threshold(answer) and best_score > worst:
-        return Verdict(True, False, best, note=f"close enough to {best!r}")
-    return Verdict(False, False)
+        return Verdict(False, False, note="no answer", unanswerable=True)
+    if answer in key.forms:
+        return Verdict(True, True, key.forms[answer])
+    wrong_forms = {f: w for w in wrong for f in forms(w)}
+    other = names.owners.get(answer, set()) - key.owners
+    if answer in wrong_forms or other:
+        label = wrong_forms.get(answer) or names.label.get(answer, "another entry")
+        return Verdict(False, True, note=f"that is {label}")
+    best: tuple[int, str] | None = None
+    for f, text in key.forms.items():
+        d = distance(answer, f)
+        if d is not None and (best is None or d < best[0]):
+            best = (d, text)
+    if best is None:
+        return Verdict(False, False)
+    # A typo is forgiven only if no other entity's name (nor a wrong option) is as near.
+    for f in names.by_length.get(len(answer), []):
+        if f in key.forms or not (names.owners[f] - key.owners):
+            continue
+        d = distance(answer, f)
+        if d is not None and d <= best[0]:
+            return Verdict(False, False, note=f"closer to {names.label.get(f, 'another entry')}")
+    for f, text in wrong_forms.items():
+        if f in key.forms:
+            continue
+        d = distance(answer, f)
+        if d is not None and d <= best[0]:
+            return Verdict(False, False, note=f"closer to {text}")
+    return Verdict(True, False, best[1], note=f"close enough to {best[1]!r}")
 
 
-def judge(card: Card, given: str) -> Verdict:
+def _pieces(given: str) -> list[str]:
+    """The items of a list answer; a leading side word takes the last item's noun ("medial and lateral X")."""
+    parts = [p.strip() for p in _SEPARATOR.split(given) if p and p.strip()]
+    if len(parts) < 2:
+        return parts
+    tail = normalize(parts[-1]).split("-")
+    out = []
+    for p in parts:
+        words = normalize(p).split("-")
+        if words and len(words) < len(tail) and all(is_contrast(_word(w)) for w in words):
+            p = " ".join([*words, *tail[len(words):]])
+        out.append(p)
+    return out
+
+
+def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = (), *,
+               answer_ids: Sequence[str] = (), parts: Sequence[Sequence[str]] = (),
+               part_ids: Sequence[Sequence[str]] = (), names: NameIndex | None = None) -> Verdict:
+    """A typed answer against what a card accepts; see the module's contract."""
+    names = names or _EMPTY
+    whole = _key(accepted, answer_ids, names)
+    whole.owners.update(i for ids in part_ids for i in ids)
+    if not parts:
+        return _match(given, whole, names, rejected)
+    verdict = _match(given, whole, names, rejected)
+    if verdict.correct or verdict.note.startswith("that is"):
+        return verdict
+    groups = [_key(texts, part_ids[i] if i < len(part_ids) else (), names) for i, texts in enumerate(parts)]
+    everything = _Key(owners=set().union(*(g.owners for g in groups)) | whole.owners)
+    for g in groups:
+        everything.forms.update(g.forms)
+    found: set[int] = set()
+    exact = True
+    for piece in _pieces(given):
+        hit = None
+        for i, g in enumerate(groups):
+            g_all = _Key(g.forms, everything.owners)
+            v = _match(piece, g_all, names, rejected)
+            if v.correct:
+                hit = (i, v)
+                break
+        if hit is None:
+            v = _match(piece, everything, names, rejected)
+            why = f" ({v.note})" if v.note and not v.correct else ""
+            return Verdict(False, False, note=f"{piece!r} is not one of them{why}")
+        found.add(hit[0])
+        exact = exact and hit[1].exact
+    missing = tuple(parts[i][0] for i in range(len(groups)) if i not in found)
+    if not missing:
+        return Verdict(True, exact, ", ".join(p[0] for p in parts))
+    return Verdict(False, exact, partial=True, missing=missing,
+                   note=f"partly right: {len(found)} of {len(groups)}; missing {', '.join(missing)}")
+
+
+def judge(card: Card, given: str, names: NameIndex | None = None) -> Verdict:
+    """A student's answer to a card: an option number, or typed text."""
     text = given.strip()
     if not text:
-        return Verdict(False, False, note="no answer")
+        return Verdict(False, False, note="no answer", unanswerable=True)
     if card.options:
         choice = _CHOICE.match(text)
         if choice:
             number = int(choice.group(1))
             if not 1 <= number <= len(card.options):
-                return Verdict(False, False, note=f"there is no option {number}")
-            return Verdict(number - 1 in card.correct, True, card.options[number - 1])
-        # A typed answer to a multiple-choice card is judged against the right option and the wrong ones.
-        wrong = tuple(o for i, o in enumerate(card.options) if i not in card.correct)
-        return judge_text(text, card.accepted, card.rejected + wrong)
-    return judge_text(text, card.accepted, card.rejected)
+                return Verdict(False, False, note=f"there is no option {number}", unanswerable=True)
+            return Verdict(number - 1 in card.correct, True, card.options[number - 1], chosen=number - 1)
+        right = [card.options[i] for i in card.correct]
+        wrong = [o for i, o in enumerate(card.options) if i not in card.correct]
+        verdict = judge_text(text, [*right, *card.accepted], [*wrong, *card.rejected],
+                             answer_ids=card.answer_ids, names=names)
+        if not verdict.correct:
+            for i, option in enumerate(card.options):
+                if i not in card.correct and tokens(text) in forms(option):
+                    return Verdict(False, True, option, note=verdict.note, chosen=i)
+        return verdict
+    return judge_text(text, card.accepted, card.rejected, answer_ids=card.answer_ids, parts=card.parts,
+                      part_ids=card.part_ids, names=names)

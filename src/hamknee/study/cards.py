@@ -46,6 +46,9 @@ class Card:
     entities: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     source: str = ""
+    answer_ids: tuple[str, ...] = ()
+    parts: tuple[tuple[str, ...], ...] = ()
+    part_ids: tuple[tuple[str, ...], ...] = ()
 
     @property
     def front(self) -> str:
