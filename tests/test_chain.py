@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -60,10 +62,12 @@ def chain_kb(extra_muscles: list[dict[str, Any]] | None = None) -> dict[str, Any
         "sources": _SRC,
         "muscles": [
             _muscle("semitendinosus", "Semitendinosus", "ischial-tuberosity", "pes-anserinus", "medial",
-                    ["hip", "knee"], relations=[{"type": "forms", "target": "pes-anserinus",
-                                                 "note": "Its tendon joins the pes anserinus."}]),
+                    ["hip", "knee"], relations=[
+                        {"type": "forms", "target": "pes-anserinus", "note": "Its tendon joins the pes anserinus."},
+                        {"type": "overlies", "target": "medial-collateral-ligament", "note": "It crosses the MCL."}]),
             _muscle("semimembranosus", "Semimembranosus", "ischial-tuberosity", "medial-tibial-condyle", "medial",
-                    ["hip", "knee"]),
+                    ["hip", "knee"], relations=[{"type": "stabilizes", "target": "knee-joint",
+                                                 "note": "It tightens the posterior capsule."}]),
             _muscle("biceps-femoris-long-head", "Biceps femoris, long head", "ischial-tuberosity", "fibular-head",
                     "lateral", ["hip", "knee"], relations=[{"type": "part-of", "target": "biceps-femoris"}]),
             _muscle("biceps-femoris-short-head", "Biceps femoris, short head", "linea-aspera", "fibular-head",
@@ -74,22 +78,37 @@ def chain_kb(extra_muscles: list[dict[str, Any]] | None = None) -> dict[str, Any
                     ["hip", "knee"], group="related"),
             _muscle("gracilis", "Gracilis", "ischiopubic-ramus", "pes-anserinus", "medial", ["hip", "knee"],
                     group="related"),
+            _muscle("adductor-magnus", "Adductor magnus", "ischial-tuberosity", "adductor-tubercle", "medial",
+                    ["hip"], group="related"),
             *(extra_muscles or []),
         ],
         "attachments": [
             _place("ischial-tuberosity", "Ischial tuberosity"),
-            _place("pes-anserinus", "Pes anserinus", [{"type": "overlies", "target": "pes-anserine-bursa",
-                                                        "note": "The bursa lies deep to the conjoined tendons."}]),
+            _place("pes-anserinus", "Pes anserinus", [
+                {"type": "overlies", "target": "pes-anserine-bursa",
+                 "note": "The bursa lies deep to the conjoined tendons."},
+                {"type": "irritates", "target": "pes-anserine-bursa",
+                 "note": "Friction of the tendons irritates it."}]),
             _place("medial-tibial-condyle", "Medial tibial condyle"),
             _place("fibular-head", "Fibular head"),
             _place("linea-aspera", "Linea aspera"),
             _place("anterior-superior-iliac-spine", "Anterior superior iliac spine"),
             _place("ischiopubic-ramus", "Ischiopubic ramus"),
+            _place("adductor-tubercle", "Adductor tubercle"),
         ],
         "structures": [
             _entity("pes-anserine-bursa", "Pes anserine bursa", [
                 {"type": "inflamed-in", "target": "pes-anserine-bursitis", "note": "Friction inflames the bursa."}],
                 structure_type="bursa", location="l"),
+            # A hub: true steps through it ("stabilizes the knee joint, which is affected in OA") explain nothing.
+            _entity("knee-joint", "Knee joint", [
+                {"type": "affected-in", "target": "knee-osteoarthritis", "note": "Degeneration of the joint."},
+                {"type": "located-at", "target": "medial-knee", "note": "The joint line."}],
+                structure_type="joint", location="l"),
+            # A neighbour: semitendinosus lies over it, which does not make it ill.
+            _entity("medial-collateral-ligament", "Medial collateral ligament", [
+                {"type": "affected-in", "target": "mcl-injury", "note": "Torn by valgus force."}],
+                structure_type="ligament", location="l"),
         ],
         "regions": [
             _region("posterior-knee", "Posterior knee", ["posterior", "behind the knee", "back of the knee"],
@@ -102,7 +121,11 @@ def chain_kb(extra_muscles: list[dict[str, Any]] | None = None) -> dict[str, Any
         ],
         "conditions": [
             _condition("pes-anserine-bursitis", "Pes anserine bursitis", "hamstring-related", ["medial-knee"],
-                       "Point tenderness over the pes anserinus", "Palpation"),
+                       "Point tenderness over the pes anserinus", "Palpation", [
+                           {"type": "located-at", "target": "medial-tibial-condyle", "note": "Upper medial tibia."},
+                           {"type": "has-risk-factor", "target": "knee-osteoarthritis", "note": "Often coexists."},
+                           {"type": "differential-of", "target": "distal-hamstring-tendinopathy",
+                            "note": "Both hurt at the medial knee."}]),
             _condition("distal-hamstring-tendinopathy", "Distal hamstring tendinopathy", "hamstring-related",
                        ["posterior-knee", "lateral-knee"], "Tender distal tendon", "Resisted knee flexion",
                        [{"type": "affects", "target": "biceps-femoris",
@@ -113,12 +136,16 @@ def chain_kb(extra_muscles: list[dict[str, Any]] | None = None) -> dict[str, Any
                        "Calf swelling", "Wells score"),
             _condition("proximal-hamstring-tendinopathy", "Proximal hamstring tendinopathy", "hamstring-related",
                        ["buttock"], "Pain on sitting", "Bent-knee stretch test",
-                       [{"type": "affects", "target": "semimembranosus", "note": "Compression at the origin."}]),
+                       [{"type": "affects", "target": "semimembranosus", "note": "Compression at the origin."},
+                        {"type": "affects", "target": "ischial-tuberosity", "note": "The common origin."}]),
             _condition("hamstring-strain", "Hamstring strain", "hamstring-related", ["posterior-thigh"],
                        "Pain on stretch", "Palpation",
                        [{"type": "affects", "target": "biceps-femoris-long-head", "note": "Late swing overload."}]),
             _condition("patellofemoral-pain", "Patellofemoral pain", "knee", ["anterior-knee"],
                        "Pain on squatting", "Squat test"),
+            _condition("knee-osteoarthritis", "Knee osteoarthritis", "knee", ["medial-knee"],
+                       "Crepitus", "Radiograph"),
+            _condition("mcl-injury", "MCL injury", "knee", ["medial-knee"], "Valgus laxity", "Valgus stress test"),
         ],
         "concepts": [
             _entity("lonely-idea", "Lonely idea", category="anatomy"),
@@ -150,7 +177,7 @@ def names(chain: list[dict[str, Any]]) -> list[str]:
 def test_path_follows_typed_relations_in_words(hk, kb):
     r = hk("--kb", kb, "path", "semitendinosus", "pes-anserine-bursitis")
     assert r.exit_code == 0, r.stderr
-    assert ("Semitendinosus --forms--> Pes anserinus --overlies--> Pes anserine bursa --inflamed in--> "
+    assert ("Semitendinosus --forms--> Pes anserinus --irritates--> Pes anserine bursa --inflamed in--> "
             "Pes anserine bursitis") in " ".join(r.stdout.split())
     assert "1 chain of 3 steps" in r.stdout
 
@@ -160,8 +187,9 @@ def test_path_json_gives_the_hops(hk, kb):
     assert r.exit_code == 0, r.stderr
     chains = json.loads(r.stdout)
     assert names(chains[0]) == ["semitendinosus", "pes-anserinus", "pes-anserine-bursa", "pes-anserine-bursitis"]
-    assert [h["relation"] for h in chains[0]] == ["forms", "overlies", "inflamed-in"]
-    assert chains[0][0] == {"from": "semitendinosus", "relation": "forms", "label": "forms",
+    assert [h["relation"] for h in chains[0]] == ["forms", "irritates", "inflamed-in"]
+    assert [h["role"] for h in chains[0]] == ["anatomical", "mechanical", "clinical"]
+    assert chains[0][0] == {"from": "semitendinosus", "relation": "forms", "label": "forms", "role": "anatomical",
                             "to": "pes-anserinus", "note": "Its tendon joins the pes anserinus."}
 
 
@@ -220,7 +248,9 @@ def test_why_gives_each_hamstring_chain_with_mechanisms(hk, kb):
     assert r.exit_code == 0, r.stderr
     text = " ".join(r.stdout.split())
     assert "From Semitendinosus (3 steps)" in text
-    assert "Pes anserinus overlies Pes anserine bursa: The bursa lies deep to the conjoined tendons." in text
+    assert ("Semitendinosus --forms--> Pes anserinus --irritates--> Pes anserine bursa --inflamed in--> "
+            "Pes anserine bursitis") in text
+    assert "Pes anserinus irritates Pes anserine bursa: Friction of the tendons irritates it." in text
     assert "Educational reference" in text
 
 
@@ -231,18 +261,94 @@ def test_why_follows_mechanisms_not_catalogue_links(hk, kb):
             assert "mri" not in names(chain)  # "diagnosed with MRI, which diagnoses X" is not a mechanism
     r = hk("--kb", kb, "why", "hamstring-strain", "--json")
     starts = {s["start"]: s for s in json.loads(r.stdout)["from"]}
-    assert starts["tight-hamstrings"]["steps"] == 1
     assert names(starts["biceps-femoris-long-head"]["chains"][0]) == ["biceps-femoris-long-head", "hamstring-strain"]
 
 
-def test_why_needs_a_condition(hk, kb):
+def test_why_shows_a_risk_factor_as_an_association_not_a_link(hk, kb):
+    answer = json.loads(hk("--kb", kb, "why", "hamstring-strain", "--json").stdout)
+    assert "tight-hamstrings" not in {s["start"] for s in answer["from"]}
+    assert [(a["factor"], a["role"], a["from_hamstrings"]) for a in answer["associations"]] == [
+        ("tight-hamstrings", "association", True)]
+    text = " ".join(hk("--kb", kb, "why", "hamstring-strain").stdout.split())
+    assert ("Risk factors: associated with it, not steps of a mechanism - Tight hamstrings is a risk factor for "
+            "Hamstring strain: Limited flexibility.") in text
+    assert "--a risk factor for-->" not in text
+
+
+def test_why_never_passes_through_a_hub(hk, kb):
+    # Semimembranosus stabilizes the knee joint, which is affected in OA, a risk factor for the bursitis:
+    # three true statements, and no mechanism.
+    answer = json.loads(hk("--kb", kb, "why", "pes-anserine-bursitis", "--json").stdout)
+    assert {s["start"] for s in answer["from"]} == {"semitendinosus"}
+    assert "semimembranosus" in answer["unreachable"]
+    r = hk("--kb", kb, "why", "knee-osteoarthritis")
+    assert r.exit_code == 1 and "No mechanism leads from a hamstring to knee-osteoarthritis" in r.stderr
+
+
+def test_why_never_follows_a_contrast_or_a_neighbour(hk, kb):
+    # Distal tendinopathy "is confused with" pes anserine bursitis: biceps femoris reaches the first, not the second.
+    answer = json.loads(hk("--kb", kb, "why", "pes-anserine-bursitis", "--json").stdout)
+    assert "biceps-femoris" in answer["unreachable"]
+    # Semitendinosus lies over the MCL: lying next to a ligament does not tear it.
+    r = hk("--kb", kb, "why", "mcl-injury")
+    assert r.exit_code == 1 and "No mechanism leads from a hamstring to mcl-injury" in r.stderr
+
+
+def test_why_a_condition_at_a_shared_bone_is_not_every_muscle_there(hk, kb):
+    # Adductor magnus arises from the ischial tuberosity too; the tendinopathy is of the hamstring origin.
+    answer = json.loads(hk("--kb", kb, "why", "proximal-hamstring-tendinopathy", "--json").stdout)
+    chains = {s["start"]: [names(c) for c in s["chains"]] for s in answer["from"]}
+    assert ["semimembranosus", "ischial-tuberosity", "proximal-hamstring-tendinopathy"] in chains["semimembranosus"]
+    assert "semitendinosus" not in chains  # it arises there too, but the condition does not involve it here
+    r = hk("--kb", kb, "diagram", "proximal-hamstring-tendinopathy", "--json")
+    assert set(json.loads(r.stdout)["highlighted"]) == {"semimembranosus", "ischial-tuberosity"}
+
+
+def test_why_needs_a_condition_or_region(hk, kb):
     r = hk("--kb", kb, "why", "semitendinosus")
-    assert r.exit_code == 1 and "No condition for 'semitendinosus'" in r.stderr
+    assert r.exit_code == 1 and "No condition or region for 'semitendinosus'" in r.stderr
 
 
 def test_why_with_no_chain_exits_1(hk, kb):
     r = hk("--kb", kb, "why", "patellofemoral-pain")
-    assert r.exit_code == 1 and "No chain of relations leads from a hamstring" in r.stderr
+    assert r.exit_code == 1 and "No mechanism leads from a hamstring to patellofemoral-pain" in r.stderr
+    assert r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("term", ["medial knee pain", "Medial knee", "pain in the inner knee", "inner knee ache"])
+def test_why_a_symptom_lists_the_hamstring_conditions_felt_there(hk, kb, term):
+    r = hk("--kb", kb, "why", term, "--json")
+    assert r.exit_code == 0, r.stderr
+    answer = json.loads(r.stdout)
+    assert answer["region"] == "medial-knee"
+    assert [c["condition"] for c in answer["conditions"]] == ["pes-anserine-bursitis"]
+    assert names(answer["conditions"][0]["from"][0]["chains"][0])[0] == "semitendinosus"
+    assert {c["condition"] for c in answer["also_felt_here"]} == {"meniscal-tear", "knee-osteoarthritis", "mcl-injury"}
+
+
+def test_why_behind_the_knee_in_words(hk, kb):
+    r = hk("--kb", kb, "why", "behind the knee")
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert text.startswith("Why pain at the posterior knee? Hamstring-related conditions felt there")
+    assert "Distal hamstring tendinopathy (hamstring-related) From Biceps femoris" in text
+    assert "Biceps femoris --affected in--> Distal hamstring tendinopathy" in text
+    assert "Also felt here, to rule out: Meniscal tear, Deep vein thrombosis." in text
+    assert "Educational reference" in text
+
+
+def test_why_a_region_with_no_hamstring_condition_exits_1(hk, kb):
+    r = hk("--kb", kb, "why", "front of the knee pain")
+    assert r.exit_code == 1
+    assert "No hamstring-related condition is felt at the anterior knee" in r.stderr
+    assert "hamknee where anterior-knee" in r.stderr
+
+
+def test_why_prints_each_explanation_once(hk, kb):
+    text = " ".join(hk("--kb", kb, "why", "distal-hamstring-tendinopathy").stdout.split())
+    # Both heads reach the condition through the whole muscle: one chain, shown once, with the heads named.
+    assert "From Biceps femoris, with its long head and short head (1 step)" in text
+    assert text.count("Repeated strong contraction overloads the distal tendon.") == 1
 
 
 # -- where -----------------------------------------------------------------------------------------------
@@ -440,3 +546,143 @@ def test_shipped_diagram_at_80_columns(hk):
     assert r.exit_code == 0
     assert max(len(line) for line in r.stdout.splitlines()) <= 80
     assert "Pes anserinus" in r.stdout and "Fibular head" in r.stdout
+
+
+def _shipped() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    return data
+
+
+def _hubs(data: dict[str, Any]) -> set[str]:
+    """Regions, joints and spaces, and wholes of three or more parts, read from the YAML itself."""
+    found = {e["id"] for e in data["regions"]}
+    found |= {e["id"] for e in data["structures"] if e["structure_type"] in ("joint", "space")}
+    parts: dict[str, int] = {}
+    for section in ("muscles", "attachments", "structures", "concepts"):
+        for entity in data[section]:
+            for rel in entity.get("relations", []):
+                whole = {"part-of": rel["target"], "has-part": entity["id"]}.get(rel["type"])
+                if whole:
+                    parts[whole] = parts.get(whole, 0) + 1
+    return found | {whole for whole, count in parts.items() if count >= 3}
+
+
+CONTRAST = {"differential-of", "mimics", "mimicked-by"}
+
+
+@full_kb
+def test_shipped_no_why_chain_crosses_a_contrast_an_association_or_a_hub(hk):
+    data = _shipped()
+    hubs = _hubs(data)
+    assert {"knee-joint", "popliteal-fossa", "medial-knee", "hamstrings"} <= hubs
+    read = 0
+    for condition in data["conditions"]:
+        r = hk("--kb", str(SHIPPED), "why", condition["id"], "--max", "20", "--json")
+        if r.exit_code == 1:
+            assert "No mechanism leads from a hamstring" in r.stderr
+            continue
+        assert r.exit_code == 0, r.stderr
+        answer = json.loads(r.stdout)
+        for start in answer["from"]:
+            for chain in start["chains"]:
+                read += 1
+                assert chain[-1]["to"] == condition["id"]
+                for hop in chain:
+                    assert hop["relation"] not in CONTRAST, chain
+                    assert hop["role"] in ("anatomical", "mechanical", "clinical"), chain
+                    assert hop["relation"] not in ("overlies", "lies-deep-to", "crosses", "crossed-by"), chain
+                for hop in chain[:-1]:
+                    assert hop["to"] not in hubs, chain
+        for row in answer["associations"]:
+            assert row["role"] == "association" and row["relation"] == "risk-factor-for"
+    assert read >= 10
+
+
+@full_kb
+def test_shipped_why_medial_knee_pain_lists_pes_anserine_bursitis(hk):
+    r = hk("--kb", str(SHIPPED), "why", "medial knee pain", "--json")
+    assert r.exit_code == 0, r.stderr
+    answer = json.loads(r.stdout)
+    listed = {c["condition"]: c for c in answer["conditions"]}
+    assert "pes-anserine-bursitis" in listed
+    chain = listed["pes-anserine-bursitis"]["from"][0]["chains"][0]
+    assert names(chain) == ["semitendinosus", "pes-anserinus", "pes-anserine-bursa", "pes-anserine-bursitis"]
+    assert all(c["category"] == "hamstring-related" for c in answer["conditions"])
+    text = " ".join(hk("--kb", str(SHIPPED), "why", "medial knee pain").stdout.split())
+    assert "Pes anserine bursitis (hamstring-related) From Semitendinosus (3 steps)" in text
+
+
+@full_kb
+def test_shipped_why_behind_the_knee_lists_distal_hamstring_tendinopathy(hk):
+    r = hk("--kb", str(SHIPPED), "why", "behind the knee")
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "Distal hamstring tendinopathy (hamstring-related)" in text
+    assert "Semimembranosus --affected in--> Distal hamstring tendinopathy" in text
+    answer = json.loads(hk("--kb", str(SHIPPED), "why", "behind the knee", "--json").stdout)
+    assert answer["region"] == "posterior-knee"
+    assert "distal-hamstring-tendinopathy" in [c["condition"] for c in answer["conditions"]]
+
+
+@full_kb
+def test_shipped_why_help_examples_work(hk):
+    help_text = " ".join(hk("why", "--help").stdout.split())
+    examples = re.findall(r"hamknee (why [^·]+?)(?=\s+·|\s*$)", help_text.split("Examples:", 1)[1])
+    assert len(examples) >= 2 and any("medial knee pain" in e for e in examples)
+    for example in examples:
+        r = hk("--kb", str(SHIPPED), *shlex.split(example))
+        assert r.exit_code == 0, (example, r.stderr)
+
+
+@full_kb
+def test_shipped_why_prints_each_explanation_once(hk):
+    r = hk("--kb", str(SHIPPED), "why", "sciatic-nerve-irritation", "--max", "5")
+    answer = json.loads(hk("--kb", str(SHIPPED), "why", "sciatic-nerve-irritation", "--max", "5", "--json").stdout)
+    hops = [h for s in answer["from"] for c in s["chains"] for h in c]
+    repeated = [h for h in hops if sum(1 for o in hops if (o["from"], o["relation"], o["to"]) ==
+                                       (h["from"], h["relation"], h["to"])) > 1]
+    assert repeated  # several hamstrings share the tendinopathy's step onto the nerve
+    text = " ".join(r.stdout.split())
+    for h in repeated:
+        assert text.count(" ".join(h["note"].split())) == 1
+    assert "(explained above)" in text
+
+
+@full_kb
+def test_shipped_diagram_pes_anserine_bursitis_leaves_out_its_neighbours(hk):
+    answer = json.loads(hk("--kb", str(SHIPPED), "diagram", "pes-anserine-bursitis", "--json").stdout)
+    assert {"semitendinosus", "pes-anserinus"} <= set(answer["highlighted"])
+    assert not {"semimembranosus", "biceps-femoris", "biceps-femoris-long-head",
+                "biceps-femoris-short-head"} & set(answer["highlighted"])
+    lines = hk("--kb", str(SHIPPED), "diagram", "pes-anserine-bursitis", env={"COLUMNS": "80"}).stdout.splitlines()
+    for line in lines:
+        if "Semimembranosus" in line or "Biceps femoris" in line:
+            assert not line.startswith(">>") and "*Semimembranosus*" not in line and "*Biceps" not in line, line
+    assert any(line.startswith(">>") and "*Semitendinosus*" in line for line in lines)
+
+
+@full_kb
+def test_shipped_path_semitendinosus_to_pes_anserine_bursitis_passes_the_bursa(hk):
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "pes-anserine-bursitis",
+                           "--json").stdout)
+    assert "pes-anserine-bursa" in names(chains[0])
+    assert all("pes-anserine-bursa" in names(c) for c in chains if all(h["role"] != "contrast" for h in c))
+    text = " ".join(hk("--kb", str(SHIPPED), "path", "semitendinosus", "pes-anserine-bursitis").stdout.split())
+    assert "1. Semitendinosus --forms--> Pes anserinus --irritates--> Pes anserine bursa --inflamed in-->" in text
+
+
+@full_kb
+def test_shipped_path_marks_contrast_steps(hk):
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "biceps-femoris", "bakers-cyst", "--json").stdout)
+    assert any(h["role"] == "contrast" for c in chains for h in c)
+    text = " ".join(hk("--kb", str(SHIPPED), "path", "biceps-femoris", "bakers-cyst").stdout.split())
+    assert "--confused with [contrast]-->" in text and "--confused with-->" not in text
+    assert "Steps marked [contrast] link the two entries but are not causes." in text
+
+
+def test_every_relation_type_has_a_role():
+    from hamknee.vocab import ROLE, ROLES
+
+    assert set(ROLE) == set(INVERSE)
+    assert set(ROLE.values()) <= set(ROLES)
+    assert ROLE["differential-of"] == "contrast" and ROLE["has-risk-factor"] == "association"

@@ -4,6 +4,10 @@ The compiled ``graph`` section lists every relation in both directions, so one b
 the goal gives each entity's distance to it. Walking from a start along strictly decreasing distance then
 yields exactly the shortest chains and never wanders: the cost of a query is one bounded search plus the
 chains it returns, whatever the size of the knowledge base.
+
+``path`` may cross any relation: it answers "how are these two connected?", not "what causes what?".
+Each step carries its role, so a contrast ("is confused with") or an association ("is a risk factor
+for") is shown as what it is. Mechanisms, with their grammar, are in ``hamknee.mechanism``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hamknee.errors import ExitCode, HamkneeError, UsageProblem, safe_text
-from hamknee.vocab import INVERSE, LABEL, RELATIONS
+from hamknee.errors import ExitCode, HamkneeError, UsageProblem
+from hamknee.vocab import INVERSE, LABEL, RELATIONS, ROLE
 
 if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase
@@ -24,7 +28,6 @@ Hop = dict[str, Any]  # {from, relation, label, to, note}
 Chain = list[Hop]
 
 DEFAULT_DEPTH = 8
-WHY_DEPTH = 6
 # Links that say two things are alike, co-located or catalogued together (one test diagnoses many
 # conditions, one action is performed by many muscles): a teacher explains through them last.
 WEAK = frozenset({
@@ -32,26 +35,47 @@ WEAK = frozenset({
     "diagnosed-with", "diagnoses", "treated-with", "treats", "measures", "measured-by", "precedes", "follows",
     "example-of", "has-example", "prevents", "prevented-by", "performs", "performed-by", "has-part",
 })
-# The relations that carry a mechanism, read in their own direction from cause towards effect: `why` follows
-# only these, so its chains run muscle -> attachment or structure -> condition and never through a test,
-# a treatment or a shared action.
-MECHANISM = frozenset({
-    "originates-from", "inserts-on", "forms", "part-of", "overlies", "crosses", "located-at",
-    "innervated-by", "branch-of", "supplied-by", "pulls-on", "stabilizes", "irritates", "inflamed-in",
-    "affected-in", "causes", "contributes-to", "risk-factor-for", "refers-pain-to",
-})
-# Concepts that stand for the hamstrings as a whole in `why`, when the knowledge base has them.
-HAMSTRING_CONCEPTS = ("tight-hamstrings", "weak-hamstrings")
+# Roles a reader must not take for a cause: marked in a path.
+NOT_A_CAUSE = frozenset({"contrast", "association"})
+# Structure types that gather many unrelated things (a joint, a space): hubs, never a cause.
+HUB_STRUCTURES = frozenset({"joint", "space"})
+# An entry with this many parts, examples, or conditions it diagnoses or treats, or actions performed by it
+# is a group or a catalogue (the hamstrings, MRI, knee flexion): a hub too.
+HUB_LINKS = frozenset({"has-part", "has-example", "diagnoses", "treats", "performed-by", "measures"})
+HUB_FAN_OUT = 3
 
 
 class NoChainError(HamkneeError):
     exit_code = ExitCode.NOT_FOUND
 
 
+def hubs(kb: KnowledgeBase) -> frozenset[str]:
+    """Entries that join many things which do not cause each other: regions, joints, spaces, groups, catalogues.
+
+    "Biceps femoris stabilizes the knee joint; the knee joint is affected in osteoarthritis" is two true
+    steps and no mechanism: a chain through a hub connects, it does not explain.
+    """
+    found = {e["id"] for e in kb.catalog("region")}
+    found |= {r["id"] for r in kb.records("structure") if r.get("structure_type") in HUB_STRUCTURES}
+    for ident, edges in kb.section("graph").items():
+        fan_out: dict[str, int] = {}
+        for rtype, _target, _note in edges:
+            if rtype in HUB_LINKS:
+                fan_out[rtype] = fan_out.get(rtype, 0) + 1
+        if any(count >= HUB_FAN_OUT for count in fan_out.values()):
+            found.add(ident)
+    return frozenset(found)
+
+
+def hop(start: str, rtype: str, target: str, note: str | None) -> Hop:
+    return {"from": start, "relation": rtype, "label": LABEL.get(rtype, rtype), "role": ROLE.get(rtype, "catalogue"),
+            "to": target, "note": note}
+
+
 def edge_cost(rtype: str, note: str | None) -> int:
     """Lower is preferred among equally short chains: anatomical direction, a written note, strong links."""
     cost = 0
-    if rtype in WEAK:
+    if rtype in WEAK or ROLE.get(rtype) in NOT_A_CAUSE:
         cost += 4
     if rtype not in RELATIONS:  # an inverse: read against the direction the relation was written in
         cost += 2
@@ -115,8 +139,7 @@ def _chains_from(graph: Graph, dist: dict[str, int], start: str, limit: int,
         if node not in nexts:
             nexts[node] = _best_edges(graph, node, dist, only)
         for step_cost, target, rtype, note in nexts[node]:
-            hops.append({"from": node, "relation": rtype, "label": LABEL.get(rtype, rtype), "to": target,
-                         "note": note})
+            hops.append(hop(node, rtype, target, note))
             walk(target, cost + step_cost, hops)
             hops.pop()
 
@@ -126,11 +149,17 @@ def _chains_from(graph: Graph, dist: dict[str, int], start: str, limit: int,
 
 
 def shortest_chains(graph: Graph, start: str, goal: str, limit: int = 5,
-                    depth: int = DEFAULT_DEPTH) -> list[Chain]:
-    """The shortest chains of relations from ``start`` to ``goal`` (at most ``depth`` steps)."""
+                    depth: int = DEFAULT_DEPTH, avoid: frozenset[str] = frozenset()) -> list[Chain]:
+    """The shortest chains of relations from ``start`` to ``goal`` (at most ``depth`` steps).
+
+    A chain through one of ``avoid`` (the hubs) is dropped when an equally short chain avoids them all:
+    it would only add a hub.
+    """
     if start == goal:
         raise UsageProblem("FROM and TO are the same entry.", "Give two different entries.")
-    return _chains_from(graph, distances(graph, goal, depth), start, limit)
+    chains = _chains_from(graph, distances(graph, goal, depth), start, max(limit * 4, 20))
+    direct = [c for c in chains if not any(h["to"] in avoid for h in c[:-1])]
+    return (direct or chains)[:limit]
 
 
 def derived_note(kb: KnowledgeBase, hop: Hop) -> str | None:
@@ -168,46 +197,11 @@ def path(kb: KnowledgeBase, start_term: str, goal_term: str, limit: int = 5,
     """The shortest chains between two terms; raises NotFoundError or NoChainError."""
     start = kb.lookup(start_term)
     goal = kb.lookup(goal_term)
-    chains = shortest_chains(kb.section("graph"), start["id"], goal["id"], limit=limit, depth=depth)
+    chains = shortest_chains(kb.section("graph"), start["id"], goal["id"], limit=limit, depth=depth,
+                             avoid=hubs(kb))
     if not chains:
         raise NoChainError(
             f"No chain of relations links {start['id']} to {goal['id']} within {depth} steps.",
             "Try 'hamknee explain' on each to see what they relate to.",
         )
     return with_notes(kb, chains)
-
-
-def hamstring_starts(kb: KnowledgeBase) -> list[str]:
-    """Where `why` starts: every hamstring muscle, and the concepts that stand for the whole group."""
-    starts = [entry["id"] for entry in kb.catalog("muscle") if entry.get("group") == "hamstring"]
-    known = {entry["id"] for entry in kb.catalog("concept")}
-    starts += [ident for ident in HAMSTRING_CONCEPTS if ident in known]
-    return starts
-
-
-def why(kb: KnowledgeBase, condition_term: str, per_start: int = 3, depth: int = WHY_DEPTH) -> dict[str, Any]:
-    """Every shortest chain (up to ``per_start`` each) from a hamstring to a condition, with mechanisms.
-
-    Only relations that carry a mechanism are followed, each in its own direction (see ``MECHANISM``).
-    """
-    condition = kb.lookup(condition_term, kind="condition")
-    graph: Graph = kb.section("graph")
-    dist = distances(graph, condition["id"], depth, only=MECHANISM)
-    names = {entry["id"]: entry["name"] for entry in kb.catalog()}
-    starts = []
-    unreachable = []
-    for ident in hamstring_starts(kb):
-        chains = _chains_from(graph, dist, ident, per_start, only=MECHANISM)
-        if chains:
-            starts.append({"start": ident, "name": names[ident], "steps": len(chains[0]),
-                           "chains": with_notes(kb, chains)})
-        else:
-            unreachable.append(ident)
-    if not starts:
-        raise NoChainError(
-            f"No chain of relations leads from a hamstring to {condition['id']} within {depth} steps.",
-            f"See 'hamknee explain {safe_text(condition['id'])}' for what it relates to.",
-        )
-    starts.sort(key=lambda s: s["steps"])
-    return {"condition": condition["id"], "name": condition["name"], "category": condition["category"],
-            "depth": depth, "from": starts, "unreachable": unreachable}

@@ -19,46 +19,42 @@ MaxOpt = Annotated[int, typer.Option("--max", "-n", min=1, max=50, help="At most
 DepthOpt = Annotated[int, typer.Option("--depth", min=1, max=12, help="Longest chain searched, in steps.")]
 
 
-def _arrow(label: str) -> str:
-    return label[3:] if label.startswith("is ") else label
-
-
 def _names(kb: KnowledgeBase) -> dict[str, tuple[str, str]]:
     return {e["id"]: (e["name"], e["kind"]) for e in kb.catalog()}
+
+
+def _arrow(hop: dict[str, Any]) -> str:
+    label = hop["label"]
+    label = label[3:] if label.startswith("is ") else label
+    # A contrast or an association joins two entries without one causing the other: say so on the arrow.
+    return f" --{label} [{hop['role']}]--> " if hop.get("role") in ("contrast", "association") else f" --{label}--> "
+
+
+def _entity(names: dict[str, tuple[str, str]], ident: str) -> tuple[str, str]:
+    from hamknee.render import KIND_STYLE
+
+    name, kind = names.get(ident, (ident, ""))
+    return name, KIND_STYLE.get(kind, "bold")
 
 
 def _chain_text(chain: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> Text:
     from rich.text import Text
 
-    from hamknee.render import KIND_STYLE
-
-    def entity(ident: str) -> tuple[str, str]:
-        name, kind = names.get(ident, (ident, ""))
-        return name, KIND_STYLE.get(kind, "bold")
-
     text = Text()
-    text.append(*entity(chain[0]["from"]))
+    text.append(*_entity(names, chain[0]["from"]))
     for hop in chain:
-        text.append(f" --{_arrow(hop['label'])}--> ", style="italic dim")
-        text.append(*entity(hop["to"]))
+        text.append(_arrow(hop), style="italic dim")
+        text.append(*_entity(names, hop["to"]))
     return text
 
 
 def _hang(text: Text, indent: int, hanging: int = 0) -> Any:
     """Text indented by ``indent`` whose wrapped lines line up ``hanging`` columns further in."""
-    from rich.padding import Padding
     from rich.text import Text
 
-    if not hanging:
-        return Padding(text, (0, 0, 0, indent))
-    from rich.table import Table
+    from hamknee.render import Hanging
 
-    grid = Table.grid(padding=0)
-    grid.add_column(width=indent + hanging, no_wrap=True)
-    grid.add_column()
-    head = text[:hanging]
-    grid.add_row(Text(" " * indent) + head, text[hanging:])
-    return grid
+    return Hanging(Text(" " * indent) + text[:hanging], text[hanging:], indent + hanging)
 
 
 @app.command(epilog="Examples:  hamknee path semitendinosus pes-anserine-bursitis  ·  "
@@ -71,7 +67,7 @@ def path(
     depth: DepthOpt = 8,
     as_json: JsonOpt = False,
 ) -> None:
-    """The shortest chain of typed relations from one entry to another (all equally short ones)."""
+    """The shortest chains of typed relations from one entry to another; contrasts and associations marked."""
     from hamknee import chain
 
     kb = get_kb()
@@ -89,27 +85,94 @@ def path(
     for i, c in enumerate(chains, 1):
         line = Text(f"{i}. " if len(chains) > 1 else "")
         line.append_text(_chain_text(c, names))
-        parts.append(line if len(chains) == 1 else _hang(line, 0, 3))
-    parts.append(Text(f"For the mechanism of each step: hamknee why {chains[0][-1]['to']}"
-                      if names.get(chains[0][-1]["to"], ("", ""))[1] == "condition"
+        parts.append(_hang(line, 0, 3 if len(chains) > 1 else 0))
+    marked = sorted({h["role"] for c in chains for h in c if h["role"] in chain.NOT_A_CAUSE})
+    if marked:
+        parts.append(Text(f"Steps marked [{'] or ['.join(marked)}] link the two entries but are not causes.",
+                          style="dim"))
+    goal_id = chains[0][-1]["to"]
+    parts.append(Text(f"For the mechanism: hamknee why {goal_id}"
+                      if names.get(goal_id, ("", ""))[1] == "condition"
                       else f"For each step in detail: hamknee explain {chains[0][0]['to']}", style="dim"))
     show(Group(*parts))
 
 
-@app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why 'medial knee pain' --json")
+def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], explained: set[tuple[str, ...]],
+                     indent: int = 0) -> list[Any]:
+    """The chains of one condition, each step's explanation printed the first time it appears."""
+    from rich.text import Text
+
+    parts: list[Any] = []
+    for start in answer["from"]:
+        steps = start["steps"]
+        head = Text(f"From {start['name']}", style="bold")
+        if start["parts"]:
+            short = [p["name"].removeprefix(f"{start['name']}, ") for p in start["parts"]]
+            head.append(f", with its {' and '.join(short) if len(short) < 3 else ', '.join(short)}", style="bold")
+        head.append(f" ({steps} step{'s' if steps != 1 else ''})", style="bold")
+        parts.append(_hang(head, indent))
+        for c in start["chains"]:
+            parts.append(_hang(_chain_text(c, names), indent + 2))
+            for i, hop in enumerate(c, 1):
+                key = (hop["from"], hop["relation"], hop["to"])
+                step = Text(f"{i}. {_entity(names, hop['from'])[0]} {hop['label']} {_entity(names, hop['to'])[0]}")
+                if key in explained:
+                    step.append(" (explained above)", style="dim")
+                elif hop["note"]:
+                    step.append(f": {hop['note']}")
+                else:
+                    step.append(" (no mechanism recorded)", style="dim")
+                explained.add(key)
+                parts.append(_hang(step, indent + 4, 3))
+    if not answer["from"]:
+        parts.append(_hang(Text(f"No mechanism from a hamstring is recorded within {answer['depth']} steps.",
+                                style="dim"), indent))
+    if answer["associations"]:
+        parts.append(_hang(Text("Risk factors: associated with it, not steps of a mechanism", style="bold"), indent))
+        for row in answer["associations"]:
+            line = Text(f"- {row['name']} {row['label']} {answer['name']}")
+            line.append(f": {row['note']}" if row["note"] else "")
+            parts.append(_hang(line, indent + 2, 2))
+    if answer["felt_at"]:
+        felt = Text("Felt at: ", style="bold")
+        felt.append(", ".join(r["name"] for r in answer["felt_at"]) + ".")
+        parts.append(_hang(felt, indent))
+        for row in answer["referred"]:
+            line = Text(f"- {answer['name']} refers pain to {row['name']}")
+            line.append(f": {row['note']}" if row["note"] else "")
+            parts.append(_hang(line, indent + 2, 2))
+    return parts
+
+
+def _unreachable(answer: dict[str, Any], names: dict[str, tuple[str, str]]) -> Any:
+    from rich.text import Text
+
+    missing = "; ".join(_entity(names, i)[0] for i in answer["unreachable"])
+    return _hang(Text(f"No mechanism within {answer['depth']} steps from: {missing}.", style="dim"), 0)
+
+
+@app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why 'medial knee pain' --json  ·  "
+                    "hamknee why 'behind the knee'")
 def why(
-    condition: Annotated[str, typer.Argument(help="A condition: id, name or alias.", autocompletion=complete_term,
-                                             show_default=False, metavar="CONDITION")],
+    condition: Annotated[str, typer.Argument(help="A condition (id, name or alias), or a region or symptom such "
+                                                  "as 'medial knee pain' or 'behind the knee'.",
+                                             autocompletion=complete_term, show_default=False,
+                                             metavar="CONDITION_OR_REGION")],
     limit: Annotated[int, typer.Option("--max", "-n", min=1, max=20,
                                        help="At most this many chains from each hamstring.")] = 3,
     depth: DepthOpt = 6,
     as_json: JsonOpt = False,
 ) -> None:
-    """How the hamstrings lead to a condition: every shortest chain, with the mechanism of each step."""
-    from hamknee import chain
+    """How the hamstrings lead to a condition, or to pain in a region: the mechanism of each step.
+
+    A chain runs from a hamstring along its tendon to the structure it acts on and to the condition; it never
+    passes through a contrast, a hub (a region, the knee joint, a group) or a risk factor, which is shown
+    beside the chains as an association.
+    """
+    from hamknee import mechanism
 
     kb = get_kb()
-    answer = chain.why(kb, condition, per_start=limit, depth=depth)
+    answer = mechanism.why(kb, condition, per_start=limit, depth=depth)
     if as_json:
         emit_json(answer)
         return
@@ -119,22 +182,28 @@ def why(
     from hamknee import render
 
     names = _names(kb)
-    parts: list[Any] = [Text.assemble(("Why ", "bold"), (answer["name"], "bold cyan"),
-                                      (f"? Chains from the hamstrings ({answer['category']})", "bold"))]
-    for start in answer["from"]:
-        steps = start["steps"]
-        parts.append(Text(f"\nFrom {start['name']} ({steps} step{'s' if steps != 1 else ''})", style="bold"))
-        for c in start["chains"]:
-            parts.append(_hang(_chain_text(c, names), 2))
-            for i, hop in enumerate(c, 1):
-                step = Text(f"{i}. {names.get(hop['from'], (hop['from'], ''))[0]} {hop['label']} "
-                            f"{names.get(hop['to'], (hop['to'], ''))[0]}")
-                step.append(f": {hop['note']}" if hop["note"] else " (no mechanism recorded)",
-                            style="" if hop["note"] else "dim")
-                parts.append(_hang(step, 4, 3))
-    if answer["unreachable"]:
-        missing = ", ".join(names.get(i, (i, ""))[0] for i in answer["unreachable"])
-        parts.append(Text(f"\nNo chain within {answer['depth']} steps from: {missing}.", style="dim"))
+    explained: set[tuple[str, ...]] = set()
+    parts: list[Any] = []
+    if "conditions" in answer:
+        parts.append(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
+                                   ("? Hamstring-related conditions felt there", "bold")))
+        for item in answer["conditions"]:
+            parts.append(Text(""))
+            parts.append(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")))
+            parts.extend(_condition_parts(item, names, explained, indent=2))
+        if answer["also_felt_here"]:
+            others = ", ".join(c["name"] for c in answer["also_felt_here"])
+            parts.append(Text(""))
+            parts.append(_hang(Text(f"Also felt here, to rule out: {others}. See: hamknee where {answer['region']}",
+                                    style="dim"), 0, 0))
+    else:
+        parts.append(Text.assemble(("Why ", "bold"), (answer["name"], "bold cyan"),
+                                   (f"? Mechanisms from the hamstrings ({answer['category']})", "bold")))
+        parts.append(Text(""))
+        parts.extend(_condition_parts(answer, names, explained))
+        if answer["unreachable"] and answer["from"]:
+            parts.append(Text(""))
+            parts.append(_unreachable(answer, names))
     parts.append(Text(""))
     parts.append(render.disclaimer())
     show(Group(*parts))

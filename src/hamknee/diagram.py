@@ -162,6 +162,8 @@ def _focus(kb: KnowledgeBase, record: dict[str, Any], rows: list[Row],
             return found
     if record["kind"] == "region":
         return []
+    if record["kind"] == "condition":
+        return _condition_focus(kb, record, drawn, parts)
     kinds = {e["id"]: e["kind"] for e in kb.catalog()}
     graph = kb.section("graph")
     dist = {ident: 0}
@@ -184,6 +186,28 @@ def _focus(kb: KnowledgeBase, record: dict[str, Any], rows: list[Row],
                 limit = dist[target]  # only the nearest drawn entities
             queue.append(target)
     return sorted(set(hits))
+
+
+# Relations from a condition to what it involves.
+_INVOLVES = frozenset({"located-at", "affects", "inflammation-of"})
+
+
+def _condition_focus(kb: KnowledgeBase, record: dict[str, Any], drawn: set[str],
+                     parts: dict[str, list[str]]) -> list[str]:
+    """What a condition involves: the structures it is located at or affects, and the muscles (with the
+    attachments on the way) whose mechanism chain reaches it. A muscle that only shares a bone with those
+    is not part of it, so nothing is reached by proximity."""
+    from hamknee.mechanism import mechanism_chains
+
+    involved = {target for rtype, target, _ in kb.section("graph").get(record["id"], ()) if rtype in _INVOLVES}
+    muscles = [m["id"] for m in kb.catalog("muscle")]
+    for chains in mechanism_chains(kb, record["id"], muscles).values():
+        for chain in chains:
+            involved.update(h["from"] for h in chain)
+    for whole, members in parts.items():
+        if whole in involved:
+            involved.update(members)
+    return sorted(involved & drawn)
 
 
 def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagram:
@@ -262,10 +286,13 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
     focus = set(highlighted)
     # For a muscle, its own attachments are part of what is shown; for anything else, only what it touches.
     whole = record is not None and record["kind"] == "muscle"
+    # For a condition a row is lit only for a muscle it involves; a muscle that merely inserts on a
+    # highlighted bone stays unlit (semimembranosus is not part of pes anserine bursitis).
+    by_site = record is None or record["kind"] != "condition"
     marked: set[int] = set()
     row_lines: list[int] = []
     for i, row in enumerate(rows):
-        lit = row.muscle in focus or row.origin in focus or row.insertion in focus
+        lit = row.muscle in focus or (by_site and (row.origin in focus or row.insertion in focus))
         if stacked:
             n = joint_line()
             if i in in_bracket and i != _first(groups, i):

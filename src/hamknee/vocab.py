@@ -25,6 +25,7 @@ RELATIONS: dict[str, tuple[str, str, str]] = {
     "antagonist-of": ("is the antagonist of", "antagonist-of", "is the antagonist of"),
     "stabilizes": ("stabilizes", "stabilized-by", "is stabilized by"),
     "pulls-on": ("pulls on", "pulled-by", "is pulled on by"),
+    "compresses": ("compresses", "compressed-by", "is compressed by"),
     "irritates": ("irritates", "irritated-by", "is irritated by"),
     "inflamed-in": ("is inflamed in", "inflammation-of", "is inflammation of"),
     "affected-in": ("is affected in", "affects", "affects"),
@@ -44,6 +45,28 @@ RELATIONS: dict[str, tuple[str, str, str]] = {
     "related-to": ("is related to", "related-to", "is related to"),
 }
 
+# What kind of statement each relation makes, which decides how a chain may use it:
+# - anatomical: where things are and what they are made of (forms, inserts on, overlies, crosses);
+# - mechanical: one thing acting on another (pulls on, compresses, irritates, refers pain to);
+# - clinical: a structure involved in a condition, or one condition leading to another;
+# - association: a statistical link (a risk factor), never a step of a mechanism;
+# - contrast: two things told apart (confused with, mimics), the opposite of a cause;
+# - catalogue: tests, treatments, actions, sequences and examples: true, but not how anything comes about.
+ROLES: tuple[str, ...] = ("anatomical", "mechanical", "clinical", "association", "contrast", "catalogue")
+_ROLE_OF_TYPE: dict[str, str] = {
+    "originates-from": "anatomical", "inserts-on": "anatomical", "forms": "anatomical", "part-of": "anatomical",
+    "innervated-by": "anatomical", "supplied-by": "anatomical", "branch-of": "anatomical",
+    "overlies": "anatomical", "crosses": "anatomical", "located-at": "anatomical", "felt-at": "anatomical",
+    "pulls-on": "mechanical", "compresses": "mechanical", "irritates": "mechanical", "stabilizes": "mechanical",
+    "refers-pain-to": "mechanical",
+    "inflamed-in": "clinical", "affected-in": "clinical", "causes": "clinical", "contributes-to": "clinical",
+    "risk-factor-for": "association",
+    "differential-of": "contrast", "mimics": "contrast",
+    "performs": "catalogue", "antagonist-of": "catalogue", "diagnosed-with": "catalogue",
+    "treated-with": "catalogue", "precedes": "catalogue", "measures": "catalogue", "example-of": "catalogue",
+    "prevents": "catalogue", "related-to": "catalogue",
+}
+
 INVERSE: dict[str, str] = {}
 LABEL: dict[str, str] = {}
 for _type, (_label, _inverse, _inverse_label) in RELATIONS.items():
@@ -51,6 +74,12 @@ for _type, (_label, _inverse, _inverse_label) in RELATIONS.items():
     INVERSE[_inverse] = _type
     LABEL[_type] = _label
     LABEL.setdefault(_inverse, _inverse_label)
+
+# type -> role, for inverses too: reading a relation backwards does not change what kind of statement it is.
+ROLE: dict[str, str] = {}
+for _type, _role in _ROLE_OF_TYPE.items():
+    ROLE[_type] = _role
+    ROLE[INVERSE[_type]] = _role
 
 # Top-level YAML sections, in reading order, with the kind each holds.
 SECTIONS: dict[str, str] = {

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hamknee.errors import NotFoundError
+from hamknee.terms import normalize
+
 if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase
 
@@ -27,9 +30,34 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Words that make a region into a complaint: 'medial knee pain', 'pain behind the knee', 'sore back of the thigh'.
+SYMPTOM_WORDS = frozenset({"pain", "pains", "painful", "ache", "aches", "aching", "achy", "hurts", "hurting",
+                           "hurt", "sore", "soreness", "tender", "tenderness", "discomfort", "my", "i", "have",
+                           "feel", "felt"})
+_LEADING = ("in", "at", "on", "around", "of", "the")
+
+
+def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
+    """The region a term names, read as a place or as a complaint about one; None if it names none."""
+    candidates = [term]
+    words = [w for w in normalize(term).split("-") if w]
+    kept = [w for w in words if w not in SYMPTOM_WORDS]
+    while kept and kept[0] in _LEADING:
+        kept = kept[1:]
+    if kept and kept != words:
+        candidates.append(" ".join(kept))
+    for candidate in candidates:
+        ident = kb.resolve(candidate)
+        if ident is not None and kb.get(ident)["kind"] == "region":
+            return kb.get(ident)
+    return None
+
+
 def where(kb: KnowledgeBase, term: str) -> dict[str, Any]:
     """The region a term names and the conditions felt there, by group; raises NotFoundError."""
-    region = kb.lookup(term, kind="region")
+    region = region_for(kb, term)
+    if region is None:
+        raise NotFoundError(term, kb.suggest(term, "region"), what="region")
     felt = [r for r in kb.records("condition") if region["id"] in r.get("felt_at", [])]
     groups = []
     for key, (title, categories) in GROUPS.items():
