@@ -176,3 +176,22 @@ def test_loader_fuzzing_finds_nothing_in_a_short_run() -> None:
     spec.loader.exec_module(fuzz)
     outcomes = fuzz.run(seconds=2, batch=50)  # any other outcome raises with the shrunk input
     assert outcomes["invalid"] > 0
+
+
+def test_a_relation_written_on_both_ends_is_out_for_both(tmp_path: Path) -> None:
+    def place(ident: str, relations: list[dict[str, str]]) -> dict[str, Any]:
+        return {"id": ident, "name": ident.title(), "summary": "s", "explanation": "e", "relations": relations,
+                "attachment_type": "bony landmark", "bone": "b", "location": "l", "sources": ["src-a"]}
+
+    kb = {"version": 1, "sources": [{"id": "src-a", "title": "t", "publisher": "p", "year": 2020,
+                                     "url": "https://example.org/a"}],
+          "attachments": [place("aaa-bbb", [{"type": "compresses", "target": "ccc-ddd"}]),
+                          place("ccc-ddd", [{"type": "compressed-by", "target": "aaa-bbb"}])]}
+    path = tmp_path / "both.yaml"
+    path.write_text(yaml.safe_dump(kb, sort_keys=False), encoding="utf-8")
+    exported = tmp_path / "both.json"
+    result = CliRunner().invoke(app, ["--kb", str(path), "export", "json", str(exported)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in json.loads(exported.read_text(encoding="utf-8"))["records"]}
+    assert [(r["type"], r["direction"]) for r in records["ccc-ddd"]["relations"]] == [("compressed-by", "out")]
+    assert [(r["type"], r["direction"]) for r in records["aaa-bbb"]["relations"]] == [("compresses", "out")]

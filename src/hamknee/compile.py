@@ -65,6 +65,8 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
 
     links: dict[str, list[dict[str, Any]]] = {ident: [] for ident in order}
     seen: set[tuple[str, str, str]] = set()
+    # A relation written on both ends (A forms B, B formed-by A) is one link, and it is "out" for both writers.
+    written = {(ident, edge["type"], edge["target"]) for ident in order for edge in outgoing[ident]}
     for ident in order:
         for edge in outgoing[ident]:
             rtype, target, note = edge["type"], edge["target"], edge["note"]
@@ -80,7 +82,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
                     "name": raw[b]["name"],
                     "kind": raw[b]["kind"],
                     "note": note,
-                    "direction": "out" if a == ident else "in",
+                    "direction": "out" if (a, t, b) in written else "in",
                 })
 
     records: dict[str, dict[str, Any]] = {}
