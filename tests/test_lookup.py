@@ -66,10 +66,13 @@ def test_muscles_lists_hamstrings_first(hk):
 
 
 def test_muscles_attachments_shows_proximal_and_distal(hk):
-    r = hk("muscles", "--attachments")
+    r = hk("muscles", "--attachments", env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1"})
     assert r.exit_code == 0
     assert "Proximal" in r.stdout and "Distal" in r.stdout and "At the knee" in r.stdout
     assert "Pes anserinus" in r.stdout
+    piped = hk("muscles", "--attachments").stdout.splitlines()
+    row = next(line for line in piped if line.startswith("Semitendinosus"))
+    assert row.split("\t")[:3] == ["Semitendinosus (hamstring)", "Ischial tuberosity", "Pes anserinus (medial)"]
     data = json.loads(hk("muscles", "--attachments", "--json").stdout)
     st = next(m for m in data if m["id"] == "semitendinosus")
     assert st["distal"]["site"] == "pes-anserinus" and st["distal"]["side"] == "medial"
@@ -105,8 +108,9 @@ def test_conditions_by_region(hk):
     assert r.exit_code == 0
     ids = [c["id"] for c in json.loads(r.stdout)]
     assert "pes-anserine-bursitis" in ids
-    text = hk("conditions").stdout
-    assert "not medical advice" in text
+    listing = hk("conditions")
+    assert "not medical advice" in listing.stderr  # beside the records when piped
+    assert "not medical advice" in hk("conditions", env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}).stdout
 
 
 def test_conditions_unknown_region(hk):
@@ -151,7 +155,9 @@ def test_phases_for_a_condition(hk):
 def test_sources_lists_references_with_citing_entries(hk):
     data = json.loads(hk("sources", "--json").stdout)
     assert data and all(s["cited_by"] for s in data)
-    assert "cited by:" in hk("sources").stdout
+    assert "cited by:" in hk("sources", env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}).stdout
+    records = hk("sources").stdout.splitlines()
+    assert len(records) == len(data) and all(len(line.split("\t")) == 4 for line in records)
 
 
 def test_version(hk):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
     from hamknee.kb import KnowledgeBase
+    from hamknee.pager import PagedStream
 
 
 # Each command lives in a module with its own Typer app; only the module of the command being run is
@@ -68,15 +69,48 @@ class HamkneeGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self._load(COMMANDS[cmd_name], only=cmd_name)
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            from hamknee.helptext import tidy
+
+            tidy(command)
+        return command
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in COMMANDS:
             for module_name in dict.fromkeys(COMMANDS.values()):  # every name, for "did you mean"
                 self._load(module_name)
-        return super().resolve_command(ctx, args)
+        found = super().resolve_command(ctx, args)
+        state.command = found[0]
+        return found
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:
+            # A bare `hamknee` is a request for help, not a mistake.
+            from hamknee.helptext import tidy
+
+            tidy(self)
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        from hamknee.helptext import hoist_global_options
+
+        return super().parse_args(ctx, hoist_global_options(args, COMMANDS))
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from hamknee.helptext import command_rows
+
+        rows = command_rows(self, ctx)
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
+        try:
+            return self._invoke(ctx)
+        finally:
+            finish_output()
+
+    def _invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except HamkneeError as exc:
@@ -121,8 +155,8 @@ app = typer.Typer(
     cls=HamkneeGroup,
     name="hamknee",
     help="A study reference: how a hamstring injury causes knee pain. Look up, compare, follow the chain, drill.",
-    epilog="Examples:  hamknee explain pes-anserine  ·  hamknee muscles --attachments  ·  hamknee search tendon",
-    no_args_is_help=True,
+    epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes-anserine-bursitis --brief  ·  "
+           "hamknee muscles --attachments  ·  hamknee search 'lump behind knee'  ·  hamknee where 'inner knee'",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
@@ -134,6 +168,13 @@ class _State:
     kb: KnowledgeBase | None = None
     out: Console | None = None
     err: Console | None = None
+    no_pager: bool = False
+    command: str | None = None
+    paged: PagedStream | None = None
+
+
+# Interactive or file-writing commands never go through a pager.
+UNPAGED = frozenset({"quiz", "export", "schema"})
 
 
 state = _State()
@@ -144,7 +185,33 @@ def out() -> Console:
         from hamknee.console import make_console
 
         state.out = make_console()
+        # rich exits with status 1 on a closed pipe; hand it to output_failed, which ends quietly with 0.
+        state.out.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]
+        if not state.no_pager and state.command not in UNPAGED:
+            from hamknee.pager import paged
+
+            state.paged = paged(sys.stdout, state.out.size.height)
+            if state.paged is not None:
+                state.out.file = state.paged  # type: ignore[assignment]
     return state.out
+
+
+def _pipe_closed() -> None:
+    import errno
+
+    raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe")
+
+
+def finish_output() -> None:
+    """Hand the held first screen to the terminal, or wait until the reader leaves the pager."""
+    paged, state.paged = state.paged, None
+    if paged is not None:
+        paged.finish()
+
+
+def terminal() -> bool:
+    """Whether stdout is read by a person (a terminal): listings are laid out, else one record a line."""
+    return out().is_terminal
 
 
 def err() -> Console:
@@ -174,11 +241,31 @@ def get_kb() -> KnowledgeBase:
         from hamknee.kb import open_kb
 
         state.kb = open_kb(kb_path())
+        state.kb.on_note = note
     return state.kb
 
 
-def show(renderable: RenderableType) -> None:
-    out().print(renderable)
+def note(message: str) -> None:
+    """One line on stderr beside the output (how a lookup was understood, where to look next)."""
+    err().print(message, markup=False, highlight=False, style="dim")
+
+
+def show(renderable: RenderableType, measure: bool = False) -> None:
+    """Print a renderable; ``measure`` keeps prose at a readable line length on wide terminals."""
+    console = out()
+    if measure:
+        from hamknee.layout import MEASURE
+
+        console.print(renderable, width=min(console.width, MEASURE))
+    else:
+        console.print(renderable)
+
+
+def show_lines(lines: Any) -> None:
+    """Write tab-separated records one a line, as they come (no wrapping, padding or tab expansion)."""
+    stream = out().file
+    for line in lines:
+        stream.write(line + "\n")
 
 
 def emit_json(data: Any) -> None:
@@ -218,6 +305,10 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True)
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print long output straight to the terminal, without a pager "
+                                              "($HAMKNEE_PAGER, $PAGER or less).")
+    ] = False,
 ) -> None:
     """hamknee: how a hamstring injury causes knee pain, as a study reference for the terminal.
 
@@ -225,6 +316,7 @@ def main(
     5 study database problem, 130 interrupted.
     """
     state.kb_option = kb
+    state.no_pager = no_pager
     state.kb = None
     ctx.call_on_close(_close)
     state.out = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, TermArg, complete_term, emit_json, err, get_kb, kb_path, out, show
+from hamknee.cli import JsonOpt, complete_term, emit_json, err, get_kb, kb_path, out, show
 from hamknee.errors import ExitCode, InvalidKnowledgeBase, UsageProblem, safe_text
 from hamknee.vocab import KIND_SECTION, KINDS, SECTIONS
 
@@ -25,16 +25,52 @@ def _kind(value: str | None) -> str | None:
     raise UsageProblem(f"Unknown kind {safe_text(value)!r}.", f"Use one of: {', '.join(KINDS)}.")
 
 
-@app.command(epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain 'biceps femoris short head' --json")
-def explain(term: TermArg, as_json: JsonOpt = False) -> None:
+TermsArg = Annotated[list[str], typer.Argument(
+    help="An id, name or alias, e.g. 'pes-anserine' or 'goose foot'; several words need no quotes.",
+    autocompletion=complete_term, show_default=False, metavar="TERM")]
+
+
+@app.command(epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes anserine bursitis --brief  ·  "
+                    "hamknee explain hamstring-strain --section signs --section tests  ·  "
+                    "hamknee explain 'biceps femoris short head' --json")
+def explain(
+    term: TermsArg,
+    brief: Annotated[bool, typer.Option("--brief", "-b", help="Only the essentials: summary, key points, one "
+                                                               "line per key fact (at most 25 lines).")] = False,
+    section: Annotated[list[str] | None, typer.Option(
+        "--section", "-s", metavar="NAME",
+        help="Only this section (repeat, or separate with commas): summary, key-points, facts, explanation, "
+             "related, further, sources, or a field such as signs, tests, red-flags, insertion.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Explain any entry: a muscle, attachment, structure, region, condition, phase or concept."""
-    record = get_kb().lookup(term)
+    record = get_kb().lookup(" ".join(term))
     if as_json:
         emit_json(record)
         return
     from hamknee import render
 
-    show(render.explain(record))
+    if brief:
+        show(render.Brief(record), measure=True)
+        return
+    chosen = None
+    if section:
+        chosen = []
+        for name in (n for value in section for n in value.split(",") if n.strip()):
+            key = render.section_key(name, record["kind"])
+            if key is None:
+                raise UsageProblem(f"No section {safe_text(name.strip())!r} on a {record['kind']} page.",
+                                   f"Use one of: {', '.join(render.section_names(record['kind']))}.")
+            chosen.append(key)
+        page = render.explain(record, chosen)
+        if not any(render.has_section(record, key) for key in chosen):
+            wanted = ", ".join(dict.fromkeys(chosen))
+            err().print(f"{record['name']} has nothing under {wanted}. Try: hamknee explain {record['id']}",
+                        markup=False, highlight=False)
+            raise typer.Exit(int(ExitCode.NOT_FOUND))
+        show(page, measure=True)
+        return
+    show(render.explain(record), measure=True)
 
 
 @app.command(epilog="Examples:  hamknee muscles  ·  hamknee muscles --attachments  ·  hamknee muscles --json")
@@ -49,7 +85,6 @@ def muscles(
         emit_json([_muscle_row(r) for r in records] if attachments else
                   [{k: r.get(k) for k in ("id", "name", "group", "summary")} for r in records])
         return
-    from hamknee import render
 
     if attachments:
         rows = []
@@ -57,16 +92,35 @@ def muscles(
             row = _muscle_row(r)
             prox, dist = row["proximal"], row["distal"]
             rows.append([
-                f"{r['name']}\n({r['group']})",
+                f"{r['name']} ({r['group']})",
                 prox["site_name"] or prox["detail"],
                 f"{dist['site_name'] or dist['detail']}" + (f" ({dist['side']})" if dist["side"] else ""),
                 dist["at_knee"] or "–",
             ])
-        show(render.table(["Muscle", "Proximal attachment", "Distal attachment", "At the knee"], rows,
-                          title="Muscle attachments (proximal → distal)", ratios=[2, 2, 2, 5]))
+        _listing(["Muscle", "Proximal attachment", "Distal attachment", "At the knee"], rows,
+                 title="Muscle attachments (proximal → distal)")
     else:
-        rows = [[r["id"], r["group"], r["summary"]] for r in records]
-        show(render.table(["Muscle", "Group", "Summary"], rows, title="Hamstrings and related muscles"))
+        rows = [[r["id"], r["name"], r["group"], r["summary"]] for r in records]
+        _listing(["Id", "Name", "Group", "Summary"], rows, title="Hamstrings and related muscles", ids=[0], head=3,
+                 bare=[3])
+
+
+def _listing(headers: list[str], rows: Any, title: str | None = None, ids: Any = (),
+             disclaimer: bool = False, head: int = 1, bare: Any = ()) -> None:
+    """A listing: laid out row by row on a terminal, one tab-separated record a line otherwise."""
+    from hamknee import render
+    from hamknee.cli import show_lines, terminal
+    from hamknee.layout import Grid
+
+    grid = Grid(headers, rows, title=title, ids=ids, head=head, bare=bare)
+    if terminal():
+        grid.stream(out())
+        if disclaimer:
+            show(render.disclaimer())
+    else:
+        show_lines(grid.tsv())
+        if disclaimer:  # beside the records, not among them
+            err().print(render.DISCLAIMER, markup=False, highlight=False)
 
 
 def _muscle_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +153,14 @@ def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
         return
     from hamknee import render
 
-    rows = [[r["id"], r["category"], ", ".join(render.field_text(r, "felt_at") or []), r["summary"]]
+    if not records:
+        err().print("No conditions in this knowledge base" + (" for that region." if region else "."),
+                    markup=False, highlight=False)
+        raise typer.Exit(int(ExitCode.NOT_FOUND))
+    rows = [[r["id"], r["name"], r["category"], ", ".join(render.field_text(r, "felt_at") or []), r["summary"]]
             for r in records]
-    show(render.table(["Condition", "Category", "Felt at", "Summary"], rows))
-    show(render.disclaimer())
+    _listing(["Id", "Condition", "Category", "Felt at", "Summary"], rows, ids=[0], disclaimer=True, head=3,
+             bare=[4])
 
 
 @app.command(epilog="Examples:  hamknee phases  ·  hamknee phases hamstring-strain")
@@ -119,16 +177,30 @@ def phases(
         records = [r for r in records if target["id"] in r.get("applies_to", [])]
     # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
     records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
+    if not records:
+        what = f"No treatment phases for {target['name']} in the knowledge base." if condition else \
+            "No treatment phases in the knowledge base."
+        if as_json:
+            emit_json([])
+        err().print(what + " Try: hamknee phases", markup=False, highlight=False)
+        raise typer.Exit(int(ExitCode.NOT_FOUND))
     if as_json:
         emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "criteria",
                                           "applies_to")} for r in records])
         return
+    from rich.text import Text
+
     from hamknee import render
 
-    rows = [[f"{r['order']}. {r['name']}", r.get("timeframe", "–"),
-             "\n".join(f"• {g}" for g in r["goals"]), "\n".join(f"• {c}" for c in r.get("criteria", [])) or "–"]
-            for r in records]
-    show(render.table(["Phase", "Timeframe", "Goals", "Criteria to progress"], rows))
+    protocol = None
+    for r in records:
+        if r.get("protocol") != protocol:
+            protocol = r.get("protocol")
+            treats = ", ".join(render.field_text(r, "applies_to") or [])
+            show(Text.assemble("\n", (protocol or "Phases", "bold underline"),
+                               (f" (for {treats})" if treats else "", "dim")))
+        show(render.phase_card(r), measure=True)
+    show(Text(""))
     show(render.disclaimer())
 
 
@@ -142,10 +214,11 @@ def list_(
     if as_json:
         emit_json(entries)
         return
-    from hamknee import render
-
-    show(render.table(["Id", "Kind", "Name", "Summary"],
-                      [[e["id"], e["kind"], e["name"], e["summary"]] for e in entries]))
+    if not entries:
+        err().print("No entries of that kind in this knowledge base.", markup=False, highlight=False)
+        raise typer.Exit(int(ExitCode.NOT_FOUND))
+    _listing(["Id", "Kind", "Name", "Summary"], ([e["id"], e["kind"], e["name"], e["summary"]] for e in entries),
+             ids=[0], head=3, bare=[3])
 
 
 @app.command(epilog="Examples:  hamknee compare semitendinosus semimembranosus  ·  "
@@ -174,23 +247,33 @@ def compare(
     show(render.compare(records))
 
 
-@app.command(epilog="Examples:  hamknee search tendon  ·  hamknee search 'pain behind knee' --limit 5")
+@app.command(epilog="Examples:  hamknee search tendon  ·  hamknee search lump behind knee  ·  "
+                    "hamknee search 'sitting bone pain' --limit 5")
 def search(
-    query: Annotated[str, typer.Argument(help="Words to look for in names, aliases and text.", metavar="QUERY")],
+    query: Annotated[list[str], typer.Argument(help="Words to look for, in a student's words or a textbook's.",
+                                               metavar="QUERY")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ranked search over names, aliases and text; tolerant of typos."""
-    hits = get_kb().search(query, limit=limit)
+    """Ranked search over names, aliases, everyday words and text; tolerant of typos."""
+    from hamknee.cli import note
+
+    text = " ".join(query)
+    kb = get_kb()
+    hits = kb.search(text, limit=limit)
+    if not hits:
+        if as_json:
+            emit_json([])
+        err().print(f"No results for {safe_text(text)!r}. Try fewer or other words, or: hamknee list",
+                    markup=False, highlight=False)
+        raise typer.Exit(int(ExitCode.NOT_FOUND))
     if as_json:
         emit_json(hits)
         return
-    if not hits:
-        err().print(f"No results for {safe_text(query)!r}. Try fewer or other words.", markup=False)
-        raise typer.Exit(int(ExitCode.NOT_FOUND))
-    from hamknee import render
-
-    show(render.table(["Id", "Kind", "Summary"], [[h["id"], h["kind"], h["summary"]] for h in hits]))
+    rows = [[h["id"], h["name"], h["kind"], ", ".join(h["matched"])] for h in hits]
+    _listing(["Id", "Name", "Kind", "Matched"], rows, ids=[0], head=3)
+    for region in kb.regions_in(text)[:2]:
+        note(f"What hurts there, and how to tell the causes apart: hamknee where {region}")
 
 
 @app.command(epilog="Examples:  hamknee validate  ·  hamknee validate my-notes.yaml  ·  hamknee validate --json")
@@ -244,13 +327,23 @@ def sources(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(bibliography)
         return
-    from rich.console import Group
+    from hamknee import render
+    from hamknee.cli import show_lines, terminal
+
+    if not terminal():
+        from hamknee.layout import tsv_cell
+
+        show_lines("\t".join(tsv_cell(c) for c in (f"[{i}]", render.source_text(s).plain, render.source_url(s),
+                                                    ", ".join(s["cited_by"])))
+                   for i, s in enumerate(bibliography, 1))
+        return
     from rich.text import Text
 
-    from hamknee import render
+    from hamknee.layout import Wrapped
 
-    parts: list[Any] = []
+    console = out()
     for i, source in enumerate(bibliography, 1):
-        parts.append(render.Hanging(Text(f"[{i}] "), render.source_line(source)))
-        parts.append(Text("    cited by: " + (", ".join(source["cited_by"]) or "–"), style="dim"))
-    show(Group(*parts))
+        label = f"[{i}]"
+        console.print(render.Citation(label, source))
+        console.print(Wrapped(" " * (len(label) + 1), Text("cited by: " + (", ".join(source["cited_by"]) or "–"),
+                                                                  style="dim"), indent=len(label) + 11))

@@ -6,14 +6,16 @@ marshal and read back by a lookup without importing yaml or pydantic.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from hamknee.find import build_index
 from hamknee.model import REFERENCE_FIELDS, KnowledgeBaseFile
 from hamknee.terms import normalize
 from hamknee.vocab import INVERSE, LABEL, SECTIONS
 
 _TEXT_FIELDS_SKIP = frozenset({"id", "relations", "sources", "kind"})
+# Searched as fields of their own, weighted above the body text.
+_SEARCH_FIELDS = frozenset({"name", "aliases", "search_terms", "summary", "key_points"})
 
 
 def _flatten(value: Any, out: list[str]) -> None:
@@ -87,7 +89,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
 
     records: dict[str, dict[str, Any]] = {}
     index: dict[str, str] = {}
-    search: list[tuple[str, str, str, str]] = []
+    search: list[tuple[str, dict[str, list[str]]]] = []
     catalog: list[dict[str, Any]] = []
     for ident in order:
         data = raw[ident]
@@ -106,15 +108,15 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
                 entry[extra] = data[extra]
         catalog.append(entry)
         text: list[str] = []
-        _flatten(data, text)
-        search.append((ident, data["name"].lower(), " | ".join(data.get("aliases", [])).lower(),
-                       " ".join(" ".join(text).split()).lower()))
-
-    # Split on whitespace first and run the word regex once per distinct token: far cheaper than a
-    # regex over the whole text of a large knowledge base.
-    tokens = {token for doc in search for part in doc[1:] for token in part.split()}
-    word = re.compile(r"[a-z0-9]+")
-    vocabulary = sorted({w for token in tokens for w in word.findall(token)})
+        _flatten({k: v for k, v in data.items() if k not in _SEARCH_FIELDS}, text)
+        search.append((ident, {
+            "name": [data["name"]],
+            "alias": [ident.replace("-", " "), *data.get("aliases", [])],
+            "lay": list(data.get("search_terms", [])),
+            "summary": [data["summary"], *data.get("key_points", [])],
+            "text": text,
+        }))
+    search_index = build_index(search)
     graph = {
         ident: [(link["type"], link["target"], link["note"]) for link in links[ident]] for ident in order
     }
@@ -123,8 +125,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
         "meta": {"title": kb.title, "count": len(order), "version": kb.version},
         "index": index,
         "catalog": catalog,
-        "search": search,
-        "vocabulary": vocabulary,
+        "search": search_index,
         "graph": graph,
         "sources": bibliography,
         "records": records,

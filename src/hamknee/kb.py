@@ -7,7 +7,7 @@ compiles it, and refreshes the cache (best effort: a read-only cache directory o
 from __future__ import annotations
 
 import contextlib
-import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,6 @@ from hamknee import cache
 from hamknee.errors import NotFoundError
 from hamknee.terms import normalize
 from hamknee.vocab import SCHEMA_VERSION
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 class KnowledgeBase:
@@ -27,6 +25,9 @@ class KnowledgeBase:
         self._sections: dict[str, Any] = {}
         self._records: dict[str, dict[str, Any]] = {}
         self.from_cache = reader is not None
+        # Told how a forgiving lookup chose its entry (the CLI prints it on stderr).
+        self.on_note: Callable[[str], None] | None = None
+        self._candidates: list[str] = []
 
     def close(self) -> None:
         if self._reader is not None:
@@ -73,39 +74,79 @@ class KnowledgeBase:
         meta: dict[str, Any] = self.section("meta")
         return meta
 
-    def resolve(self, term: str) -> str | None:
-        ident: str | None = self.section("index").get(normalize(term))
-        return ident
+    def resolve(self, term: str, kind: str | None = None) -> str | None:
+        """The id a term opens: exact names first, then the forgiving forms of ``find.resolve``."""
+        index: dict[str, str] = self.section("index")
+        ident = index.get(normalize(term))
+        if ident is not None and (kind is None or self._kind_of(ident) == kind):
+            return ident
+        from hamknee import find
+
+        primary = {normalize(e["name"]) for e in self.catalog()} | {e["id"] for e in self.catalog()}
+        found, self._candidates = find.resolve(term, self._index_of(kind), primary)
+        if found is None:
+            return None
+        if found.note and self.on_note is not None:
+            self.on_note(found.note)
+        return found.ident
+
+    def _kind_of(self, ident: str) -> str:
+        kinds = self._kinds()
+        return kinds.get(ident, "")
+
+    def _kinds(self) -> dict[str, str]:
+        if "_kinds" not in self._sections:
+            self._sections["_kinds"] = {e["id"]: e["kind"] for e in self.catalog()}
+        kinds: dict[str, str] = self._sections["_kinds"]
+        return kinds
+
+    def _index_of(self, kind: str | None) -> dict[str, str]:
+        index: dict[str, str] = self.section("index")
+        if kind is None:
+            return index
+        kinds = self._kinds()
+        return {key: ident for key, ident in index.items() if kinds.get(ident) == kind}
 
     def lookup(self, term: str, kind: str | None = None) -> dict[str, Any]:
-        ident = self.resolve(term)
-        if ident is None or (kind and self.get(ident)["kind"] != kind):
+        self._candidates = []
+        ident = self.resolve(term, kind)
+        if ident is None:
             raise NotFoundError(term, self.suggest(term, kind), what=kind or "entry")
         return self.get(ident)
 
     def suggest(self, term: str, kind: str | None = None, limit: int = 3) -> list[str]:
-        """Nearest ids to a term that matched nothing, by names and aliases."""
-        from rapidfuzz import fuzz, process
+        """What a student most likely meant by a term that opened nothing.
 
+        Entries that share its words come first, then close spellings of names and aliases, then the
+        best search hits (a word found only in the text, such as 'vastus' in quadriceps femoris).
+        """
         key = normalize(term)[:200]
         if not key:
             return []
-        index: dict[str, str] = self.section("index")
-        kinds = {e["id"]: e["kind"] for e in self.catalog()} if kind else None
-        found: list[str] = []
-        matches = process.extract(key, list(index), scorer=fuzz.ratio, limit=40, score_cutoff=60)
-        prefix = [(k, 100.0, 0) for k in index if len(key) >= 3 and k.startswith(key)]
-        ranked = sorted(prefix + matches, key=lambda m: -m[1])
+        found: list[str] = list(dict.fromkeys(getattr(self, "_candidates", [])))[:limit]
+        if len(found) >= limit:
+            return found
+        from rapidfuzz import fuzz, process
+
+        index = self._index_of(kind)
+        matches = process.extract(key, list(index), scorer=fuzz.ratio, limit=40, score_cutoff=72)
         # Only near-ties of the best match: a far second guess distracts more than it helps.
-        floor = ranked[0][1] - 12 if ranked else 0
-        for candidate, score, _ in ranked:
+        floor = matches[0][1] - 8 if matches else 0
+        for candidate, score, _ in matches:
             if score < floor:
                 break
             ident = index[candidate]
-            if ident not in found and (kinds is None or kinds.get(ident) == kind):
+            if ident not in found:
                 found.append(ident)
             if len(found) >= limit:
-                break
+                return found
+        if not found:
+            kinds = self._kinds() if kind else {}
+            for hit in self.search(term, limit=10):
+                if (not kind or kinds.get(hit["id"]) == kind) and hit["id"] not in found:
+                    found.append(hit["id"])
+                if len(found) >= limit:
+                    break
         return found
 
     def catalog(self, kind: str | None = None) -> list[dict[str, Any]]:
@@ -119,54 +160,24 @@ class KnowledgeBase:
         return [self.get(e["id"]) for e in self.catalog(kind)]
 
     def search(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
-        """Entities ranked by how well names, aliases and text match; tolerant of typos."""
-        words = _WORD.findall(query.lower())[:20]
-        if not words:
-            return []
-        docs: list[tuple[str, str, str, str]] = self.section("search")
-        vocabulary: set[str] = set(self.section("vocabulary"))
-        terms: list[str] = []
-        for word in words:
-            if word in vocabulary or len(word) < 3:
-                terms.append(word)
-                continue
-            from rapidfuzz import fuzz, process
+        """Entries ranked by how well names, aliases, lay terms and text match; tolerant of typos."""
+        from hamknee import find
 
-            best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75)
-            terms.append(best[0] if best else word)
-        phrase = " ".join(terms)
-        patterns = [re.compile(rf"\b{re.escape(term)}") for term in terms]
-        scored: list[tuple[float, str, list[str]]] = []
-        for ident, name, aliases, text in docs:
-            score = 0.0
-            matched = 0
-            for term, pattern in zip(terms, patterns, strict=True):
-                hit = False
-                if term in name:
-                    # A word of the name itself weighs most; a word start beats a fragment.
-                    score += 30.0 if pattern.search(name) else 12.0
-                    hit = True
-                elif term in aliases:
-                    score += 10.0
-                    hit = True
-                count = text.count(term)
-                if count:
-                    score += min(count, 5)
-                    hit = True
-                matched += hit
-            if not matched:
-                continue
-            if len(terms) > 1 and (phrase in name or phrase in aliases):
-                score += 25
-            score *= matched / len(terms)
-            scored.append((score, ident, terms))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        hits = []
-        for score, ident, _ in scored[:limit]:
-            entry = self.get(ident)
-            hits.append({"id": ident, "kind": entry["kind"], "name": entry["name"],
-                         "summary": entry["summary"], "score": round(score, 1)})
+        index: dict[str, str] = self.section("index")
+        catalog = {e["id"]: e for e in self.catalog()}
+        names = {ident: entry["name"] for ident, entry in catalog.items()}
+        hits = find.search(query, self.section("search"), names, index, limit=limit)
+        for hit in hits:
+            entry = catalog[hit["id"]]
+            hit["kind"] = entry["kind"]
+            hit["summary"] = entry["summary"]
         return hits
+
+    def regions_in(self, query: str) -> list[str]:
+        """Regions a query names ('lump behind the knee' names the posterior knee)."""
+        from hamknee import find
+
+        return find.regions_named(query, self._index_of("region"))
 
     def bibliography(self) -> list[dict[str, Any]]:
         sources: list[dict[str, Any]] = self.section("sources")

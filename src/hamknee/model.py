@@ -78,6 +78,11 @@ class Entity(Strict):
     id: Id = Field(description="Unique kebab-case id, e.g. 'pes-anserine-bursitis'.")
     name: Short
     aliases: list[Short] = Field(default_factory=list, description="Synonyms, abbreviations, Latin and lay names.")
+    search_terms: list[Short] = Field(
+        default_factory=list,
+        description="Everyday words a student might search with ('lump behind the knee'); unlike aliases they "
+                    "need not be unique and never open the entry by themselves.",
+    )
     summary: Short = Field(description="One or two sentences.")
     explanation: Text = Field(description="The fuller explanation, in paragraphs.")
     key_points: list[Short] = Field(default_factory=list, description="What a student must remember.")

@@ -10,22 +10,28 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+
+from hamknee.layout import Grid, Wrapped
+from hamknee.terms import normalize
 
 DISCLAIMER = (
     "Educational reference for study, not medical advice: see a qualified clinician for diagnosis and treatment."
 )
 
+# Kind colours that read as categories, not as warnings or errors (red and yellow are kept for those).
 KIND_STYLE = {
-    "muscle": "bold red",
-    "attachment": "bold yellow",
-    "structure": "bold magenta",
-    "region": "bold blue",
+    "muscle": "bold orchid",
+    "attachment": "bold dark_sea_green",
+    "structure": "bold medium_purple",
+    "region": "bold steel_blue1",
     "condition": "bold cyan",
     "phase": "bold green",
-    "concept": "bold white",
+    "concept": "bold sky_blue2",
 }
+HEADING = "bold underline"
+WARNING = "bold yellow"
 
 # The kind-specific fields of a study page, in reading order, with their labels.
 FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -65,7 +71,7 @@ def names_of(record: dict[str, Any]) -> dict[str, str]:
     return {link["target"]: link["name"] for link in record.get("relations", [])}
 
 
-def field_text(record: dict[str, Any], key: str) -> str | list[str] | None:
+def field_text(record: dict[str, Any], key: str, with_side: bool = True) -> str | list[str] | None:
     """A field's value as reading text: a string, or a list of items."""
     value = record.get(key)
     if value in (None, [], ""):
@@ -74,10 +80,9 @@ def field_text(record: dict[str, Any], key: str) -> str | list[str] | None:
     if key in _ID_FIELDS:
         return [names.get(v, v) for v in value]
     if key in ("origin", "insertion"):
-        parts = [value["detail"]]
-        if value.get("side"):
-            parts.append(f"({value['side']})")
-        text = " ".join(parts)
+        text = str(value["detail"]).strip()
+        if value.get("side") and with_side:
+            text = f"{value['side'].capitalize()}: {text}"
         if value.get("at_knee"):
             text += f" At the knee: {value['at_knee']}"
         return text
@@ -101,107 +106,369 @@ def field_text(record: dict[str, Any], key: str) -> str | list[str] | None:
     return str(value).strip()  # type: ignore[no-any-return]
 
 
-class Hanging:
-    """Text after a prefix whose wrapped lines align under the text, not under the prefix."""
+# Sections of a study page, by the names ``--section`` accepts.
+PAGE_SECTIONS: dict[str, str] = {
+    "summary": "Summary",
+    "key-points": "Key points",
+    "facts": "Facts",
+    "explanation": "Explanation",
+    "disagreements": "Where references disagree",
+    "corrections": "Common simplifications, corrected",
+    "related": "Related",
+    "further": "Go further",
+    "sources": "Sources",
+}
+_SECTION_ALIASES = {"keypoints": "key-points", "key": "key-points", "points": "key-points",
+                    "go-further": "further", "references": "sources", "refs": "sources",
+                    "disagree": "disagreements", "simplifications": "corrections", "links": "related"}
 
-    def __init__(self, prefix: Text, body: Text, indent: int | None = None) -> None:
-        self.prefix = prefix
-        self.body = body
-        self.indent = len(prefix) if indent is None else indent
+
+def section_names(kind: str) -> list[str]:
+    """Every name ``--section`` accepts for an entry of this kind: page sections, then its fields."""
+    return [*PAGE_SECTIONS, *(key.replace("_", "-") for key, _ in FIELDS.get(kind, []))]
+
+
+def section_key(name: str, kind: str) -> str | None:
+    """The section a student named ('signs', 'Clinical tests', 'red flags', 'key points'), or None."""
+    key = normalize(name)
+    key = _SECTION_ALIASES.get(key, key)
+    if key in PAGE_SECTIONS:
+        return key
+    for field, label in FIELDS.get(kind, []):
+        if key in (field.replace("_", "-"), normalize(label)) or key.rstrip("s") == field.replace("_", "-").rstrip("s"):
+            return field
+    return None
+
+
+class Field:
+    """One fact of a page: short values on one line after the label, long ones indented below it."""
+
+    def __init__(self, label: str, value: str | list[str], warn: bool = False) -> None:
+        self.label = label
+        self.value = value
+        self.warn = warn
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width - max(self.indent, len(self.prefix)), 10)
-        for i, line in enumerate(self.body.wrap(console, width)):
-            line.rstrip()
-            head = self.prefix if i == 0 else Text(" " * self.indent)
-            yield from head.render(console)
-            yield from line.render(console)
-            yield Segment.line()
+        width = options.max_width
+        label_style = WARNING if self.warn else "bold"
+        label = ("⚠ " if self.warn else "") + self.label
+        item_style = "yellow" if self.warn else ""
+        if isinstance(self.value, str):
+            one = Text.assemble("  ", (f"{label}: ", label_style), self.value)
+            if len(one.plain) <= width:
+                yield one
+                return
+            yield Text.assemble("  ", (label, label_style))
+            yield Wrapped("    ", Text(self.value, style=item_style))
+            return
+        yield Text.assemble("  ", (label, label_style))
+        for item in self.value:
+            yield Wrapped(Text("    • ", style="dim"), Text(item, style=item_style))
 
 
-def _heading(title: str) -> Text:
-    return Text(f"\n{title}", style="bold underline")
+def _heading(title: str, style: str = HEADING) -> list[RenderableType]:
+    return [Text(""), Text(title, style=style)]
 
 
 def _bullets(items: Iterable[str], style: str = "") -> list[RenderableType]:
-    return [Hanging(Text("  • ", style="dim"), Text(item, style=style)) for item in items]
+    return [Wrapped(Text("  • ", style="dim"), Text(item, style=style)) for item in items]
 
 
-def _field_block(label: str, value: str | list[str]) -> list[RenderableType]:
-    if isinstance(value, str):
-        return [Hanging(Text(""), Text.assemble((f"{label}: ", "bold"), value), indent=2)]
-    return [Text(f"{label}:", style="bold"), *_bullets(value)]
+def link(url: str) -> Text:
+    """A URL as one unbreakable word, and a clickable OSC 8 link on a terminal."""
+    return Text(url, style=Style(color="blue", link=url) if url.startswith(("http://", "https://")) else "blue")
+
+
+def _end(text: str) -> str:
+    """A citation part ending in one full stop ('et al.' and 'n.d.' already have theirs)."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def source_text(source: dict[str, Any]) -> Text:
+    """A citation without its link: title, authors or publisher, publisher, year."""
+    who = source.get("authors") or source.get("publisher") or ""
+    parts = [_end(str(source["title"]))]
+    if who:
+        parts.append(_end(str(who)))
+    if source.get("publisher") and source.get("authors"):
+        parts.append(_end(str(source["publisher"])))
+    parts.append(_end(str(source["year"])))
+    return Text(" ".join(parts))
+
+
+def source_url(source: dict[str, Any]) -> str:
+    return f"https://doi.org/{source['doi']}" if source.get("doi") else str(source.get("url", ""))
 
 
 def source_line(source: dict[str, Any]) -> Text:
-    who = source.get("authors") or source.get("publisher") or ""
-    parts = [f"{source['title']}.", f" {who}."]
-    if source.get("publisher") and source.get("authors"):
-        parts.append(f" {source['publisher']}.")
-    year = str(source["year"])
-    parts.append(f" {year}" if year.endswith(".") else f" {year}.")
-    link = f"https://doi.org/{source['doi']}" if source.get("doi") else source.get("url", "")
-    return Text.assemble(*parts, (f" {link}", "blue"))
+    """A citation on one line, link last (for the Anki source field and other one-line uses)."""
+    line = source_text(source)
+    url = source_url(source)
+    if url:
+        line.append(" ")
+        line.append_text(link(url))
+    return line
 
 
-def explain(record: dict[str, Any]) -> RenderableType:
-    """The study page of one entity."""
+class Citation:
+    """A numbered reference: the citation wrapped under its number, the link on a line of its own."""
+
+    def __init__(self, number: str, source: dict[str, Any], indent: int = 0) -> None:
+        self.number = number
+        self.source = source
+        self.indent = indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        prefix = Text(" " * self.indent + self.number + " ")
+        yield Wrapped(prefix, source_text(self.source))
+        url = source_url(self.source)
+        if url:
+            yield Text.assemble(" " * len(prefix.plain), link(url))
+
+
+def _title(record: dict[str, Any]) -> list[RenderableType]:
     kind = record["kind"]
     out: list[RenderableType] = [
-        Text.assemble((record["name"], "bold"), "  ", (kind, KIND_STYLE.get(kind, "bold")),
-                      ("  " + record["id"], "dim")),
+        Wrapped("", Text(record["name"], style="bold")),
+        Text.assemble((kind, KIND_STYLE.get(kind, "bold")), " · ", (record["id"], "dim")),
     ]
     if record.get("aliases"):
-        out.append(Hanging(Text(""), Text("Also: " + "; ".join(record["aliases"]), style="italic dim"), indent=0))
-    out.append(Hanging(Text(""), Text(record["summary"]), indent=0))
-    if record.get("key_points"):
-        out.append(_heading("Key points"))
-        out += _bullets(record["key_points"])
-    facts: list[RenderableType] = []
+        out.append(Wrapped("", Text("Also: " + "; ".join(record["aliases"]), style="italic dim")))
+    return out
+
+
+def _looking_for(record: dict[str, Any]) -> Text | None:
+    """An anatomy page named like a condition ('pes anserine') points to that condition."""
+    if record["kind"] == "condition":
+        return None
+    names = [normalize(n) for n in (record["name"], *record.get("aliases", []))]
+    for rel in record.get("relations", []):
+        if rel["kind"] != "condition":
+            continue
+        target = normalize(rel["name"])
+        if any(n and target.startswith(n + "-") for n in names):
+            return Text(f"Looking for the condition? hamknee explain {rel['target']}", style="dim")
+    return None
+
+
+def _facts(record: dict[str, Any], keys: Iterable[str] | None = None) -> list[RenderableType]:
+    kind = record["kind"]
+    wanted = set(keys) if keys is not None else None
+    out: list[RenderableType] = []
     for key, label in FIELDS.get(kind, []):
-        value = field_text(record, key)
-        if value:
-            facts += _field_block(label, value)
-    if facts:
-        out.append(_heading("Facts"))
-        out += facts
-    out.append(_heading("Explanation"))
-    paragraphs = [" ".join(p.split()) for p in record["explanation"].strip().split("\n\n") if p.strip()]
-    for i, paragraph in enumerate(paragraphs):
-        if i:
-            out.append(Text(""))
-        out.append(Hanging(Text(""), Text(paragraph), indent=0))
-    if record.get("disagreements"):
-        out.append(_heading("Where references disagree"))
+        if wanted is not None and key not in wanted:
+            continue
+        value = field_text(record, key, with_side=False)
+        if not value:
+            continue
+        if key in ("origin", "insertion") and record[key].get("side"):
+            label = f"{label} ({record[key]['side']})"
+        out.append(Field(label, value, warn=key == "red_flags"))
+    return out
+
+
+def _section(record: dict[str, Any], key: str) -> list[RenderableType]:
+    """One named section of the study page (empty when the entry has nothing for it)."""
+    if key == "summary":
+        return [Text(""), Wrapped("", Text(record["summary"], style="bold"))]
+    if key == "key-points":
+        return [*_heading("Key points"), *_bullets(record["key_points"])] if record.get("key_points") else []
+    if key == "facts":
+        facts = _facts(record)
+        return [*_heading("Facts"), *facts] if facts else []
+    if key == "explanation":
+        out = _heading("Explanation")
+        paragraphs = [" ".join(p.split()) for p in record["explanation"].strip().split("\n\n") if p.strip()]
+        for i, paragraph in enumerate(paragraphs):
+            if i:
+                out.append(Text(""))
+            out.append(Wrapped("", Text(paragraph)))
+        return out
+    if key == "disagreements":
+        if not record.get("disagreements"):
+            return []
+        out = _heading("Where references disagree")
         numbers = {s["id"]: i for i, s in enumerate(record["sources"], 1)}
         for item in record["disagreements"]:
-            out.append(Text(item["topic"], style="bold"))
-            out += _bullets(
-                f"{v['value']} " + "".join(f"[{numbers.get(s, s)}]" for s in v["sources"]) for v in item["views"]
-            )
-    if record.get("corrections"):
-        out.append(_heading("Common simplifications, corrected"))
+            out.append(Wrapped("  ", Text(item["topic"], style="bold")))
+            out += [Wrapped(Text("    • ", style="dim"), Text(f"{v['value']} " + "".join(
+                f"[{numbers.get(s, s)}]" for s in v["sources"]))) for v in item["views"]]
+        return out
+    if key == "corrections":
+        if not record.get("corrections"):
+            return []
+        out = _heading("Common simplifications, corrected")
         for item in record["corrections"]:
-            out.append(Hanging(Text("  ✗ ", style="red"), Text.assemble(("Often said: ", "bold"), item["claim"])))
-            out.append(Hanging(Text("  ✓ ", style="green"),
+            out.append(Wrapped(Text("  ✗ ", style="red"), Text.assemble(("Often said: ", "bold"), item["claim"])))
+            out.append(Wrapped(Text("  ✓ ", style="green"),
                                Text.assemble(("References: ", "bold"), item["correction"])))
-    if record.get("relations"):
-        out.append(_heading("Related"))
-        for link in record["relations"]:
+        return out
+    if key == "related":
+        links = _unique_links(record)
+        if not links:
+            return []
+        out = _heading("Related")
+        for rel in links:
             line = Text.assemble(
-                (link["label"], "italic"), " ", (link["name"], KIND_STYLE.get(link["kind"], "bold")),
-                (f" ({link['kind']}, {link['target']})", "dim"),
+                (rel["label"], "italic"), " ", (rel["name"], KIND_STYLE.get(rel["kind"], "bold")),
+                (f" ({rel['kind']}, {rel['target']})", "dim"),
             )
-            if link.get("note"):
-                line.append(f": {link['note']}")
-            out.append(Hanging(Text("  → ", style="dim"), line))
-    out.append(_heading("Go further"))
-    out += [Text("  " + command, style="green") for command in further(record)]
-    out.append(_heading("Sources"))
-    out += [Hanging(Text(f"[{i}] "), source_line(s)) for i, s in enumerate(record["sources"], 1)]
-    if kind in ("condition", "phase"):
-        out.append(Text("\n" + DISCLAIMER, style="dim italic"))
+            if rel.get("note"):
+                line.append(f": {rel['note']}")
+            out.append(Wrapped(Text("  → ", style="dim"), line))
+        return out
+    if key == "further":
+        return [*_heading("Go further"), *[Text("  " + command, style="green") for command in further(record)]]
+    if key == "sources":
+        return [*_heading("Sources"),
+                *[Citation(f"[{i}]", s, indent=2) for i, s in enumerate(record["sources"], 1)]]
+    facts = _facts(record, [key])
+    return [Text(""), *facts] if facts else []
+
+
+def has_section(record: dict[str, Any], key: str) -> bool:
+    """Whether the entry has anything to show under a section (the summary and 'go further' always do)."""
+    return bool(_section(record, key))
+
+
+def phase_card(record: dict[str, Any]) -> RenderableType:
+    """One rehabilitation phase: its number and name, timeframe, goals and criteria to progress."""
+    title = Text.assemble((f"{record['order']}. {record['name']}", "bold"))
+    if record.get("timeframe"):
+        title.append(f"  {record['timeframe']}", style="dim")
+    parts: list[RenderableType] = [Text(""), Wrapped("", title)]
+    parts += _facts(record, ["goals", "criteria", "avoid"])
+    if not record.get("criteria"):
+        parts.append(Text("  Criteria to progress: none given in the protocol", style="dim"))
+    return Group(*parts)
+
+
+def _unique_links(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Relations without repeats: the same link both ways, or to the same entry, is listed once."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for rel in record.get("relations", []):
+        key = (rel["label"], rel["target"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(rel)
+    return out
+
+
+def explain(record: dict[str, Any], sections: list[str] | None = None) -> RenderableType:
+    """The study page of one entity, or only the named sections of it (keys from ``section_key``)."""
+    out: list[RenderableType] = _title(record)
+    if sections is None:
+        out += _section(record, "summary")
+        hint = _looking_for(record)
+        if hint is not None:
+            out.append(hint)
+        for key in list(PAGE_SECTIONS)[1:]:
+            out += _section(record, key)
+    else:
+        for key in sections:
+            out += _section(record, key)
+    if record["kind"] in ("condition", "phase"):
+        out += [Text(""), Wrapped("", Text(DISCLAIMER, style="dim italic"))]
     return Group(*out)
+
+
+# The facts a brief page keeps, by kind: the ones an exam asks about.
+BRIEF_FACTS: dict[str, list[str]] = {
+    "muscle": ["origin", "insertion", "innervation", "actions", "crosses"],
+    "attachment": ["bone", "location", "palpation", "clinical"],
+    "structure": ["structure_type", "location", "function", "clinical"],
+    "region": ["location", "landmarks", "side", "level"],
+    "condition": ["pain_location", "mechanism", "signs", "tests", "treatment", "red_flags"],
+    "phase": ["timeframe", "goals", "criteria", "avoid"],
+    "concept": ["category", "values"],
+}
+BRIEF_LINES = 25
+
+
+def _first(value: str | list[str], key: str) -> str:
+    """The lead of a fact: the first item of a list, the first clause of a long sentence."""
+    if isinstance(value, list):
+        text = value[0]
+        if key == "tests":
+            text = text.split(":", 1)[0]
+        if len(value) > 1 and key not in ("actions", "values"):
+            text += f" (+{len(value) - 1} more)"
+        elif key in ("actions", "values"):
+            text = "; ".join(value)
+        return text
+    return value.split("; ")[0].split(". ")[0].rstrip(".")
+
+
+def _one_line(text: Text, width: int) -> Text:
+    """Text cut to one line at a word boundary, marked with an ellipsis when anything was left out."""
+    if len(text.plain) <= width:
+        return text
+    cut = text.plain.rfind(" ", 0, width - 1)
+    cut = cut if cut > width // 2 else width - 1
+    short = text[:cut]
+    short.rstrip()
+    short.append("…")
+    return short
+
+
+class Brief:
+    """The page to read before an exam: summary, key points, one line per key fact, where to go next.
+
+    Never longer than ``BRIEF_LINES`` lines at the width it is drawn: key points are kept whole while
+    they fit, and facts are one line each.
+    """
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+
+    def _count(self, console: Console, width: int, parts: list[RenderableType]) -> int:
+        options = console.options.update(width=width)
+        return sum(len(console.render_lines(p, options, pad=False)) for p in parts)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        record = self.record
+        width = options.max_width
+        head = [*_title(record)[:2], Wrapped("", Text(record["summary"], style="bold"))]
+        ident = record["id"]
+        nexts = further(record)
+        tail: list[RenderableType] = [Text(""), Text.assemble(("Full page: ", "dim"), (f"hamknee explain {ident}",
+                                                                                       "green"))]
+        if nexts:
+            tail.append(Text.assemble(("Go further: ", "dim"), (nexts[0], "green")))
+        if record["kind"] in ("condition", "phase"):
+            tail.append(Wrapped("", Text(DISCLAIMER, style="dim italic")))
+        budget = BRIEF_LINES - self._count(console, width, head) - self._count(console, width, tail)
+        facts: list[RenderableType] = []
+        for key in BRIEF_FACTS.get(record["kind"], []):
+            value = field_text(record, key, with_side=False)
+            if not value:
+                continue
+            label = dict(FIELDS[record["kind"]])[key]
+            warn = key == "red_flags"
+            line = Text.assemble("  ", ((("⚠ " if warn else "") + label + ": "), WARNING if warn else "bold"),
+                                 _first(value, key))
+            facts.append(_one_line(line, width))
+        fact_lines = (len(facts) + 2) if facts else 0
+        points: list[RenderableType] = []
+        room = budget - fact_lines - 2
+        for point in record.get("key_points", []):
+            bullet = Wrapped(Text("  • ", style="dim"), Text(point))
+            lines = self._count(console, width, [bullet])
+            if lines > room:
+                break
+            points.append(bullet)
+            room -= lines
+        body: list[RenderableType] = []
+        if points:
+            body += [Text(""), Text("Key points", style=HEADING), *points]
+        if facts:
+            keep = max(0, min(len(facts), budget - (self._count(console, width, body) if body else 0) - 2))
+            if keep:
+                body += [Text(""), Text("Key facts", style=HEADING), *facts[:keep]]
+        yield from (*head, *body, *tail)
 
 
 def further(record: dict[str, Any]) -> list[str]:
@@ -241,18 +508,9 @@ def disclaimer() -> Text:
 
 
 def table(headers: list[str], rows: Iterable[Iterable[str]], title: str | None = None,
-          ratios: list[int] | None = None) -> RenderableType:
-    """A table of plain strings (never read as markup); rich.table is imported only by commands that list."""
-    from rich import box
-    from rich.table import Table
-
-    grid = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, title_justify="left",
-                 header_style="bold", expand=ratios is not None, pad_edge=False)
-    for i, header in enumerate(headers):
-        grid.add_column(header, ratio=ratios[i] if ratios else None)
-    for row in rows:
-        grid.add_row(*(Text(cell) for cell in row))
-    return grid
+          ratios: list[int] | None = None, ids: Iterable[int] = ()) -> RenderableType:
+    """A table of plain strings (never read as markup) that fits, or becomes stacked records when narrow."""
+    return Grid(headers, [list(r) for r in rows], title=title, ids=ids)
 
 
 def compare(records: list[dict[str, Any]]) -> RenderableType:

@@ -1,0 +1,267 @@
+"""Finding entries the way a student asks for them: forgiving lookups and search in everyday words.
+
+Pure functions over the compiled index (no terminal, no heavy imports on the lookup path). A term that is
+not an exact id, name or alias still opens its entry when it differs only in plural, case or small words
+("hamstring", "bicep femoris", "back of thigh"), or when it is the start or the distinctive words of
+exactly one entry's name ("eccentric", "OA"). Search ranks with BM25F: a word in a name or alias weighs
+more than the same word in a lay search term, and both more than a mention in the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from hamknee.terms import normalize
+
+STOP_WORDS = frozenset({
+    "a", "an", "the", "of", "my", "in", "on", "at", "to", "and", "or", "for", "with", "is", "it", "i", "me",
+    "what", "whats", "which", "why", "how", "when", "does", "do", "did", "from", "by", "its", "this", "that",
+    "there", "have", "has", "am", "are", "be", "get", "got", "im", "ive", "feel", "feels", "like", "some",
+})
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Field weights of BM25F and the bit each field sets in a posting, for "matched in" reports.
+FIELDS: dict[str, tuple[float, int]] = {
+    "name": (6.0, 1),
+    "alias": (4.0, 2),
+    "lay": (3.5, 4),
+    "summary": (1.5, 8),
+    "text": (1.0, 16),
+}
+FIELD_OF_BIT = {bit: name for name, (_, bit) in FIELDS.items()}
+K1 = 1.2
+B = 0.6
+
+
+def stem(word: str) -> str:
+    """Fold plurals so 'hamstrings' meets 'hamstring' and 'cysts' meets 'cyst' (both sides alike)."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Stemmed words of a text, stop words kept (callers decide)."""
+    return [stem(w) for w in _WORD.findall(text.lower().replace("'s", "").replace("’s", ""))]
+
+
+def canonical(key: str) -> str:
+    """A lookup key with small words dropped and plurals folded: 'back-of-the-thigh' -> 'back-thigh'."""
+    kept = [stem(w) for w in key.split("-") if w and w not in STOP_WORDS]
+    return "-".join(kept)
+
+
+# -- lookups ------------------------------------------------------------------------------------
+
+
+class Resolution:
+    """The entry a term opens, and how it was found (None: exactly; otherwise a note for stderr)."""
+
+    def __init__(self, ident: str, note: str | None = None) -> None:
+        self.ident = ident
+        self.note = note
+
+
+def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str] = frozenset()
+            ) -> tuple[Resolution | None, list[str]]:
+    """The entry ``term`` opens, or None with the candidates it could mean (most likely first).
+
+    ``primary`` holds the lookup keys that are ids or names (not aliases): when several entries start with
+    the term, the one whose own name does is the one a student means.
+    """
+    key = normalize(term)
+    if not key:
+        return None, []
+    if key in index:
+        return Resolution(index[key]), []
+    wanted = canonical(key)
+    if not wanted:
+        return None, []
+    same: dict[str, str] = {}
+    starts: dict[str, str] = {}
+    contains: dict[str, str] = {}
+    query = wanted.split("-")
+    for candidate, ident in index.items():
+        form = canonical(candidate)
+        if form == wanted:
+            same.setdefault(ident, candidate)
+        elif form.startswith(wanted):
+            if ident not in starts or candidate in primary:
+                starts[ident] = candidate
+        elif _contains_words(form.split("-"), query):
+            contains.setdefault(ident, candidate)
+    if len(same) == 1:
+        return Resolution(next(iter(same))), []
+    if same:
+        return None, list(same)
+    shown = " ".join(term.split())
+    for found, how in ((starts, "starts with"), (contains, "has the words")):
+        named = {i: c for i, c in found.items() if c in primary}
+        for pool in (found, named):
+            if len(pool) == 1:
+                ident = next(iter(pool))
+                return Resolution(ident, f"Showing {ident} for '{shown}' (its name {how} that)."), []
+        if found:
+            ranked = sorted(found, key=lambda i: (found[i] not in primary, len(found[i]), found[i]))
+            return None, ranked
+    return None, []
+
+
+def _contains_words(form: list[str], query: list[str]) -> bool:
+    """Every query word is a word (or, for the last one, the start of a word) of the candidate."""
+    if not query:
+        return False
+    for word in query[:-1]:
+        if word not in form:
+            return False
+    last = query[-1]
+    return any(w == last or (len(last) >= 3 and w.startswith(last)) for w in form)
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+def build_index(docs: Iterable[tuple[str, dict[str, list[str]]]]) -> dict[str, Any]:
+    """The search section of the compiled knowledge base: BM25F postings over weighted fields.
+
+    ``docs`` gives each entry's id and its texts by field name (see ``FIELDS``).
+    """
+    ids: list[str] = []
+    lengths: list[float] = []
+    postings: dict[str, list[list[float]]] = {}
+    lay: dict[str, list[int]] = {}
+    for n, (ident, fields) in enumerate(docs):
+        ids.append(ident)
+        counts: dict[str, list[float]] = {}
+        length = 0.0
+        for field, texts in fields.items():
+            weight, bit = FIELDS[field]
+            for text in texts:
+                found = words(text)
+                length += weight * len(found)
+                for word in found:
+                    entry = counts.setdefault(word, [0.0, 0])
+                    entry[0] += weight
+                    entry[1] = int(entry[1]) | bit
+                if field == "lay":
+                    phrase = canonical(normalize(text))
+                    if phrase and n not in lay.setdefault(phrase, []):
+                        lay[phrase].append(n)
+        lengths.append(length)
+        for word, (tf, mask) in counts.items():
+            postings.setdefault(word, []).append([n, tf, mask])
+    return {"ids": ids, "lengths": lengths, "postings": postings, "lay": lay}
+
+
+def query_terms(query: str, vocabulary: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The words of a query to score, typos corrected to words of the knowledge base.
+
+    Returns the terms and, for corrected words, what each was typed as.
+    """
+    typed = [w for w in words(query)[:20]]
+    content = [w for w in typed if w not in STOP_WORDS] or typed
+    terms: list[str] = []
+    corrected: dict[str, str] = {}
+    for word in dict.fromkeys(content):
+        if word in vocabulary or len(word) < 5:  # 'lump' is not a typo of 'slump'
+            terms.append(word)
+            continue
+        from rapidfuzz import fuzz, process
+
+        best = process.extractOne(word, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=80)
+        if best:
+            terms.append(best[0])
+            corrected[best[0]] = word
+        else:
+            terms.append(word)
+    return terms, corrected
+
+
+def search(query: str, index: dict[str, Any], names: dict[str, str], aliases: dict[str, str],
+           limit: int = 10) -> list[dict[str, Any]]:
+    """Entries ranked by BM25F, each with the query words it matched and where.
+
+    ``names`` and ``aliases`` map lookup keys to ids (the lookup index): a query that is a whole name or
+    alias puts that entry first.
+    """
+    postings: dict[str, list[list[float]]] = index["postings"]
+    terms, corrected = query_terms(query, postings)
+    typed = {stem(w): w for w in _WORD.findall(query.lower())}
+    if not terms:
+        return []
+    lengths: list[float] = index["lengths"]
+    total = len(lengths) or 1
+    average = (sum(lengths) / total) or 1.0
+    scores: dict[int, float] = {}
+    matched: dict[int, dict[str, int]] = {}
+    for term in terms:
+        hits = postings.get(term)
+        if not hits:
+            continue
+        idf = math.log(1 + (total - len(hits) + 0.5) / (len(hits) + 0.5))
+        for doc, tf, mask in hits:
+            n = int(doc)
+            norm = tf / (1 - B + B * lengths[n] / average)
+            scores[n] = scores.get(n, 0.0) + idf * norm * (K1 + 1) / (norm + K1)
+            matched.setdefault(n, {})[term] = int(mask)
+    if not scores:
+        return []
+    content = len(terms)
+    phrase = canonical(normalize(query))
+    exact = aliases.get(normalize(query)) or _by_canonical(phrase, aliases)
+    lay_docs = set(index["lay"].get(phrase, ()))
+    ids: list[str] = index["ids"]
+    ranked: list[tuple[float, int]] = []
+    for n, score in scores.items():
+        coverage = len(matched[n]) / content
+        score *= 0.4 + 0.6 * coverage * coverage  # every word of the question beats one word many times
+        # Words that meet in the entry's name, aliases or lay terms say more than words scattered in text.
+        strong = sum(1 for mask in matched[n].values() if mask & 7)
+        score *= 1 + 0.5 * strong / content
+        if n in lay_docs:
+            score *= 2.0
+        if exact is not None and ids[n] == exact:
+            score *= 3.0
+        ranked.append((score, n))
+    ranked.sort(key=lambda s: (-s[0], ids[s[1]]))
+    results = []
+    for score, n in ranked[:limit]:
+        ident = ids[n]
+        where: dict[str, list[str]] = {}
+        for term, mask in matched[n].items():
+            best = min(bit for bit in FIELD_OF_BIT if mask & bit)
+            where.setdefault(FIELD_OF_BIT[best], []).append(term)
+        results.append({"id": ident, "name": names.get(ident, ident), "score": round(score, 2),
+                        "matched": [typed.get(corrected.get(w, w), corrected.get(w, w)) for w in terms
+                                    if w in matched[n]],
+                        "matched_in": where})
+    return results
+
+
+def _by_canonical(phrase: str, keys: dict[str, str]) -> str | None:
+    if not phrase:
+        return None
+    found = {ident for key, ident in keys.items() if canonical(key) == phrase}
+    return found.pop() if len(found) == 1 else None
+
+
+def regions_named(query: str, regions: dict[str, str]) -> list[str]:
+    """Region ids whose name or alias (``regions``: lookup key -> id) appears in the query."""
+    text = "-" + canonical(normalize(query)) + "-"
+    found: list[str] = []
+    for key, ident in sorted(regions.items(), key=lambda kv: -len(kv[0])):
+        form = canonical(key)
+        if form and f"-{form}-" in text:
+            text = text.replace(f"-{form}-", "-|-", 1)  # 'posterior thigh' is not also 'posterior'
+            if ident not in found:
+                found.append(ident)
+    return found
