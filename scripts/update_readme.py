@@ -23,19 +23,19 @@ def main() -> int:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     bin_dir = Path(sys.executable).parent
-    with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, COLUMNS="100", NO_COLOR="1", HAMKNEE_HOME=home,
-                   PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-        env.pop("HAMKNEE_KB", None)
 
-        def run(match: re.Match[str]) -> str:
-            command = match.group(2)
+    def run(match: re.Match[str]) -> str:
+        command = match.group(2)
+        with tempfile.TemporaryDirectory() as home:  # each example starts from nothing, as its test does
+            env = dict(os.environ, COLUMNS="100", NO_COLOR="1", HAMKNEE_HOME=home,
+                       PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+            env.pop("HAMKNEE_KB", None)
             result = subprocess.run(command, shell=True, capture_output=True, text=True, env=env, cwd=ROOT,
                                     timeout=300)
-            shown = "".join(line.rstrip() + "\n" for line in (result.stdout + result.stderr).splitlines())
-            return f"{match.group(1)}$ {command}\n{shown}{match.group(4)}"
+        shown = "".join(line.rstrip() + "\n" for line in (result.stdout + result.stderr).splitlines())
+        return f"{match.group(1)}$ {command}\n{shown}{match.group(4)}"
 
-        text = BLOCK.sub(run, text)
+    text = BLOCK.sub(run, text)
     readme.write_text(text, encoding="utf-8")
     return 0
 

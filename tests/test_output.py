@@ -31,7 +31,7 @@ def test_plain_output_has_no_escape_codes(hk, env):
 @pytest.mark.parametrize("command", [["explain", "semitendinosus"], ["muscles", "--attachments"],
                                      ["list"], ["compare", "semitendinosus", "semimembranosus"]])
 def test_output_fits_the_terminal_width(hk, width, command):
-    r = hk(*command, env={"COLUMNS": width})
+    r = hk(*command, env={"COLUMNS": width, "TTY_COMPATIBLE": "1", "NO_COLOR": "1"})
     assert r.exit_code == 0, r.stderr
     widest = max(len(line) for line in r.stdout.splitlines())
     assert widest <= int(width), (widest, command)
