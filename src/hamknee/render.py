@@ -106,6 +106,9 @@ def field_text(record: dict[str, Any], key: str, with_side: bool = True) -> str 
     return str(value).strip()  # type: ignore[no-any-return]
 
 
+# Text after a prefix, wrapped at words under the text (the name other modules use).
+Hanging = Wrapped
+
 # Sections of a study page, by the names ``--section`` accepts.
 PAGE_SECTIONS: dict[str, str] = {
     "summary": "Summary",
