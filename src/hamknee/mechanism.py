@@ -209,9 +209,16 @@ def mechanism_chains(kb: KnowledgeBase, goal: str, starts: list[str], depth: int
         # is affected in proximal tendinopathy, which irritates the sciatic nerve, which is affected in an
         # avulsion" adds nothing true to "semitendinosus arises from the tuberosity it is avulsed from".
         direct = [c for c in chains if not any(walker.kinds.get(h["to"]) == "condition" for h in c[:-1])]
-        chains = with_notes(kb, direct or chains)
-        if chains:
-            result[start] = sorted(chains, key=lambda c: rank_key(kb, c))
+        ranked = sorted(with_notes(kb, direct or chains), key=lambda c: rank_key(kb, c))
+        # A chain that holds every entry of a better one only adds steps ("arises from the tuberosity" in
+        # front of "is affected in proximal tendinopathy"): each chain shown says something different.
+        kept: list[Chain] = []
+        for chain in ranked:
+            entries = {h["to"] for h in chain}
+            if not any({h["to"] for h in better} <= entries for better in kept):
+                kept.append(chain)
+        if kept:
+            result[start] = kept
     return result
 
 
