@@ -68,7 +68,7 @@ def path(
     as_json: JsonOpt = False,
 ) -> None:
     """The shortest chains of typed relations from one entry to another; contrasts and associations marked."""
-    from hamknee import chain
+    from hamknee.chains import graph as chain
 
     kb = get_kb()
     chains = chain.path(kb, start, goal, limit=limit, depth=depth)
@@ -169,7 +169,7 @@ def why(
     passes through a contrast, a hub (a region, the knee joint, a group) or a risk factor, which is shown
     beside the chains as an association.
     """
-    from hamknee import mechanism
+    from hamknee.chains import mechanism
 
     kb = get_kb()
     answer = mechanism.why(kb, condition, per_start=limit, depth=depth)
@@ -218,7 +218,7 @@ def where(
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""
-    from hamknee.where import where as find
+    from hamknee.chains.regions import where as find
 
     answer = find(get_kb(), region)
     if as_json:

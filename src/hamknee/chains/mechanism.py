@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from hamknee.chain import Chain, Graph, NoChainError, hop, hubs, with_notes
+from hamknee.chains.graph import Chain, Graph, NoChainError, hop, hubs, with_notes
+from hamknee.chains.regions import region_for
 from hamknee.errors import NotFoundError, safe_text
 from hamknee.vocab import INVERSE
-from hamknee.where import region_for
 
 if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase

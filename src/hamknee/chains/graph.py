@@ -7,7 +7,7 @@ chains it returns, whatever the size of the knowledge base.
 
 ``path`` may cross any relation: it answers "how are these two connected?", not "what causes what?".
 Each step carries its role, so a contrast ("is confused with") or an association ("is a risk factor
-for") is shown as what it is. Mechanisms, with their grammar, are in ``hamknee.mechanism``.
+for") is shown as what it is. Mechanisms, with their grammar, are in ``hamknee.chains.mechanism``.
 """
 
 from __future__ import annotations
