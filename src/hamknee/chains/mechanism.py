@@ -31,7 +31,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from hamknee.chains.graph import Chain, Graph, NoChainError, hop, hubs, with_notes
-from hamknee.chains.regions import region_for
+from hamknee.chains.regions import felt_ids, region_for
 from hamknee.errors import NotFoundError, safe_text
 from hamknee.vocab import INVERSE
 
@@ -304,8 +304,9 @@ def why(kb: KnowledgeBase, term: str, per_start: int = 3, depth: int = WHY_DEPTH
 
 def felt_in(kb: KnowledgeBase, region: dict[str, Any], per_start: int = 3, depth: int = WHY_DEPTH) -> dict[str, Any]:
     """The hamstring-related conditions felt in a region, each with its mechanism chains."""
-    felt = [r for r in kb.records("condition") if region["id"] in r.get("felt_at", [])]
-    related = [r for r in felt if r["category"] == "hamstring-related"]
+    here = set(felt_ids(kb, region["id"]))
+    felt = [e for e in kb.catalog("condition") if e["id"] in here]
+    related = [kb.get(e["id"]) for e in felt if e.get("category") == "hamstring-related"]
     if not related:
         raise NoChainError(
             f"No hamstring-related condition is felt at the {region['name'].lower()} in the knowledge base.",
