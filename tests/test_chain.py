@@ -192,6 +192,14 @@ def test_path_json_gives_the_hops(hk, kb):
                             "to": "pes-anserinus", "note": "Its tendon joins the pes anserinus."}
 
 
+def test_path_marks_an_association_as_not_a_cause(hk, kb):
+    chains = json.loads(hk("--kb", kb, "path", "tight-hamstrings", "hamstring-strain", "--json").stdout)
+    assert [(h["relation"], h["role"]) for h in chains[0]] == [("risk-factor-for", "association")]
+    text = " ".join(hk("--kb", kb, "path", "tight-hamstrings", "hamstring-strain").stdout.split())
+    assert "Tight hamstrings --a risk factor for [association]--> Hamstring strain" in text
+    assert "Steps marked [association] link the two entries but are not causes." in text
+
+
 def test_path_shows_every_equally_short_chain_up_to_max(hk, kb):
     r = hk("--kb", kb, "path", "semitendinosus", "fibular-head", "--json")
     chains = json.loads(r.stdout)

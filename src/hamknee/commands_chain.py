@@ -185,8 +185,8 @@ def why(
     explained: set[tuple[str, ...]] = set()
     parts: list[Any] = []
     if "conditions" in answer:
-        parts.append(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
-                                   ("? Hamstring-related conditions felt there", "bold")))
+        parts.append(_hang(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
+                                         ("? Hamstring-related conditions felt there", "bold")), 0))
         for item in answer["conditions"]:
             parts.append(Text(""))
             parts.append(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")))
@@ -197,8 +197,8 @@ def why(
             parts.append(_hang(Text(f"Also felt here, to rule out: {others}. See: hamknee where {answer['region']}",
                                     style="dim"), 0, 0))
     else:
-        parts.append(Text.assemble(("Why ", "bold"), (answer["name"], "bold cyan"),
-                                   (f"? Mechanisms from the hamstrings ({answer['category']})", "bold")))
+        parts.append(_hang(Text.assemble(("Why ", "bold"), (answer["name"], "bold cyan"),
+                                         (f"? Mechanisms from the hamstrings ({answer['category']})", "bold")), 0))
         parts.append(Text(""))
         parts.extend(_condition_parts(answer, names, explained))
         if answer["unreachable"] and answer["from"]:
