@@ -68,7 +68,7 @@ def path(
     as_json: JsonOpt = False,
 ) -> None:
     """The shortest chains of typed relations from one entry to another; contrasts and associations marked."""
-    from hamknee import chain
+    from hamknee.chains import graph as chain
 
     kb = get_kb()
     chains = chain.path(kb, start, goal, limit=limit, depth=depth)
@@ -169,7 +169,7 @@ def why(
     passes through a contrast, a hub (a region, the knee joint, a group) or a risk factor, which is shown
     beside the chains as an association.
     """
-    from hamknee import mechanism
+    from hamknee.chains import mechanism
 
     kb = get_kb()
     answer = mechanism.why(kb, condition, per_start=limit, depth=depth)
@@ -185,8 +185,8 @@ def why(
     explained: set[tuple[str, ...]] = set()
     parts: list[Any] = []
     if "conditions" in answer:
-        parts.append(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
-                                   ("? Hamstring-related conditions felt there", "bold")))
+        parts.append(_hang(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
+                                         ("? Hamstring-related conditions felt there", "bold")), 0))
         for item in answer["conditions"]:
             parts.append(Text(""))
             parts.append(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")))
@@ -197,8 +197,8 @@ def why(
             parts.append(_hang(Text(f"Also felt here, to rule out: {others}. See: hamknee where {answer['region']}",
                                     style="dim"), 0, 0))
     else:
-        parts.append(Text.assemble(("Why ", "bold"), (answer["name"], "bold cyan"),
-                                   (f"? Mechanisms from the hamstrings ({answer['category']})", "bold")))
+        parts.append(_hang(Text.assemble(("Why ", "bold"), (answer["name"], "bold cyan"),
+                                         (f"? Mechanisms from the hamstrings ({answer['category']})", "bold")), 0))
         parts.append(Text(""))
         parts.extend(_condition_parts(answer, names, explained))
         if answer["unreachable"] and answer["from"]:
@@ -218,7 +218,7 @@ def where(
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""
-    from hamknee.where import where as find
+    from hamknee.chains.regions import where as find
 
     answer = find(get_kb(), region)
     if as_json:

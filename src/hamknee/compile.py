@@ -103,7 +103,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
             key = normalize(name)
             index.setdefault(key, ident)
         entry = {"id": ident, "kind": data["kind"], "name": data["name"], "summary": data["summary"]}
-        for extra in ("group", "category"):
+        for extra in ("group", "category", "structure_type"):
             if extra in data:
                 entry[extra] = data[extra]
         catalog.append(entry)

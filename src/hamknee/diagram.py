@@ -197,7 +197,7 @@ def _condition_focus(kb: KnowledgeBase, record: dict[str, Any], drawn: set[str],
     """What a condition involves: the structures it is located at or affects, and the muscles (with the
     attachments on the way) whose mechanism chain reaches it. A muscle that only shares a bone with those
     is not part of it, so nothing is reached by proximity."""
-    from hamknee.mechanism import mechanism_chains
+    from hamknee.chains.mechanism import mechanism_chains
 
     involved = {target for rtype, target, _ in kb.section("graph").get(record["id"], ()) if rtype in _INVOLVES}
     muscles = [m["id"] for m in kb.catalog("muscle")]

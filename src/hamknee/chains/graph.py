@@ -7,11 +7,12 @@ chains it returns, whatever the size of the knowledge base.
 
 ``path`` may cross any relation: it answers "how are these two connected?", not "what causes what?".
 Each step carries its role, so a contrast ("is confused with") or an association ("is a risk factor
-for") is shown as what it is. Mechanisms, with their grammar, are in ``hamknee.mechanism``.
+for") is shown as what it is. Mechanisms, with their grammar, are in ``hamknee.chains.mechanism``.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -49,14 +50,23 @@ class NoChainError(HamkneeError):
     exit_code = ExitCode.NOT_FOUND
 
 
+_HUBS: weakref.WeakKeyDictionary[KnowledgeBase, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def hubs(kb: KnowledgeBase) -> frozenset[str]:
     """Entries that join many things which do not cause each other: regions, joints, spaces, groups, catalogues.
 
     "Biceps femoris stabilizes the knee joint; the knee joint is affected in osteoarthritis" is two true
     steps and no mechanism: a chain through a hub connects, it does not explain.
     """
+    if kb in _HUBS:
+        return _HUBS[kb]
     found = {e["id"] for e in kb.catalog("region")}
-    found |= {r["id"] for r in kb.records("structure") if r.get("structure_type") in HUB_STRUCTURES}
+    for entry in kb.catalog("structure"):
+        # The catalogue carries the type; a cache written before it did is read record by record.
+        kind = entry.get("structure_type") or kb.get(entry["id"]).get("structure_type")
+        if kind in HUB_STRUCTURES:
+            found.add(entry["id"])
     for ident, edges in kb.section("graph").items():
         fan_out: dict[str, int] = {}
         for rtype, _target, _note in edges:
@@ -64,7 +74,8 @@ def hubs(kb: KnowledgeBase) -> frozenset[str]:
                 fan_out[rtype] = fan_out.get(rtype, 0) + 1
         if any(count >= HUB_FAN_OUT for count in fan_out.values()):
             found.add(ident)
-    return frozenset(found)
+    _HUBS[kb] = frozenset(found)
+    return _HUBS[kb]
 
 
 def hop(start: str, rtype: str, target: str, note: str | None) -> Hop:

@@ -53,12 +53,18 @@ def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
     return None
 
 
+def felt_ids(kb: KnowledgeBase, region: str) -> list[str]:
+    """The conditions felt in a region, in the knowledge base's order, read from the graph, not the records."""
+    here = {target for rtype, target, _note in kb.section("graph").get(region, ()) if rtype == "site-of"}
+    return [e["id"] for e in kb.catalog("condition") if e["id"] in here]
+
+
 def where(kb: KnowledgeBase, term: str) -> dict[str, Any]:
     """The region a term names and the conditions felt there, by group; raises NotFoundError."""
     region = region_for(kb, term)
     if region is None:
         raise NotFoundError(term, kb.suggest(term, "region"), what="region")
-    felt = [r for r in kb.records("condition") if region["id"] in r.get("felt_at", [])]
+    felt = [kb.get(ident) for ident in felt_ids(kb, region["id"])]
     groups = []
     for key, (title, categories) in GROUPS.items():
         rows = [_row(r) for r in felt if r["category"] in categories]

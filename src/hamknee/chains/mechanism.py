@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from hamknee.chain import Chain, Graph, NoChainError, hop, hubs, with_notes
+from hamknee.chains.graph import Chain, Graph, NoChainError, hop, hubs, with_notes
+from hamknee.chains.regions import felt_ids, region_for
 from hamknee.errors import NotFoundError, safe_text
 from hamknee.vocab import INVERSE
-from hamknee.where import region_for
 
 if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase
@@ -209,9 +209,16 @@ def mechanism_chains(kb: KnowledgeBase, goal: str, starts: list[str], depth: int
         # is affected in proximal tendinopathy, which irritates the sciatic nerve, which is affected in an
         # avulsion" adds nothing true to "semitendinosus arises from the tuberosity it is avulsed from".
         direct = [c for c in chains if not any(walker.kinds.get(h["to"]) == "condition" for h in c[:-1])]
-        chains = with_notes(kb, direct or chains)
-        if chains:
-            result[start] = sorted(chains, key=lambda c: rank_key(kb, c))
+        ranked = sorted(with_notes(kb, direct or chains), key=lambda c: rank_key(kb, c))
+        # A chain that holds every entry of a better one only adds steps ("arises from the tuberosity" in
+        # front of "is affected in proximal tendinopathy"): each chain shown says something different.
+        kept: list[Chain] = []
+        for chain in ranked:
+            entries = {h["to"] for h in chain}
+            if not any({h["to"] for h in better} <= entries for better in kept):
+                kept.append(chain)
+        if kept:
+            result[start] = kept
     return result
 
 
@@ -297,8 +304,9 @@ def why(kb: KnowledgeBase, term: str, per_start: int = 3, depth: int = WHY_DEPTH
 
 def felt_in(kb: KnowledgeBase, region: dict[str, Any], per_start: int = 3, depth: int = WHY_DEPTH) -> dict[str, Any]:
     """The hamstring-related conditions felt in a region, each with its mechanism chains."""
-    felt = [r for r in kb.records("condition") if region["id"] in r.get("felt_at", [])]
-    related = [r for r in felt if r["category"] == "hamstring-related"]
+    here = set(felt_ids(kb, region["id"]))
+    felt = [e for e in kb.catalog("condition") if e["id"] in here]
+    related = [kb.get(e["id"]) for e in felt if e.get("category") == "hamstring-related"]
     if not related:
         raise NoChainError(
             f"No hamstring-related condition is felt at the {region['name'].lower()} in the knowledge base.",
