@@ -30,13 +30,16 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _test_forms(name: str) -> list[str]:
+def _test_forms(name: str, facts: Facts | None = None) -> list[str]:
     """A test's name as typed: whole, without its bracket, and its head before 'at', 'with' or a slash."""
     bare = plain(name)
     found = [name, bare]
-    for mark in (" at ", " with ", " / ", " and "):
+    for mark in (" at ", " with ", " and "):
         if mark in bare:
             found.append(bare.split(mark)[0])
+    head = bare.split(" / ")[0]
+    if " / " in bare and facts is not None and normalize(head) in facts.name_ids:
+        found.append(head)  # "Ultrasound / venous duplex": an entry of its own; "Compression" alone is not
     return list(dict.fromkeys(f for f in found if f))
 
 
@@ -91,7 +94,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
         lines = source_lines(c)
         tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"])]
         if tests:
-            accepted = [f for t in tests for f in _test_forms(t["name"])]
+            accepted = [f for t in tests for f in _test_forms(t["name"], facts)]
             named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
