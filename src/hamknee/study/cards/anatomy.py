@@ -220,16 +220,17 @@ def compare_cards(facts: Facts, add: list[Card]) -> None:
             card_id = f"{card_id_base}:{b['id']}"
             verb = "is supplied by" if field == "innervation" else _VERB[field]
             options = ordered([a["name"], b["name"]], card_id)
-            theirs_names = ", ".join(facts.name(t) for t in theirs)
+            # The other muscle in its own record's words, not a list of sites drawn from them.
+            said = one_line((b["innervation"] or {}).get("nerve", "")) if field == "innervation" else \
+                one_line((b.get(field) or {}).get("detail", ""))
+            theirs_text = lc(first_sentence(plain(said), 140).rstrip("."))
             notes = tuple(f"{a['name']} {verb} the {lc(facts.name(value))}." if o == a["name"] else
-                          f"{b['name']} {verb} the {lc(theirs_names)}, not the {lc(facts.name(value))}."
-                          for o in options)
+                          f"{b['name']}: {theirs_text}; not the {lc(facts.name(value))}." for o in options)
             source, sources = _sources(a)
             add.append(Card(
                 id=card_id, entity=a["id"], kind="muscle", qtype="compare", field=field,
                 prompt=f"Which of these two {verb} the {lc(facts.name(value))}?", answer=a["name"],
-                explanation=f"{a['name']} {verb} the {lc(facts.name(value))}; {b['name']} {verb} the "
-                            f"{lc(theirs_names)}.",
+                explanation=f"{a['name']} {verb} the {lc(facts.name(value))}. {b['name']}: {theirs_text}.",
                 answer_ids=(a["id"],), options=tuple(options), correct=(options.index(a["name"]),),
                 option_notes=notes, entities=(a["id"], b["id"]), source=source, sources=sources,
             ))
