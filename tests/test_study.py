@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from fsrs import Rating
 
 from hamknee.kb import open_kb
-from hamknee.study.answers import judge, judge_text
+from hamknee.study.answers import NameIndex, judge, judge_text
 from hamknee.study.cards import QTYPES, Card, generate, select
 from hamknee.study.schedule import Spacer, plan
 from hamknee.study.store import Store
@@ -32,15 +34,18 @@ def cards() -> list[Card]:
     return generate(kb.records())
 
 
+@lru_cache(maxsize=1)
+def study_names() -> NameIndex:
+    return NameIndex(open_kb(STUDY_KB, use_cache=False).records())
+
+
+def check(card: Card, given: str):  # type: ignore[no-untyped-def]
+    """The verdict a session gives: judged against every name in the knowledge base."""
+    return judge(card, given, study_names())
+
+
 def by_id(cards: list[Card]) -> dict[str, Card]:
     return {c.id: c for c in cards}
-
-
-def session_order(cards: list[Card], chosen: list[Card], count: int, seed: int) -> list[Card]:
-    """The cards a fresh session asks, in order: what `quiz --seed` promises to reproduce."""
-    ids = sorted(c.id for c in chosen)
-    lookup = by_id(cards)
-    return [lookup[i] for i in plan([], ids, count, 20, random.Random(seed))]
 
 
 def reviews(db: Path) -> list[tuple[str, int, int]]:
@@ -59,50 +64,57 @@ def test_cards_have_stable_ids_and_every_question_type(cards: list[Card]) -> Non
     ids = by_id(cards)
     assert "semitendinosus:insertion:recall" in ids
     assert "fibular-head:insertion-of:reverse" in ids
-    assert "pes-anserine-bursitis:vignette" in ids
+    assert "pes-anserine-bursitis:card:vignette" in ids
     assert {c.qtype for c in cards} == set(QTYPES)
     assert len(ids) == len(cards), "card ids are unique"
     again = generate(open_kb(STUDY_KB, use_cache=False).records())
     assert [(c.id, c.front, c.back) for c in again] == [(c.id, c.front, c.back) for c in cards]
 
 
-def test_reverse_question_names_the_hamstring_on_the_fibular_head(cards: list[Card]) -> None:
+def test_reverse_question_takes_every_muscle_the_records_attach_there(cards: list[Card]) -> None:
     card = by_id(cards)["fibular-head:insertion-of:reverse"]
-    assert card.prompt == "Name a hamstring that inserts on the fibular head."
-    assert judge(card, "biceps femoris short head").correct
-    assert judge(card, "long head of biceps femoris").correct  # a listed alias
-    assert not judge(card, "semitendinosus").correct
+    assert card.prompt == "Name a muscle that inserts on the fibular head."
+    assert check(card, "biceps femoris short head").correct
+    assert check(card, "long head of biceps femoris").correct  # a listed alias of the other head
+    assert not check(card, "semitendinosus").correct
 
 
-def test_choice_distractors_come_from_the_same_field_of_the_same_kind(cards: list[Card]) -> None:
-    card = by_id(cards)["semitendinosus:innervation:choice"]
-    assert card.answer == "Tibial division of the sciatic nerve"
-    assert set(card.options) == {"Tibial division of the sciatic nerve", "Common fibular division of the sciatic nerve",
-                                 "Obturator nerve"}
-    # Muscles inserting on the same site are never offered as wrong answers: they would be right too.
-    gracilis = by_id(cards)["gracilis:insertion:choice"]
-    semitendinosus_detail = "Upper medial surface of the tibial shaft, behind sartorius and below gracilis."
-    assert semitendinosus_detail not in gracilis.options
+def test_choice_options_are_names_that_the_records_make_wrong(cards: list[Card]) -> None:
+    card = by_id(cards)["semitendinosus:insertion:choice"]
+    assert card.options[card.correct[0]] == "Pes anserinus"
+    # Short complete names, never a sentence cut off; never a site the muscle's own record names.
+    assert all(len(o) < 40 and not o.endswith(("…", "...")) for o in card.options)
+    assert "Ischial tuberosity" not in card.options
+    # The explanation of a wrong option says whose fact it is.
+    notes = dict(zip(card.options, card.option_notes, strict=True))
+    assert any("is the insertion of" in n or "is not where" in n for o, n in notes.items() if o != "Pes anserinus")
 
 
-def test_vignette_is_built_from_location_population_and_signs(cards: list[Card]) -> None:
-    card = by_id(cards)["pes-anserine-bursitis:vignette"]
-    assert "5 cm below the medial joint line" in card.prompt
-    assert "Runners" in card.prompt
-    assert "Point tenderness over the" in card.prompt
-    assert "Pes anserine bursitis" in card.options
-    assert "Meniscal tear" in card.options  # its listed differential is the first distractor
-    assert "anserine bursitis" not in card.prompt.lower()  # the name is not given away
+def test_authored_cards_are_in_the_deck_with_their_sources(cards: list[Card]) -> None:
+    vignette = by_id(cards)["pes-anserine-bursitis:card:vignette"]
+    assert vignette.qtype == "vignette" and vignette.authored
+    assert set(vignette.options) == {"Pes anserine bursitis", "Meniscal tear", "Baker's cyst", "Hamstring strain"}
+    assert "Pes Anserine Bursitis. StatPearls Publishing" in vignette.sources[0]
+    assert "anserine" not in vignette.prompt.lower()
+    assert by_id(cards)["nordic-hamstring-exercise:card:how"].self_graded
 
 
-def test_comparison_asks_which_of_two_has_the_nerve(cards: list[Card]) -> None:
-    found = [c for c in cards if c.qtype == "compare" and c.entity == "biceps-femoris-short-head"
-             and c.field == "innervation"]
-    assert found
-    card = found[0]
-    assert card.prompt == "Which of these two is innervated by the common fibular division of the sciatic nerve?"
-    assert card.options[card.correct[0]] == "Biceps femoris short head"
+def test_comparison_asks_which_of_two_has_the_site(cards: list[Card]) -> None:
+    card = by_id(cards)["semitendinosus:insertion:compare:biceps-femoris-short-head"]
+    assert card.prompt == "Which of these two inserts on the pes anserinus?"
+    assert card.options[card.correct[0]] == "Semitendinosus"
     assert len(card.options) == 2
+
+
+def test_felt_at_with_several_regions_is_graded_as_a_set() -> None:
+    from hamknee.paths import shipped_kb
+    from hamknee.study.cards import Deck
+
+    deck = Deck(open_kb(shipped_kb(), use_cache=False).records())
+    card = {c.id: c for c in deck.cards}["distal-hamstring-tendinopathy:felt_at:recall"]
+    assert judge(card, "medial knee, posterior knee and lateral knee", deck.names).correct
+    partial = judge(card, "lateral", deck.names)
+    assert not partial.correct and partial.partial and "missing Medial knee, Posterior knee" in partial.note
 
 
 def test_topic_selects_by_kind_entity_and_region(cards: list[Card]) -> None:
@@ -125,7 +137,7 @@ def test_topic_selects_by_kind_entity_and_region(cards: list[Card]) -> None:
     ("", False, False),
 ])
 def test_typed_answers(cards: list[Card], given: str, correct: bool, exact: bool) -> None:
-    verdict = judge(by_id(cards)["semitendinosus:insertion:recall"], given)
+    verdict = check(by_id(cards)["semitendinosus:insertion:recall"], given)
     assert (verdict.correct, verdict.exact) == (correct, exact)
 
 
@@ -140,32 +152,15 @@ def test_possessives_and_plurals_do_not_count_as_typos() -> None:
     assert (verdict.correct, verdict.exact) == (True, True)
 
 
-def test_shipped_knowledge_base_gives_unambiguous_cards() -> None:
-    """On the real content: unique ids, every question type, and no option that is a copy of another."""
-    from hamknee.paths import shipped_kb
-    from hamknee.study.cards import _words
-
-    shipped = generate(open_kb(shipped_kb(), use_cache=False).records())
-    assert len({c.id for c in shipped}) == len(shipped)
-    for card in shipped:
-        assert card.answer and card.prompt and card.explanation, card.id
-        if card.options:
-            assert len(card.options) >= 2 and len(card.correct) == 1, card.id
-            words = [_words(o) for o in card.options]
-            for i, a in enumerate(words):
-                for b in words[i + 1:]:
-                    assert not (a <= b or b <= a), (card.id, card.options)
-
-
 def test_choice_numbers(cards: list[Card]) -> None:
-    card = by_id(cards)["pes-anserine-bursitis:vignette"]
+    card = by_id(cards)["pes-anserine-bursitis:card:vignette"]
     right = card.correct[0] + 1
     wrong = 1 if right != 1 else 2
-    assert judge(card, str(right)).correct
-    assert judge(card, f"{right}.").correct
-    assert not judge(card, str(wrong)).correct
-    assert judge(card, "9").note == "there is no option 9"
-    assert judge(card, "pes anserine bursitis").correct  # typing the answer works too
+    assert check(card, str(right)).correct
+    assert check(card, f"{right}.").correct
+    assert not check(card, str(wrong)).correct
+    assert check(card, "9").note == "there is no option 9" and check(card, "9").unanswerable
+    assert check(card, "pes anserine bursitis").correct  # typing the answer works too
 
 
 # -- scheduling ----------------------------------------------------------------------------------------------
@@ -192,79 +187,160 @@ def test_plan_takes_due_cards_first_then_new_ones_up_to_the_limit() -> None:
 
 # -- whole sessions through stdin ----------------------------------------------------------------------------
 
-ANSWERS = {  # card id -> (wrong, near miss, right)
-    "semitendinosus:insertion:recall": ("fibular head", "pes anserinous", "pes anserinus"),
-    "semitendinosus:origin:recall": ("linea aspera", "ischial tuberositty", "ischial tuberosity"),
-    "semitendinosus:innervation:recall": ("obturator nerve", "tibial divison", "tibial nerve"),
-}
+RECALL = "semitendinosus:insertion:recall"
+CHOICE = "semitendinosus:insertion:choice"
 
 
-def test_session_with_right_wrong_and_near_miss_answers(hk, cards: list[Card], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    db = tmp_path / "p.sqlite3"
-    chosen = select(cards, entity="semitendinosus", qtype="recall")
-    order = session_order(cards, chosen, 3, seed=4)
-    lines = [ANSWERS[c.id][i] for i, c in enumerate(order)]
-    result = hk("--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type", "recall", "--count", "3",
-                "--seed", "4", "--db", str(db), input="\n".join(lines) + "\n")
+def quiz(hk, tmp_path: Path, *args: str, input: str, db: str = "p.sqlite3"):  # type: ignore[no-untyped-def]
+    return hk("--kb", str(STUDY_KB), "quiz", "--db", str(tmp_path / db), *args, input=input)
+
+
+def test_session_with_right_wrong_and_near_miss_answers(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ids = ("semitendinosus:origin:recall", "semitendinosus:insertion:recall", "semitendinosus:innervation:recall")
+    args = [a for i in ids for a in ("--card", i)]
+    result = quiz(hk, tmp_path, *args, input="linea aspera\npes anserinous\ntibial nerve\n")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Not this time (that is Linea aspera)." in out
-    assert "Right (close enough:" in out
+    assert "Right (close enough: Pes anserinus)." in out
     assert "Right." in out
     assert "More: hamknee explain semitendinosus" in out
-    assert "Session complete: 3 of 3 answers saved, 2 right (67%)." in out
-    saved = reviews(db)
+    saved = reviews(tmp_path / "p.sqlite3")
     assert [(cid, rating, ok) for cid, rating, ok in saved] == [
-        (order[0].id, int(Rating.Again), 0), (order[1].id, int(Rating.Hard), 1), (order[2].id, int(Rating.Good), 1)]
-    assert due_of(db, order[2].id) > due_of(db, order[0].id)  # right answer -> due later than the wrong one
+        (ids[0], int(Rating.Again), 0), (ids[1], int(Rating.Hard), 1), (ids[2], int(Rating.Good), 1)]
+    assert "End of input: 3 of " in out  # the missed card (and the new ones still learning) were coming back
 
 
-def test_same_seed_same_session(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_card_comes_back_in_the_same_session(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = quiz(hk, tmp_path, "--card", RECALL, input="fibular head\npes anserinus\npes anserinus\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Rated again; it comes back later in this session." in result.stdout
+    assert result.stdout.count("Where does Semitendinosus insert?") == 3
+    saved = reviews(tmp_path / "p.sqlite3")
+    assert [(cid, rating) for cid, rating, _ in saved] == [
+        (RECALL, int(Rating.Again)), (RECALL, int(Rating.Good)), (RECALL, int(Rating.Good))]
+    assert "Session complete: 3 of 3 answers saved, 2 right (67%)." in result.stdout
+
+
+def test_an_empty_line_or_an_impossible_number_asks_again(hk, cards: list[Card], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = quiz(hk, tmp_path, "--card", RECALL, input="\n  \npes anserinus\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("No answer. Type your answer, or ? to see it.") == 2
+    assert [r[:2] for r in reviews(tmp_path / "p.sqlite3")][:1] == [(RECALL, int(Rating.Good))]
+    again = quiz(hk, tmp_path, "--card", CHOICE, "--seed", "3", input="9\n0\npes anserinus\n", db="q.sqlite3")
+    assert "There is no option 9. Type a number from 1 to 4, the answer, or ?." in again.stdout
+    assert "There is no option 0." in again.stdout
+    assert [r[:2] for r in reviews(tmp_path / "q.sqlite3")][:1] == [(CHOICE, int(Rating.Good))]
+
+
+def test_the_default_rating_of_a_right_answer_is_good(hk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import hamknee.commands_study as study
+
+    monkeypatch.setattr(study._Input, "__init__", lambda self: setattr(self, "interactive", True))
+    result = quiz(hk, tmp_path, "--card", RECALL, input="pes anserinus\n\n")
+    assert "Rate it: again / hard / good / easy [1-4, Enter = good]" in result.stdout
+    assert reviews(tmp_path / "p.sqlite3")[0] == (RECALL, int(Rating.Good), 1)
+
+
+def test_i_was_right_overrides_a_strict_verdict_as_hard(hk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import hamknee.commands_study as study
+
+    monkeypatch.setattr(study._Input, "__init__", lambda self: setattr(self, "interactive", True))
+    result = quiz(hk, tmp_path, "--card", RECALL, input="the conjoined tendons on the tibia\nr\n")
+    assert "Not this time" in result.stdout and "Counted as right (hard)." in result.stdout
+    assert reviews(tmp_path / "p.sqlite3")[0] == (RECALL, int(Rating.Hard), 1)
+
+
+def test_question_mark_reveals_the_answer_rated_again(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = quiz(hk, tmp_path, "--card", RECALL, input="?\n")
+    assert "Shown: counted as again." in result.stdout and "Answer: Pes anserinus" in result.stdout
+    assert reviews(tmp_path / "p.sqlite3")[0] == (RECALL, int(Rating.Again), 0)
+
+
+def test_self_graded_mode(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = quiz(hk, tmp_path, "--self", "--card", RECALL, input="\n4\n")
+    assert "press Enter to see it" in result.stdout and "Answer: Pes anserinus" in result.stdout
+    assert reviews(tmp_path / "p.sqlite3")[0] == (RECALL, int(Rating.Easy), 1)
+    # A card whose answer is a sentence is always self-graded; Enter rates it good.
+    sentence = quiz(hk, tmp_path, "--card", "nordic-hamstring-exercise:card:how", input="\n\n", db="q.sqlite3")
+    assert "the athlete lowers the trunk forwards" in sentence.stdout
+    assert reviews(tmp_path / "q.sqlite3")[0] == ("nordic-hamstring-exercise:card:how", int(Rating.Good), 1)
+
+
+def test_card_asks_exactly_the_cards_named(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wanted = ["gracilis:insertion:recall", "meniscal-tear:felt_at:recall"]
+    result = quiz(hk, tmp_path, "--card", wanted[1], "--card", wanted[0], input="?\n?\n")
+    assert result.exit_code == 0, result.stderr
+    assert [r[0] for r in reviews(tmp_path / "p.sqlite3")] == [wanted[1], wanted[0]]
+    bad = quiz(hk, tmp_path, "--card", "gracilis:insertion:recal", input="")
+    assert bad.exit_code == 2
+    assert "No card 'gracilis:insertion:recal'" in bad.stderr and "gracilis:insertion:recall" in bad.stderr
+
+
+def test_options_are_reshuffled_on_every_review(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = quiz(hk, tmp_path, "--card", CHOICE, "--seed", "1", input="?\n" * 5)
+    blocks = result.stdout.split("Where does Semitendinosus insert?")[1:]
+    orders = [tuple(line.strip() for line in b.splitlines() if line.strip()[:2] in ("1.", "2.", "3.", "4."))
+              for b in blocks]
+    assert len(orders) == 5 and len(set(orders)) > 1
+
+
+def test_same_seed_same_questions_in_the_same_order(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     runs = []
     for name in ("a", "b"):
-        result = hk("--kb", str(STUDY_KB), "quiz", "--count", "4", "--seed", "11", "--db", str(tmp_path / name),
-                    input="1\n1\n1\n1\n")
+        result = quiz(hk, tmp_path, "--count", "4", "--seed", "11", input="1\n1\n1\n1\n", db=name)
         assert result.exit_code == 0
-        runs.append([line for line in result.stdout.splitlines() if not line.startswith("Rated")])
+        runs.append([line for line in result.stdout.splitlines() if not line.startswith(("Rated", "Next card"))])
     assert runs[0] == runs[1]
 
 
+def test_every_line_wraps_at_word_boundaries_to_60_columns(hk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "60")
+    result = quiz(hk, tmp_path, "--card", "pes-anserine-bursitis:card:vignette", input="1\n2\n3\n4\n")
+    lines = result.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 60, max(lines, key=len)
+    assert not any(line.endswith("-") and not line.endswith(" -") for line in lines)  # no word split
+    stats = hk("--kb", str(STUDY_KB), "stats", "--db", str(tmp_path / "p.sqlite3"))
+    assert max(len(line) for line in stats.stdout.splitlines()) <= 60
+
+
 def test_multiple_choice_session_by_number(hk, cards: list[Card], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    card = by_id(cards)["bakers-cyst:vignette"]
-    result = hk("--kb", str(STUDY_KB), "quiz", "--topic", "bakers-cyst", "--type", "vignette", "--db",
-                str(tmp_path / "p"), input=f"{card.correct[0] + 1}\n")
+    result = quiz(hk, tmp_path, "--topic", "pes-anserine-bursitis", "--type", "vignette", "--seed", "2",
+                  input="pes anserine bursitis\n")
     assert result.exit_code == 0, result.stderr
-    assert "Which condition is most likely?" in result.stdout
-    assert f"Answer: {card.correct[0] + 1}. Baker's cyst" in result.stdout
-    assert "1 of 1 answer saved, 1 right (100%)" in result.stdout
+    words = " ".join(result.stdout.split())  # the question is wrapped to the width
+    assert "Which condition is most likely?" in words
+    assert "Answer: " in words and "Pes anserine bursitis" in words
+    assert reviews(tmp_path / "p.sqlite3")[0][1:] == (int(Rating.Good), 1)
 
 
 def test_end_of_input_ends_the_session_cleanly(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "p.sqlite3"
-    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--db", str(db), input="2\n")
+    result = quiz(hk, tmp_path, "--count", "5", input="2\n")
     assert result.exit_code == 0
-    assert "End of input: 1 of 5 answers saved" in result.stdout
+    assert "End of input: 1 of " in result.stdout
     assert len(reviews(db)) == 1
 
 
 def test_due_cards_come_back_before_new_ones(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "p.sqlite3"
-    hk("--kb", str(STUDY_KB), "quiz", "--count", "2", "--seed", "1", "--db", str(db), input="x\nx\n")
-    first = [cid for cid, _, _ in reviews(db)]
+    quiz(hk, tmp_path, "--count", "2", "--seed", "1", input="?\n?\n")
+    first = sorted({cid for cid, _, _ in reviews(db)})
     with sqlite3.connect(db) as conn:  # pretend the learning step has passed
         conn.execute("UPDATE cards SET due = due - 3600 WHERE reps > 0")
-    hk("--kb", str(STUDY_KB), "quiz", "--count", "2", "--seed", "2", "--db", str(db), input="x\nx\n")
-    second = [cid for cid, _, _ in reviews(db)][2:]
-    assert sorted(second) == sorted(first)
+    before = len(reviews(db))
+    quiz(hk, tmp_path, "--count", "2", "--seed", "2", input="?\n?\n")
+    second = [cid for cid, _, _ in reviews(db)][before:]
+    assert sorted(set(second)) == first
 
 
 def test_daily_new_card_limit(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    db = tmp_path / "p.sqlite3"
-    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--new", "2", "--db", str(db), input="1\n" * 5)
-    assert "Session complete: 2 of 2 answers saved" in result.stdout
-    again = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--new", "2", "--db", str(db), input="1\n" * 5)
+    result = quiz(hk, tmp_path, "--count", "5", "--new", "2", input="?\n" * 20)
+    assert "Session complete:" in result.stdout
+    assert len({cid for cid, _, _ in reviews(tmp_path / "p.sqlite3")}) == 2
+    again = quiz(hk, tmp_path, "--count", "5", "--new", "2", input="1\n" * 5)
     assert again.exit_code == 0
-    assert "Nothing to study now (new-card limit for today reached" in again.stdout
+    assert "Nothing to study now" in again.stdout
 
 
 def test_unknown_type_and_topic(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -276,10 +352,11 @@ def test_unknown_type_and_topic(hk, tmp_path: Path) -> None:  # type: ignore[no-
 
 
 def test_region_topic_by_alias(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = hk("--kb", str(STUDY_KB), "quiz", "--topic", "outer knee", "--count", "3", "--seed", "5",
-                "--db", str(tmp_path / "p"), input="1\n1\n1\n")
+    result = quiz(hk, tmp_path, "--topic", "outer knee", "--count", "3", "--seed", "5", input="?\n" * 30)
     assert result.exit_code == 0
-    assert "Session complete: 3 of 3" in result.stdout
+    assert "Session complete:" in result.stdout
+    assert {cid for cid, _, _ in reviews(tmp_path / "p.sqlite3")} <= {
+        c.id for c in select(generate(open_kb(STUDY_KB, use_cache=False).records()), region="lateral-knee")}
 
 
 # -- nothing lost --------------------------------------------------------------------------------------------
@@ -295,7 +372,8 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def test_ctrl_c_keeps_every_answer_and_exits_130(tmp_path: Path) -> None:
     db = tmp_path / "p.sqlite3"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--count", "5", "--db", str(db)],
+        [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--count", "5", "--type", "recall",
+         "--db", str(db)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
     assert proc.stdin and proc.stdout
     proc.stdin.write("1\nx\n")
@@ -303,13 +381,13 @@ def test_ctrl_c_keeps_every_answer_and_exits_130(tmp_path: Path) -> None:
     seen = []
     for line in proc.stdout:  # wait until the third question is asked: two answers are committed
         seen.append(line)
-        if line.startswith("Question 3/5"):
+        if line.startswith("Question 3/"):
             break
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert stderr.strip().splitlines() == [stderr.strip()]  # one line
-    assert stderr.startswith("Interrupted: 2 of 5 answers saved, ")
+    assert re.match(r"Interrupted: 2 of \d+ answers saved, ", stderr)
     assert len(reviews(db)) == 2
 
 
@@ -321,11 +399,11 @@ def test_closed_terminal_keeps_every_answer_and_exits_130(cards: list[Card], tmp
     import time
 
     db = tmp_path / "p.sqlite3"
-    order = session_order(cards, select(cards, entity="semitendinosus", qtype="recall"), 3, seed=4)
+    first, second = "semitendinosus:origin:recall", "semitendinosus:insertion:recall"
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type",
-         "recall", "--count", "3", "--seed", "4", "--db", str(db)],
+        [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--card", first, "--card", second,
+         "--db", str(db)],
         stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=dict(_env(tmp_path), NO_COLOR="1"),
         start_new_session=True)
     os.close(slave)
@@ -339,18 +417,19 @@ def test_closed_terminal_keeps_every_answer_and_exits_130(cards: list[Card], tmp
                 seen += os.read(master, 4096)
 
     read_until(b"\n> ")
-    os.write(master, ANSWERS[order[0].id][0].encode() + b"\r")
+    os.write(master, b"linea aspera\r")
+    read_until(b"you were right")
+    os.write(master, b"\r")
     read_until(b"\n> ", times=2)
-    os.write(master, ANSWERS[order[1].id][2].encode() + b"\r")
+    os.write(master, b"pes anserinus\r")
     read_until(b"Rate it: again / hard / good / easy")
     os.close(master)  # the terminal window is closed
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert b"Traceback" not in stderr
     saved = reviews(db)
-    assert saved[0] == (order[0].id, int(Rating.Again), 0)
-    # Kept with the suggested rating: 'easy' for a quick right answer, 'good' for a slower one.
-    assert saved[1][0] == order[1].id and saved[1][2] == 1 and saved[1][1] in (int(Rating.Good), int(Rating.Easy))
+    assert saved[0] == (first, int(Rating.Again), 0)
+    assert saved[1] == (second, int(Rating.Good), 1)  # kept with the suggested rating
     assert len(saved) == 2
 
 
@@ -370,7 +449,7 @@ def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pyt
     db = tmp_path / "p.sqlite3"
     result = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--db", str(db), input="1\n2\n3\n4\n5\n")
     assert result.exit_code == 130
-    assert "Interrupted: 2 of 5 answers saved" in result.stderr
+    assert re.search(r"Interrupted: 2 of \d+ answers saved", result.stderr)
     assert len(reviews(db)) == 2
 
 
@@ -496,7 +575,8 @@ def test_removed_facts_retire_cards_and_keep_history(hk, tmp_path: Path) -> None
     db = tmp_path / "p.sqlite3"
     hk("--kb", str(STUDY_KB), "quiz", "--topic", "gracilis", "--type", "recall", "--count", "3", "--db", str(db),
        input="x\nx\nx\n")
-    assert len(reviews(db)) == 2  # gracilis: insertion and innervation (its origin has no attachment entity)
+    # gracilis has one recall card (its origin has no attachment entity, its nerve no entry): missed, it returns.
+    assert [r[0] for r in reviews(db)] == ["gracilis:insertion:recall"] * 3
     text = STUDY_KB.read_text(encoding="utf-8")
     start = text.index("  - id: gracilis")
     end = text.index("attachments:")
@@ -504,25 +584,25 @@ def test_removed_facts_retire_cards_and_keep_history(hk, tmp_path: Path) -> None
     smaller.write_text(text[:start] + text[end:], encoding="utf-8")
     stats = json.loads(hk("--kb", str(smaller), "stats", "--json", "--db", str(db)).stdout)
     assert stats["cards"]["retired"] > 0
-    assert stats["reviews"]["total"] == 2
+    assert stats["reviews"]["total"] == 3
     with sqlite3.connect(db) as conn:
         retired = {r[0] for r in conn.execute("SELECT id FROM cards WHERE retired_at IS NOT NULL")}
     assert "gracilis:insertion:recall" in retired
     # The fact comes back: so does the card, with its history.
     stats = json.loads(hk("--kb", str(STUDY_KB), "stats", "--json", "--db", str(db)).stdout)
-    assert stats["cards"]["retired"] == 0
-    assert stats["cards"]["learning"] == 2
+    assert stats["cards"]["learning"] == 1
+    with sqlite3.connect(db) as conn:
+        back = conn.execute("SELECT retired_at, reps FROM cards WHERE id = 'gracilis:insertion:recall'").fetchone()
+    assert back == (None, 3)
 
 
 # -- stats ---------------------------------------------------------------------------------------------------
 
 def test_stats_after_a_session(hk, cards: list[Card], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "p.sqlite3"
-    chosen = select(cards, entity="semitendinosus", qtype="recall")
-    order = session_order(cards, chosen, 3, seed=4)
-    lines = [ANSWERS[c.id][2] for c in order[:2]] + ["no idea"]
-    hk("--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type", "recall", "--count", "3",
-       "--seed", "4", "--db", str(db), input="\n".join(lines) + "\n")
+    ids = ("semitendinosus:origin:recall", "semitendinosus:insertion:recall", "semitendinosus:innervation:recall")
+    hk("--kb", str(STUDY_KB), "quiz", *(a for i in ids for a in ("--card", i)), "--db", str(db),
+       input="ischial tuberosity\npes anserinus\nno idea\n")
     data = json.loads(hk("--kb", str(STUDY_KB), "stats", "--json", "--db", str(db)).stdout)
     assert data["cards"]["total"] == len(cards)
     assert data["cards"]["new"] == len(cards) - 3

@@ -281,6 +281,9 @@ def validate(
     path: Annotated[Path | None, typer.Argument(help="File to check (default: --kb, HAMKNEE_KB or shipped).",
                                                 metavar="PATH")] = None,
     as_json: JsonOpt = False,
+    cards: Annotated[bool, typer.Option("--cards", help="Also check every flashcard: distractors that are right, "
+                                                        "answers given away, cut or duplicate options, accepted "
+                                                        "answers another entry owns.")] = False,
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""
     from hamknee.kb import compile_file
@@ -301,12 +304,33 @@ def validate(
     summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": len(compiled["catalog"]),
                "sources": len(compiled["sources"]), "relations": relations,
                "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}}
+    defects: list[Any] = []
+    if cards:
+        from hamknee.study.cards import Deck
+
+        deck = Deck(compiled["records"][e["id"]] for e in compiled["catalog"])
+        defects = deck.lint()
+        summary["cards"] = {"total": len(deck.cards), "authored": sum(c.authored for c in deck.cards),
+                            "defects": [{"card": d.card, "check": d.check, "message": d.message} for d in defects]}
+        if defects:
+            summary["valid"] = False
     if as_json:
         emit_json(summary)
+        if defects:
+            raise typer.Exit(int(ExitCode.INVALID_KB))
         return
+    if defects:
+        for d in defects:
+            err().print(f"{target}: card {d.card}: {d.check}: {d.message}", markup=False, highlight=False)
+        err().print(f"Error: {len(defects)} card defects in {target}. Fix the cards named above (in the entries' "
+                    "'cards' lists, or the fields they are built from).", markup=False, highlight=False)
+        raise typer.Exit(int(ExitCode.INVALID_KB))
     kinds = ", ".join(f"{n} {s}" for s, n in summary["by_kind"].items() if n)
+    deck_note = ""
+    if cards:
+        deck_note = f" {summary['cards']['total']} cards ({summary['cards']['authored']} authored), no defects."
     out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{relations} relations.", markup=False, soft_wrap=True)
+                f"{relations} relations.{deck_note}", markup=False, soft_wrap=True)
 
 
 @app.command(epilog="Examples:  hamknee schema > conditions.schema.json")

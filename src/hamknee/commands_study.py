@@ -48,7 +48,8 @@ def _fancy() -> bool:
 
 
 def _say(text: str = "", style: str | None = None) -> None:
-    out().print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+    """A line wrapped at word boundaries to the terminal width (80 columns when piped)."""
+    out().print(text, style=style, markup=False, highlight=False)
 
 
 def _db_path(db: str | None) -> Any:
@@ -153,19 +154,23 @@ def _quiet_dead_streams() -> None:
                 pass
 
 
-def _rate(reader: _Input, suggested: str) -> str | None:
+_RATING_KEYS = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good", "3": "good", "e": "easy",
+                "4": "easy"}
+MAX_RETURNS = 4  # a card still in its learning steps comes back at most this often in one session
+RETURN_AFTER = 3  # ... after this many other cards
+
+
+def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | None:
     from hamknee.study.schedule import RATINGS
 
-    shortcuts = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good", "3": "good",
-                 "e": "easy", "4": "easy"}
     while True:
-        reply = reader.ask(f"Rate it: again / hard / good / easy [1-4, Enter = {suggested}]: ")
+        reply = reader.ask(prompt or f"Rate it: again / hard / good / easy [1-4, Enter = {suggested}]: ")
         if reply is None:
             return None
         choice = reply.strip().lower()
         if not choice:
             return suggested
-        choice = shortcuts.get(choice, choice)
+        choice = _RATING_KEYS.get(choice, choice)
         if choice in RATINGS:
             return choice
         _say("Type 1-4, a/h/g/e, or press Enter.", "dim")
@@ -173,30 +178,40 @@ def _rate(reader: _Input, suggested: str) -> str | None:
 
 def _show_question(card: Card, number: int, total: int) -> None:
     _say("")
-    _say(f"Question {number}/{total} · {card.kind} · {card.qtype}" if _fancy() else
-         f"Question {number}/{total} - {card.kind} - {card.qtype}", "dim")
+    sep = " · " if _fancy() else " - "
+    _say(f"Question {number}/{total}{sep}{card.kind}{sep}{card.qtype}", "dim")
     _say(card.prompt, "bold")
     for i, option in enumerate(card.options, 1):
         _say(f"  {i}. {option}")
     if card.options:
-        _say("Type the number of your choice (or the answer).", "dim")
+        _say("Type the number of your choice (or the answer); ? shows the answer.", "dim")
+    elif not card.self_graded:
+        _say("Type your answer; ? shows it.", "dim")
 
 
-def _show_result(card: Card, verdict: Any, given: str) -> None:
+def _show_answer(card: Card, chosen: int | None = None) -> None:
+    answer = card.answer
+    if card.options:
+        answer = ", ".join(f"{i + 1}. {card.options[i]}" for i in card.correct)
+    _say(f"Answer: {answer}")
+    if chosen is not None and chosen not in card.correct and chosen < len(card.option_notes):
+        _say(f"Why not {chosen + 1}: {card.option_notes[chosen]}", "italic")
+    _say(card.explanation, "italic")
+    _say(f"More: hamknee explain {card.entity}", "dim")
+
+
+def _show_verdict(card: Card, verdict: Any) -> None:
     fancy = _fancy()
     if verdict.correct and verdict.exact:
         _say(("✓ " if fancy else "") + "Right.", "bold green")
     elif verdict.correct:
         _say(("≈ " if fancy else "") + f"Right (close enough: {verdict.matched}).", "bold yellow")
+    elif verdict.partial:
+        _say(("½ " if fancy else "") + f"Partly right: {verdict.note.split('; ', 1)[-1]}.", "bold yellow")
     else:
         note = f" ({verdict.note})" if verdict.note else ""
         _say(("✗ " if fancy else "") + f"Not this time{note}.", "bold red")
-    answer = card.answer
-    if card.options:
-        answer = f"{card.correct[0] + 1}. {card.answer}"
-    _say(f"Answer: {answer}")
-    _say(card.explanation, "italic")
-    _say(f"More: hamknee explain {card.entity}", "dim")
+    _show_answer(card, verdict.chosen)
 
 
 class _Tally:
@@ -211,43 +226,136 @@ class _Tally:
         return f"{self.answered} of {self.planned} {noun} saved, {self.right} right{share}"
 
 
-def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool:
-    """Ask every card in turn, committing each answer; False if the input ended first."""
-    import time
-    import uuid
+class _Reply:
+    """One answered card: what was typed, whether it was right, and the rating to save."""
 
-    from hamknee.study.answers import NameIndex, judge
-    from hamknee.study.schedule import RATINGS, Spacer, derive_rating, humanize, now_utc
+    def __init__(self, given: str, correct: bool, rating: str, seconds: float) -> None:
+        self.given, self.correct, self.rating, self.seconds = given, correct, rating, seconds
+        self.confirm = False  # the student may still change the rating (at a terminal)
+
+
+def _shuffled(card: Card, rng: Any) -> Card:
+    """The card with its options in a new order: position is never a cue from one review to the next."""
+    from dataclasses import replace
+
+    if len(card.options) < 2:
+        return card
+    order = list(range(len(card.options)))
+    rng.shuffle(order)
+    notes = card.option_notes
+    return replace(card, options=tuple(card.options[i] for i in order),
+                   correct=tuple(sorted(order.index(i) for i in card.correct)),
+                   option_notes=tuple(notes[i] for i in order) if len(notes) == len(order) else notes)
+
+
+def _self_graded(reader: _Input, card: Card) -> _Reply | None:
+    import time
+
+    started = time.monotonic()
+    given = reader.ask("Think of the answer, then press Enter to see it: ")
+    if given is None:
+        return None
+    seconds = time.monotonic() - started
+    _show_answer(card)
+    while True:
+        reply = reader.ask("How well did you know it? 1 again, 2 hard, 3 good, 4 easy [Enter = good]: ")
+        if reply is None:
+            return None
+        choice = reply.strip().lower()
+        choice = _RATING_KEYS.get(choice, choice) if choice else "good"
+        if choice in ("again", "hard", "good", "easy"):
+            return _Reply(given, choice != "again", choice, seconds)
+        _say("Type 1-4, or press Enter for good.", "dim")
+
+
+def _typed(reader: _Input, card: Card, names: Any) -> _Reply | None:
+    import time
+
+    from hamknee.study.answers import judge
+
+    started = time.monotonic()
+    while True:
+        given = reader.ask("> ")
+        if given is None:
+            return None
+        if given.strip() == "?":
+            _say("Shown: counted as again.", "dim")
+            _show_answer(card)
+            return _Reply(given, False, "again", time.monotonic() - started)
+        verdict = judge(card, given, names)
+        if not verdict.unanswerable:
+            break
+        # Nothing to grade: an empty line or an option that does not exist asks again.
+        hint = f"Type a number from 1 to {len(card.options)}, the answer, or ?." if card.options else \
+            "Type your answer, or ? to see it."
+        _say(f"{verdict.note[:1].upper()}{verdict.note[1:]}. {hint}", "dim")
+    seconds = time.monotonic() - started
+    _show_verdict(card, verdict)
+    rating = "good" if verdict.correct and verdict.exact else "hard" if verdict.correct else "again"
+    reply = _Reply(given, verdict.correct, rating, seconds)
+    reply.confirm = reader.interactive
+    return reply
+
+
+def _confirm(reader: _Input, reply: _Reply) -> None:
+    """At a terminal: change the rating of a right answer, or say a strict verdict was wrong (rated hard)."""
+    if reply.correct:
+        chosen = _rate(reader, reply.rating)
+        if chosen is not None:
+            reply.rating = chosen
+        return
+    answer = reader.ask("Enter to go on, or r if you were right (counted as hard): ")
+    if answer is not None and answer.strip().lower() in ("r", "right", "i was right"):
+        reply.correct, reply.rating = True, "hard"
+        _say("Counted as right (hard).", "dim")
+
+
+def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, self_grade: bool = False) -> bool:
+    """Ask the cards in turn, committing each answer; cards still learning come back; False if input ended."""
+    import uuid
+    from collections import Counter, deque
+
+    from hamknee.study.answers import NameIndex
+    from hamknee.study.schedule import Spacer, humanize, now_utc
 
     reader = _Input()
     names = NameIndex(get_kb().records())
-    spacer = Spacer(fuzz=fuzz)
+    spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
-    for number, card in enumerate(queue, 1):
-        _show_question(card, number, len(queue))
-        started = time.monotonic()
-        given = reader.ask("> ")
-        if given is None:
+    pending = deque(queue)
+    returns: Counter[str] = Counter()
+    number = 0
+    while pending:
+        card = pending.popleft()
+        number += 1
+        shown = _shuffled(card, rng)
+        _show_question(shown, number, number + len(pending))
+        reply = _self_graded(reader, shown) if self_grade or card.self_graded else _typed(reader, shown, names)
+        if reply is None:
             return False
-        seconds = time.monotonic() - started
-        verdict = judge(card, given, names)
-        _show_result(card, verdict, given)
-        rating = derive_rating(verdict.correct, verdict.exact, seconds if reader.interactive else None)
-        name = {v: k for k, v in RATINGS.items()}[rating]
-        answer = _Answer(card, given, verdict.correct, int(seconds * 1000) if reader.interactive else None)
-        if reader.interactive and verdict.correct:
+        if reply.confirm and not card.self_graded:
             try:
-                chosen = _rate(reader, name)
+                _confirm(reader, reply)
             except BaseException:
-                answer.save(store, rating, spacer, session, tally)  # stopped at the rating: keep it as suggested
+                _save(store, card, reply, reader, spacer, session, tally)  # stopped at the rating: keep it as given
                 raise
-            if chosen is None:
-                answer.save(store, rating, spacer, session, tally)
-                return False
-            name, rating = chosen, RATINGS[chosen]
-        outcome = answer.save(store, rating, spacer, session, tally)
-        _say(f"Rated {name}; next review {humanize(outcome.due - now_utc())}.", "dim")
+        outcome = _save(store, card, reply, reader, spacer, session, tally)
+        if outcome.state in ("learning", "relearning") and returns[card.id] < MAX_RETURNS:
+            returns[card.id] += 1
+            pending.insert(min(len(pending), RETURN_AFTER), card)
+            tally.planned += 1
+            _say(f"Rated {reply.rating}; it comes back later in this session.", "dim")
+        else:
+            _say(f"Rated {reply.rating}; next review {humanize(outcome.due - now_utc())}.", "dim")
     return True
+
+
+def _save(store: Store, card: Card, reply: _Reply, reader: _Input, spacer: Spacer, session: str,
+          tally: _Tally) -> Outcome:
+    from hamknee.study.schedule import RATINGS
+
+    answer = _Answer(card, reply.given, reply.correct, int(reply.seconds * 1000) if reader.interactive else None)
+    return answer.save(store, RATINGS[reply.rating], spacer, session, tally)
 
 
 class _Answer:
@@ -264,15 +372,26 @@ class _Answer:
         return outcome
 
 
+CardOpt = Annotated[
+    list[str] | None,
+    typer.Option("--card", "-c", metavar="ID", help="Ask exactly this card (repeatable); ids as in "
+                                                     "'hamknee export cards'."),
+]
+
+
 @app.command(epilog="Examples:  hamknee quiz  ·  hamknee quiz --topic muscle --count 5  ·  "
-                    "hamknee quiz --type vignette --seed 7  ·  printf '2\\n' | hamknee quiz --count 1  ·  "
-                    "hamknee quiz --stats")
+                    "hamknee quiz --type choice --seed 7  ·  hamknee quiz --card gracilis:origin:recall  ·  "
+                    "hamknee quiz --self  ·  printf '2\\n' | hamknee quiz --count 1  ·  hamknee quiz --stats")
 def quiz(
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=500, help="Questions in this session.")] = 10,
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
+    card: CardOpt = None,
+    self_grade: Annotated[bool, typer.Option("--self", help="Grade yourself: see the question, press Enter for "
+                                                            "the answer, rate 1-4 (as in Anki).")] = False,
     new: Annotated[int, typer.Option("--new", min=0, max=1000, help="New cards allowed per day.")] = 20,
-    seed: Annotated[int | None, typer.Option("--seed", help="Reproducible session: same cards, same order.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Same cards in the same order (intervals keep "
+                                                            "their random spread).")] = None,
     db: DbOpt = None,
     stats_only: Annotated[bool, typer.Option("--stats", help="Show progress instead of quizzing.")] = False,
     reset: Annotated[bool, typer.Option("--reset", help="Start over: back up the progress database, then "
@@ -281,10 +400,12 @@ def quiz(
 ) -> None:
     """Flashcards with spaced repetition: due cards first, then new ones.
 
-    Type the answer (small typos and listed aliases are accepted) or the number of a choice. Wrong answers
-    are rated 'again'; right ones 'good', or 'hard' when only close enough; at a terminal you may change
-    the rating of a right answer. With answers piped on stdin the session runs to the end of the input.
-    Every answer is saved as it is given; Ctrl-C stops with exit code 130 and keeps them all.
+    Type the answer or the number of a choice; ? shows the answer (rated again). An empty line or an
+    option that does not exist asks again. A right answer is rated good (hard when only close enough);
+    at a terminal you may change it, or say you were right after a strict verdict (rated hard). Cards
+    you miss, and new cards still in their learning steps, come back later in the same session. With
+    answers piped on stdin the session runs to the end of the input. Every answer is saved as it is
+    given; Ctrl-C stops with exit code 130 and keeps them all.
     """
     from hamknee.study.schedule import now_utc
 
@@ -303,15 +424,21 @@ def quiz(
     from hamknee.study.schedule import humanize, plan, start_of_day
 
     cards = _all_cards()
-    chosen = {c.id for c in _chosen(cards, topic, qtype)}
     by_id = {c.id: c for c in cards}
+    rng = random.Random(seed)
     now = now_utc()
+    if card:
+        queue = _named_cards(by_id, card)
+        with _open_store(db) as store:
+            store.sync(cards, now)
+            _run(store, queue, rng, self_grade)
+        return
+    chosen = {c.id for c in _chosen(cards, topic, qtype)}
     with _open_store(db) as store:
         store.sync(cards, now)
         due = [i for i in store.due(now) if i in chosen]
         unseen = [i for i in store.unseen() if i in chosen]
         allowed = max(0, new - store.introduced_since(start_of_day(now)))
-        rng = random.Random(seed)
         queue = [by_id[i] for i in plan(due, unseen, count, allowed, rng)]
         if not queue:
             upcoming = store.next_due()
@@ -319,10 +446,28 @@ def quiz(
             when = f" Next card due {humanize(upcoming - now)}." if upcoming else ""
             _say(f"Nothing to study now ({why}; change it with --new N).{when}")
             return
-        _run(store, queue, fuzz=seed is None)
+        _run(store, queue, rng, self_grade)
 
 
-def _run(store: Store, queue: list[Card], fuzz: bool) -> None:
+def _named_cards(by_id: dict[str, Card], ids: list[str]) -> list[Card]:
+    import difflib
+
+    from hamknee.errors import UsageProblem, safe_text
+
+    queue = []
+    for ident in ids:
+        key = ident.strip()
+        if key not in by_id:
+            close = difflib.get_close_matches(key, list(by_id), n=3, cutoff=0.6)
+            hint = f"Did you mean: {', '.join(close)}?" if close else \
+                "List the ids with: hamknee export cards - | grep '\"id\"'"
+            raise UsageProblem(f"No card {safe_text(key)!r}.", hint)
+        if by_id[key] not in queue:
+            queue.append(by_id[key])
+    return queue
+
+
+def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) -> None:
     import signal
     import threading
 
@@ -338,7 +483,7 @@ def _run(store: Store, queue: list[Card], fuzz: bool) -> None:
         # A closed terminal ends the session like Ctrl-C: the answers given so far are already committed.
         previous = signal.signal(hangup, _closed)
     try:
-        finished = _session(store, queue, fuzz, tally)
+        finished = _session(store, queue, tally, rng, self_grade)
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 
@@ -346,7 +491,7 @@ def _run(store: Store, queue: list[Card], fuzz: bool) -> None:
             raise
         # Ctrl-C, or the terminal went away (a hangup, or output to a closed terminal failing).
         with contextlib.suppress(OSError, ValueError):
-            err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+            err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False)
         _quiet_dead_streams()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     finally:
@@ -443,8 +588,9 @@ def stats(db: DbOpt = None, days: DaysOpt = 7, as_json: JsonFlag = False) -> Non
 
 export_app = typer.Typer(
     name="export",
-    help="Export flashcards to Anki or CSV, or the whole knowledge base to JSON.",
+    help="Export flashcards to Anki, CSV or JSON (cards), or the whole knowledge base to JSON.",
     epilog="Examples:  hamknee export anki hamknee.apkg  ·  hamknee export csv cards.csv  ·  "
+           "hamknee export cards deck.json  ·  "
            "hamknee export json - > kb.json",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -482,6 +628,34 @@ def export_csv(
     from hamknee.study.export import csv_text, write_bytes
 
     text, count = csv_text(_chosen(_all_cards(), topic, qtype))
+    write_bytes(file, text.encode("utf-8"))
+    if file != "-":
+        _say(f"Wrote {count} cards to {file}.")
+
+
+@export_app.command("cards", epilog="Examples:  hamknee export cards deck.json  ·  "
+                                    "hamknee export cards - --type choice | jq '.[0]'")
+def export_cards(
+    file: Annotated[str, typer.Argument(metavar="FILE.json", help="The JSON file to write, or - for standard "
+                                                                   "output.")],
+    topic: TopicOpt = None,
+    qtype: TypeOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """The deck as a JSON list for review: id, entity, type, prompt, options, correct, answer, accepted
+    (every answer taken as right), sources and retired (cards kept in your progress database after their
+    fact left the knowledge base)."""
+    from hamknee.study.deck_json import deck_text
+    from hamknee.study.export import write_bytes
+
+    every = _all_cards()
+    cards = _chosen(every, topic, qtype)
+    retired: list[dict[str, Any]] = []
+    path = _db_path(db)
+    if path.exists() and topic is None and qtype is None:
+        with _open_store(db) as store:
+            retired = store.retired(c.id for c in every)
+    text, count = deck_text(cards, get_kb().records(), retired)
     write_bytes(file, text.encode("utf-8"))
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")

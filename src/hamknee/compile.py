@@ -98,6 +98,11 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
         record = dict(data)
         record["relations"] = links[ident]
         record["sources"] = [sources[sid] for sid in data["sources"]]
+        if record.get("cards"):
+            record["cards"] = [{**card, "sources": [sources[sid] for sid in card["sources"]]}
+                               for card in record["cards"]]
+        else:
+            record.pop("cards", None)
         records[ident] = record
         for name in (ident, data["name"], *data.get("aliases", [])):
             key = normalize(name)

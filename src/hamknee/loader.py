@@ -376,6 +376,18 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         for j, value in enumerate(_list(item.get("values"))):
             if isinstance(value, dict):
                 check_sources((section, i, "values", j, "sources"), value.get("sources"))
+        card_ids: set[str] = set()
+        for j, card in enumerate(_list(item.get("cards"))):
+            if not isinstance(card, dict):
+                continue
+            check_sources((section, i, "cards", j, "sources"), card.get("sources"))
+            for k, target in enumerate(_list(card.get("answer_ids"))):
+                check_target((section, i, "cards", j, "answer_ids", k), target)
+            cid = card.get("id")
+            if isinstance(cid, str):
+                if cid in card_ids:
+                    problems.append(((section, i, "cards", j, "id"), f"duplicate card id {cid!r} in this entry"))
+                card_ids.add(cid)
         relations = item.get("relations")
         if isinstance(relations, list):
             for j, rel in enumerate(relations):

@@ -74,6 +74,43 @@ class Correction(Strict):
     sources: list[Id] = Field(min_length=1)
 
 
+class AuthoredCard(Strict):
+    """A hand-written flashcard on an entry: a question, its answer, other answers taken as right, sources.
+
+    With ``distractors`` it is a choice card (the answer among them); with ``self_graded`` the answer is a
+    sentence the student compares with their own and grades; otherwise the answer is typed and checked.
+    """
+
+    id: Id = Field(description="Unique within the entry; the card's id is '<entry>:card:<id>'.")
+    question: Short
+    answer: Short
+    accepted: list[Short] = Field(default_factory=list, description="Other answers taken as right.")
+    answer_ids: list[Id] = Field(default_factory=list, description="Entities whose every name is a right answer.")
+    distractors: list[Short] = Field(default_factory=list, max_length=5, description="Wrong options (2-5).")
+    self_graded: bool = Field(False, description="The answer is a sentence: the student grades themselves.")
+    vignette: bool = Field(False, description="The question is a clinical picture (a choice card).")
+    explanation: Short | None = Field(None, description="Why the answer is right.")
+    sources: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AuthoredCard:
+        from hamknee.terms import normalize
+
+        if self.distractors and len(self.distractors) < 2:
+            raise ValueError("a choice card needs at least 2 distractors")
+        if self.vignette and not self.distractors:
+            raise ValueError("a vignette is a choice card: give its distractors")
+        if self.distractors and self.self_graded:
+            raise ValueError("a self-graded card has no distractors")
+        right = {normalize(a) for a in (self.answer, *self.accepted)}
+        for d in self.distractors:
+            if normalize(d) in right:
+                raise ValueError(f"distractor {d!r} is also an accepted answer")
+        if len({normalize(d) for d in self.distractors}) != len(self.distractors):
+            raise ValueError("two distractors are the same")
+        return self
+
+
 class Entity(Strict):
     id: Id = Field(description="Unique kebab-case id, e.g. 'pes-anserine-bursitis'.")
     name: Short
@@ -90,6 +127,7 @@ class Entity(Strict):
     disagreements: list[Disagreement] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
     sources: list[Id] = Field(min_length=1, description="Ids of entries in the top-level 'sources' list.")
+    cards: list[AuthoredCard] = Field(default_factory=list, description="Hand-written flashcards on this entry.")
 
 
 class Attachment(Strict):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import OSA
@@ -75,18 +76,31 @@ def _word(word: str) -> str:
     return word
 
 
+_LONG_STOP = tuple(w for w in _STOP if len(w) >= 5)
+
+
+@lru_cache(maxsize=65536)
+def _generic(word: str) -> bool:
+    """A generic word, or one typo away from a long one ("musle")."""
+    if word in _STOP:
+        return True
+    return len(word) >= 5 and any(OSA.distance(word, w, score_cutoff=1) <= 1 for w in _LONG_STOP)
+
+
+@lru_cache(maxsize=65536)
 def tokens(text: str) -> Tokens:
     """The words an answer is compared by, sorted: order, case, punctuation and generic words do not count."""
     words = normalize(text).split("-")
-    return tuple(sorted(w for w in (_word(x) for x in words if x) if w not in _STOP))
+    return tuple(sorted(w for w in (_word(x) for x in words if x) if not _generic(w)))
 
 
-def forms(text: str) -> list[Tokens]:
-    """A text as answers: whole, without its bracketed gloss, and the gloss alone."""
+def forms(text: str, gloss: bool = True) -> list[Tokens]:
+    """A text as answers: whole, without its bracketed gloss, and (for a name) the gloss alone."""
     found = [tokens(text)]
     if _GLOSS.search(text):
         found.append(tokens(_GLOSS.sub("", text)))
-        found += [tokens(g) for g in re.findall(r"[(\[]([^)\]]*)[)\]]", text)]
+        if gloss:
+            found += [tokens(g) for g in re.findall(r"[(\[]([^)\]]*)[)\]]", text)]
     return [f for f in dict.fromkeys(found) if f]
 
 
@@ -159,7 +173,7 @@ class _Key:
     owners: set[str] = field(default_factory=set)
 
     def add(self, text: str) -> None:
-        for f in forms(text):
+        for f in forms(text, gloss=False):
             self.forms.setdefault(f, text)
 
 

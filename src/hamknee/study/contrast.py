@@ -44,6 +44,10 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("before", "after"),
     ("above", "below"),
     ("plantarflexion", "dorsiflexion"),
+    ("uphill", "downhill"),
+    ("anteriorly", "posteriorly"),
+    ("forward", "backward"),
+    ("female", "male"),
 )
 
 CONTRAST: frozenset[str] = frozenset(word for group in GROUPS for word in group)

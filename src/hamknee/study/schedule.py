@@ -1,9 +1,8 @@
 """Spaced repetition with FSRS (the ``fsrs`` package), and the choice of cards for a session.
 
 Ratings: a wrong answer is always *again*. A right answer is *good*, or *hard* when it was only close
-enough (a typo, a near miss); at a terminal the student may change the rating of a right answer, and a
-right answer given within ``EASY_SECONDS`` is offered as *easy*. Piped answers arrive all at once, so
-their timing means nothing and only correctness counts.
+enough (a typo forgiven); *easy* only when the student chooses it, as in Anki: a quick answer is no proof
+that the interval may jump. Piped answers take the rating their verdict gives.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ __all__ = ["RATINGS", "Outcome", "Rating", "Spacer", "derive_rating", "humanize"
 RATINGS: dict[str, Rating] = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_NAMES: dict[int, str] = {int(v): k for k, v in RATINGS.items()}
 STATE_NAMES: dict[State, str] = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
-EASY_SECONDS = 8.0
 # A card is mastered once FSRS expects it to be remembered for three weeks (Anki calls this 'mature').
 MASTERED_STABILITY_DAYS = 21.0
 
@@ -37,14 +35,10 @@ def numeric_id(card_id: str) -> int:
     return int.from_bytes(hashlib.sha256(card_id.encode("utf-8")).digest()[:6], "big")
 
 
-def derive_rating(correct: bool, exact: bool, seconds: float | None = None) -> Rating:
+def derive_rating(correct: bool, exact: bool) -> Rating:
     if not correct:
         return Rating.Again
-    if not exact:
-        return Rating.Hard
-    if seconds is not None and seconds <= EASY_SECONDS:
-        return Rating.Easy
-    return Rating.Good
+    return Rating.Good if exact else Rating.Hard
 
 
 @dataclass(frozen=True)

@@ -270,6 +270,13 @@ class Store:
             names = [d[0] for d in cursor.description]
         return dict(zip(names, row, strict=True)) if row else None
 
+    def retired(self, current: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Studied cards whose fact left the knowledge base: marked so, or not in ``current``."""
+        now = set(current)
+        rows = self._read("SELECT id, entity, qtype, front, back, retired_at FROM cards WHERE reps > 0 ORDER BY id")
+        return [dict(zip(("id", "entity", "qtype", "front", "back"), r[:5], strict=True)) for r in rows
+                if r[5] is not None or (now and r[0] not in now)]
+
     # -- reviews ----------------------------------------------------------------------------------
     def record(self, card: Card, rating: Rating, *, correct: bool, answer: str, when: datetime,
                spacer: Spacer, session: str, duration_ms: int | None = None) -> Outcome:

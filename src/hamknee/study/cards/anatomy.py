@@ -1,0 +1,236 @@
+"""Cards on muscles: where they arise and insert, which nerve supplies them; typed, reversed and by choice.
+
+Keys are the attachment and nerve entities the muscle's record names (its site, and any other named in
+the detail: adductor magnus arises from the ischial tuberosity and the ischiopubic ramus), so every site
+a record gives is a right answer and none is ever a distractor.
+"""
+
+from __future__ import annotations
+
+from hamknee.study.cards.base import (
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    Card,
+    Facts,
+    Record,
+    first_sentence,
+    lc,
+    one_line,
+    ordered,
+    plain,
+    source_line,
+    source_lines,
+    window,
+)
+
+_VERB = {"origin": "arises from", "insertion": "inserts on"}
+_QUESTION = {"origin": "Where does {name} arise (its origin)?", "insertion": "Where does {name} insert?"}
+_REVERSE = {"origin": "origin-of", "insertion": "insertion-of"}
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _sources(r: Record) -> tuple[str, tuple[str, ...]]:
+    lines = source_lines(r)
+    return (lines[0] if lines else "", lines)
+
+
+def site_cards(facts: Facts, add: list[Card]) -> None:
+    for m in facts.by_kind.get("muscle", []):
+        for part in ("origin", "insertion"):
+            sites = facts.sites[(m["id"], part)]
+            if not sites:
+                continue
+            detail = first_sentence(m[part]["detail"])
+            source, sources = _sources(m)
+            site_names = [facts.name(s) for s in sites]
+            set_card = False  # each site the record gives is a right answer on its own
+            add.append(Card(
+                id=f"{m['id']}:{part}:recall", entity=m["id"], kind="muscle", qtype="recall", field=part,
+                prompt=_QUESTION[part].format(name=m["name"]) + (" Name each site." if set_card else ""),
+                answer=site_names[0] + (f" (also right: {_and(site_names[1:])})" if len(sites) > 1 else ""),
+                explanation=f"{m['name']} {_VERB[part]}: {detail}",
+                accepted=(_and(site_names),) if set_card else (),
+                answer_ids=() if set_card else tuple(sites),
+                parts=tuple(tuple(facts.names(s)) for s in sites) if set_card else (),
+                part_ids=tuple((s,) for s in sites) if set_card else (),
+                entities=(m["id"], *sites), source=source, sources=sources,
+            ))
+            _site_choice(facts, m, part, sites, add)
+
+
+def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list[Card]) -> None:
+    card_id = f"{m['id']}:{part}:choice"
+    key = sites[0]
+    says = facts.says(m)
+    picked: list[str] = []
+    for cand in facts.candidates("attachment", card_id, window(facts.all_sites[part], card_id)):
+        c = cand["id"]
+        # Never a site the muscle's record names anywhere (a head, a part, a slip), nor its parent's sites.
+        if c in sites or c in says or any(c in facts.sites.get((p, part), []) for p in facts.with_parents([m["id"]])):
+            continue
+        picked.append(c)
+        if len(picked) == MAX_OPTIONS - 1:
+            break
+    if len(picked) + 1 < MIN_OPTIONS:
+        return
+    options = ordered([facts.name(key), *(facts.name(p) for p in picked)], card_id)
+    notes = []
+    for o in options:
+        ident = next(i for i in [key, *picked] if facts.name(i) == o)
+        owners = [facts.name(x) for x in facts.at_site.get((part, ident), [])]
+        if ident == key:
+            notes.append(f"{o} is where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
+        elif owners:
+            notes.append(f"{o} is the {part} of {_and(owners)}, not of {m['name']}.")
+        else:
+            notes.append(f"{o} is not where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
+    source, sources = _sources(m)
+    add.append(Card(
+        id=card_id, entity=m["id"], kind="muscle", qtype="choice", field=part,
+        prompt=_QUESTION[part].format(name=m["name"]).replace(" (its origin)", ""), answer=facts.name(key),
+        explanation=f"{m['name']} {_VERB[part]}: {first_sentence(m[part]['detail'])}",
+        answer_ids=tuple(sites), options=tuple(options), correct=(options.index(facts.name(key)),),
+        option_notes=tuple(notes), entities=(m["id"], key), source=source, sources=sources,
+    ))
+
+
+def _nerve_key(facts: Facts, m: Record) -> str:
+    supply = m["innervation"]
+    text = plain(one_line(supply["nerve"]))
+    return text.split(":")[0] if ":" in text else text
+
+
+def nerve_cards(facts: Facts, add: list[Card]) -> None:
+    for m in facts.by_kind.get("muscle", []):
+        nerves = facts.nerves[m["id"]]
+        supply = m.get("innervation") or {}
+        if not nerves or not supply.get("nerve"):
+            continue
+        text = one_line(supply["nerve"])
+        key = _nerve_key(facts, m)
+        roots = f" Roots: {plain(supply['roots'])}." if supply.get("roots") else ""
+        text = text if text.endswith(".") else text + "."
+        source, sources = _sources(m)
+        dual = text.lower().startswith("dual")
+        parts = tuple(tuple(facts.names(n)) for n in nerves) if dual else ()
+        add.append(Card(
+            id=f"{m['id']}:innervation:recall", entity=m["id"], kind="muscle", qtype="recall", field="innervation",
+            prompt=f"Which nerve supplies {m['name']}?" + (" Name both." if dual else ""),
+            answer=key if not dual else _and([facts.name(n) for n in nerves]),
+            explanation=f"{m['name']}: {first_sentence(text)}{roots}",
+            accepted=tuple(dict.fromkeys((key, plain(text).rstrip(".")))) if not dual else
+            (_and([facts.name(n) for n in nerves]),),
+            answer_ids=() if dual else (nerves[0],),
+            parts=parts, part_ids=tuple((n,) for n in nerves) if dual else (),
+            entities=(m["id"], *nerves), source=source, sources=sources,
+        ))
+        if dual:
+            continue
+        card_id = f"{m['id']}:innervation:choice"
+        says = facts.says(m)
+        picked = []
+        prefer = window(facts.all_nerves, card_id)
+        for cand in facts.candidates("structure", card_id, prefer):
+            c = cand["id"]
+            if cand.get("structure_type") != "nerve" or c in nerves or c in says:
+                continue
+            # A nerve that is a branch or division of the key (or the key of it) is not wrong.
+            if facts.parent.get(c) in nerves or facts.parent.get(nerves[0]) == c:
+                continue
+            picked.append(c)
+            if len(picked) == MAX_OPTIONS - 1:
+                break
+        if len(picked) + 1 < MIN_OPTIONS:
+            continue
+        shown = facts.name(nerves[0])
+        options = ordered([shown, *(facts.name(p) for p in picked)], card_id)
+        notes = []
+        for o in options:
+            ident = next(i for i in [nerves[0], *picked] if facts.name(i) == o)
+            owners = [facts.name(x) for x in facts.supplied_by.get(ident, [])]
+            if ident == nerves[0]:
+                notes.append(f"{m['name']}: {first_sentence(text)}")
+            elif owners:
+                notes.append(f"The {lc(o)} supplies {_and(owners)}, not {m['name']}.")
+            else:
+                notes.append(f"The {lc(o)} does not supply {m['name']}.")
+        add.append(Card(
+            id=card_id, entity=m["id"], kind="muscle", qtype="choice", field="innervation",
+            prompt=f"Which nerve supplies {m['name']}?", answer=shown,
+            explanation=f"{m['name']}: {first_sentence(text)}{roots}", accepted=(key,),
+            answer_ids=tuple(nerves), options=tuple(options), correct=(options.index(shown),),
+            option_notes=tuple(notes), entities=(m["id"], nerves[0]), source=source, sources=sources,
+        ))
+
+
+def reverse_cards(facts: Facts, add: list[Card]) -> None:
+    """'Name a muscle that arises from X': every muscle the records attach there (and its parent) is right."""
+    for (part, site), muscles in sorted(facts.at_site.items()):
+        record = facts.by_id[site]
+        right = facts.with_parents(muscles)
+        names = [facts.name(x) for x in muscles]
+        src = record.get("sources") or []
+        add.append(Card(
+            id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",
+            field=_REVERSE[part],
+            prompt=f"Name a muscle that {_VERB[part]} the {lc(record['name'])}.",
+            answer=("Any of: " if len(names) > 1 else "") + _and(names),
+            explanation=f"The records give the {lc(record['name'])} as "
+                        f"{'an origin' if part == 'origin' else 'an insertion'} of {_and(names)}.",
+            answer_ids=tuple(right), entities=(site, *muscles),
+            source=source_line(src[0]) if src else "", sources=source_lines(record),
+        ))
+    for nerve, muscles in sorted(facts.supplied_by.items()):
+        record = facts.by_id[nerve]
+        names = [facts.name(x) for x in muscles]
+        add.append(Card(
+            id=f"{nerve}:innervates:reverse", entity=nerve, kind=record["kind"], qtype="reverse", field="innervates",
+            prompt=f"Name a muscle supplied by the {lc(record['name'])}.",
+            answer=("Any of: " if len(names) > 1 else "") + _and(names),
+            explanation=f"The {lc(record['name'])} supplies {_and(names)}.",
+            answer_ids=tuple(facts.with_parents(muscles)), entities=(nerve, *muscles),
+            source=(source_lines(record) or ("",))[0], sources=source_lines(record),
+        ))
+
+
+def compare_cards(facts: Facts, add: list[Card]) -> None:
+    """Which of two muscles has a given site or nerve: the other's record must not name it at all."""
+    muscles = facts.by_kind.get("muscle", [])
+    if len(muscles) < 2:
+        return
+    for field in ("insertion", "origin", "innervation"):
+        for a in muscles:
+            mine = facts.nerves[a["id"]] if field == "innervation" else facts.sites[(a["id"], field)]
+            if len(mine) != 1:
+                continue
+            value = mine[0]
+            card_id_base = f"{a['id']}:{field}:compare"
+            for b in facts.candidates("muscle", card_id_base):
+                if b["id"] == a["id"] or value in facts.says(b):
+                    continue
+                theirs = facts.nerves[b["id"]] if field == "innervation" else facts.sites[(b["id"], field)]
+                if not theirs or facts.parent.get(a["id"]) == b["id"] or facts.parent.get(b["id"]) == a["id"]:
+                    continue
+                break
+            else:
+                continue
+            card_id = f"{card_id_base}:{b['id']}"
+            verb = "is supplied by" if field == "innervation" else _VERB[field]
+            options = ordered([a["name"], b["name"]], card_id)
+            # The other muscle in its own record's words, not a list of sites drawn from them.
+            said = one_line((b["innervation"] or {}).get("nerve", "")) if field == "innervation" else \
+                one_line((b.get(field) or {}).get("detail", ""))
+            theirs_text = lc(first_sentence(plain(said), 140).rstrip("."))
+            notes = tuple(f"{a['name']} {verb} the {lc(facts.name(value))}." if o == a["name"] else
+                          f"{b['name']}: {theirs_text}; not the {lc(facts.name(value))}." for o in options)
+            source, sources = _sources(a)
+            add.append(Card(
+                id=card_id, entity=a["id"], kind="muscle", qtype="compare", field=field,
+                prompt=f"Which of these two {verb} the {lc(facts.name(value))}?", answer=a["name"],
+                explanation=f"{a['name']} {verb} the {lc(facts.name(value))}. {b['name']}: {theirs_text}.",
+                answer_ids=(a["id"],), options=tuple(options), correct=(options.index(a["name"]),),
+                option_notes=notes, entities=(a["id"], b["id"]), source=source, sources=sources,
+            ))

@@ -1,0 +1,38 @@
+"""Hand-written cards from the entries' ``cards`` lists (validated by the loader like every other field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hamknee.study.cards.base import Card, Facts, ordered, source_line
+
+
+def authored_cards(facts: Facts, add: list[Card]) -> None:
+    for r in facts.by_id.values():
+        for spec in r.get("cards", []):
+            add.append(authored_card(r, spec))
+
+
+def authored_card(r: dict[str, Any], spec: dict[str, Any]) -> Card:
+    card_id = f"{r['id']}:card:{spec['id']}"
+    sources = tuple(source_line(s) if isinstance(s, dict) else str(s) for s in spec.get("sources", []))
+    answer = spec["answer"]
+    distractors = list(spec.get("distractors", []))
+    options: tuple[str, ...] = ()
+    correct: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+    explanation = spec.get("explanation") or answer
+    if distractors:
+        options = tuple(ordered([answer, *distractors], card_id))
+        correct = (options.index(answer),)
+        notes = tuple(explanation if o == answer else f"Not {o}: {explanation}" for o in options)
+    qtype = "vignette" if spec.get("vignette") else "choice" if distractors else \
+        "self" if spec.get("self_graded") else "recall"
+    return Card(
+        id=card_id, entity=r["id"], kind=r["kind"], qtype=qtype, field=f"card:{spec['id']}",
+        prompt=" ".join(spec["question"].split()), answer=answer, explanation=" ".join(explanation.split()),
+        accepted=tuple(spec.get("accepted", [])), answer_ids=tuple(spec.get("answer_ids", [])),
+        options=options, correct=correct, option_notes=notes, entities=(r["id"], *spec.get("answer_ids", [])),
+        source=sources[0] if sources else "", sources=sources, self_graded=bool(spec.get("self_graded")),
+        authored=True,
+    )

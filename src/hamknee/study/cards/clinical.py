@@ -1,0 +1,141 @@
+"""Cards on conditions: where the pain is felt (a set), which conditions hurt where, and the clinical tests.
+
+A test is a key only when it is a test *for* the condition: tests described as normal or negative in it
+(they rule something else out) and plain palpation are not asked. A distractor test is never one the
+condition's record names anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hamknee.study.cards.base import (
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    Card,
+    Facts,
+    Record,
+    first_sentence,
+    lc,
+    ordered,
+    plain,
+    source_lines,
+)
+from hamknee.terms import normalize
+
+_NOT_KEY = re.compile(r"\b(normal|negative|rules? out|exclude[sd]?|readiness|suspected)\b", re.IGNORECASE)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _test_forms(name: str, facts: Facts | None = None) -> list[str]:
+    """A test's name as typed: whole, without its bracket, and its head before 'at', 'with' or a slash."""
+    bare = plain(name)
+    found = [name, bare]
+    for mark in (" at ", " with ", " and "):
+        if mark in bare:
+            found.append(bare.split(mark)[0])
+    head = bare.split(" / ")[0]
+    if " / " in bare and facts is not None and normalize(head) in facts.name_ids:
+        found.append(head)  # "Ultrasound / venous duplex": an entry of its own; "Compression" alone is not
+    return list(dict.fromkeys(f for f in found if f))
+
+
+def region_cards(facts: Facts, add: list[Card]) -> None:
+    sites: dict[str, list[str]] = {}
+    for c in facts.by_kind.get("condition", []):
+        felt = [r for r in c.get("felt_at", []) if r in facts.by_id]
+        for r in felt:
+            sites.setdefault(r, []).append(c["id"])
+        if not felt:
+            continue
+        lines = source_lines(c)
+        where = first_sentence(c.get("pain_location", "") or c["summary"])
+        many = len(felt) > 1
+        add.append(Card(
+            id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
+            prompt=f"Where is the pain of {lc(c['name'])} felt?" + (f" Name all {len(felt)} regions." if many else ""),
+            answer=_and([facts.name(r) for r in felt]),
+            explanation=f"{facts.name(c['id'])}: {where}",
+            accepted=(_and([facts.name(r) for r in felt]),) if many else (),
+            answer_ids=() if many else (felt[0],),
+            parts=tuple(tuple(facts.names(r)) for r in felt) if many else (),
+            part_ids=tuple((r,) for r in felt) if many else (),
+            entities=(c["id"], *felt), regions=tuple(felt), source=(lines or ("",))[0], sources=lines,
+        ))
+    for region, conditions in sorted(sites.items()):
+        record = facts.by_id[region]
+        names = [facts.name(x) for x in conditions]
+        lines = source_lines(record)
+        add.append(Card(
+            id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
+            prompt=f"Name a condition whose pain is felt at the {lc(record['name'])}.",
+            answer=("Any of: " if len(names) > 1 else "") + _and(names),
+            explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
+            answer_ids=tuple(conditions), entities=(region, *conditions), regions=(region,),
+            source=(lines or ("",))[0], sources=lines,
+        ))
+
+
+def _key_test(c: Record) -> dict[str, str] | None:
+    for t in c.get("tests", [])[:1]:
+        if "palpation" in t["name"].lower() or _NOT_KEY.search(t["description"]) or _NOT_KEY.search(t["name"]):
+            return None
+        return t  # type: ignore[no-any-return]
+    return None
+
+
+def test_cards(facts: Facts, add: list[Card]) -> None:
+    conditions = facts.by_kind.get("condition", [])
+    keys = {c["id"]: t for c in conditions if (t := _key_test(c))}
+    for c in conditions:
+        lines = source_lines(c)
+        tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"])]
+        if tests:
+            accepted = [f for t in tests for f in _test_forms(t["name"], facts)]
+            named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})
+            add.append(Card(
+                id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
+                prompt=f"Name a clinical test used in assessing {lc(c['name'])}.",
+                answer=("Any of: " if len(tests) > 1 else "") + _and([t["name"] for t in tests]),
+                explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
+                accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
+                source=(lines or ("",))[0],
+                sources=lines,
+            ))
+        key = keys.get(c["id"])
+        if key is None:
+            continue
+        card_id = f"{c['id']}:key-test:choice"
+        text = facts.text_of(c)
+        own = {normalize(plain(t["name"])) for t in c.get("tests", [])}
+        picked: list[tuple[str, str]] = []
+        for other in facts.candidates("condition", card_id, c.get("differentials", [])):
+            t = keys.get(other["id"])
+            if other["id"] == c["id"] or t is None:
+                continue
+            forms = {normalize(f) for f in _test_forms(t["name"])}
+            if forms & own or any(f"-{f}-" in text for f in forms) or \
+                    any(p == t["name"] for p, _ in picked):
+                continue
+            picked.append((t["name"], other["id"]))
+            if len(picked) == MAX_OPTIONS - 1:
+                break
+        if len(picked) + 1 < MIN_OPTIONS:
+            continue
+        options = ordered([key["name"], *(p for p, _ in picked)], card_id)
+        owner = dict(picked)
+        notes = tuple(first_sentence(f"{key['name']}: {key['description']}") if o == key["name"] else
+                      f"The {o} is a test for {lc(facts.name(owner[o]))}, not {lc(c['name'])}." for o in options)
+        add.append(Card(
+            id=card_id, entity=c["id"], kind="condition", qtype="choice", field="key-test",
+            prompt=f"Which is the key clinical test for {lc(c['name'])}?", answer=key["name"],
+            explanation=first_sentence(f"{key['name']}: {key['description']}"),
+            accepted=tuple(_test_forms(key["name"])), options=tuple(options),
+            answer_ids=tuple(sorted({i for f in _test_forms(key["name"])
+                                   for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})),
+            correct=(options.index(key["name"]),), option_notes=notes, entities=(c["id"],),
+            source=(lines or ("",))[0], sources=lines,
+        ))

@@ -1,0 +1,125 @@
+"""Cards on terms and phases: name the entry a definition describes, and the phase that comes next.
+
+A definition is a clue only when none of the words of the entry's name or its aliases appear in it:
+such words are hidden, and a definition that would lose more than three words is not asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hamknee.study.cards.base import (
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    Card,
+    Facts,
+    Record,
+    first_sentence,
+    lc,
+    names,
+    one_line,
+    ordered,
+    plain,
+    source_lines,
+)
+
+_SMALL = frozenset({"the", "a", "an", "of", "and", "or", "to", "in", "on", "at", "by", "for", "with", "as", "is",
+                    "its", "vs", "after", "from", "knee", "muscle", "muscles"})
+_NOUN = {"concept": "term", "condition": "condition", "structure": "structure", "attachment": "landmark",
+         "muscle": "muscle", "phase": "phase"}
+
+
+def name_words(record: Record) -> set[str]:
+    """The words of an entry's names that would give it away in a clue."""
+    found: set[str] = set()
+    for n in names(record):
+        for w in re.findall(r"[a-z0-9]+", n.lower()):
+            if w not in _SMALL and len(w) > 2:
+                found.add(w)
+                if w.endswith("s"):
+                    found.add(w[:-1])
+    return found
+
+
+def _hide(text: str, words: set[str]) -> tuple[str, int]:
+    count = 0
+    stems = {w[:6] for w in words if len(w) >= 6}
+
+    def sub(match: re.Match[str]) -> str:
+        nonlocal count
+        word = match.group(0).lower()
+        stem = word[:-1] if word.endswith("s") else word
+        if word in words or stem in words or (len(word) >= 6 and word[:6] in stems):
+            count += 1
+            return "…"
+        return match.group(0)
+
+    return re.sub(r"[A-Za-z0-9]+", sub, text), count
+
+
+def phase_forms(record: Record) -> list[str]:
+    """A phase also answers to its short name ('Repair phase') and its number ('Phase II')."""
+    found: list[str] = []
+    name = record["name"]
+    if " of " in name:
+        found.append(name.split(" of ")[0])
+    for gloss in re.findall(r"\(([^)]*)\)", name):
+        m = re.search(r"\b(Phase|Stage)\s+([IVX0-9]+)\b", gloss, re.IGNORECASE)
+        if m:
+            found.append(f"{m.group(1)} {m.group(2)}")
+    m = re.search(r"\b(stages?)\s+([0-9]+(?:-[0-9]+)?)", name, re.IGNORECASE)
+    if m:
+        found.append(f"{m.group(1)} {m.group(2)}")
+    if ":" in name:
+        found.append(name.split(":", 1)[1].strip())
+    return found
+
+
+def summary_cards(facts: Facts, add: list[Card]) -> None:
+    for kind in ("concept", "condition", "structure", "phase"):
+        for r in facts.by_kind.get(kind, []):
+            clue, hidden = _hide(first_sentence(one_line(r["summary"])), name_words(r))
+            if hidden > 3 or len(re.findall(r"[A-Za-z]{3,}", clue)) < 6:
+                continue
+            lines = source_lines(r)
+            why = next((p for p in r.get("key_points", []) if p), "")
+            add.append(Card(
+                id=f"{r['id']}:summary:reverse", entity=r["id"], kind=kind, qtype="reverse", field="summary",
+                prompt=f"Which {_NOUN[kind]} is this? {clue}", answer=plain(r["name"]),
+                explanation=first_sentence(f"That describes the {lc(plain(r['name']))}. {why}" if why else
+                                           f"That describes the {lc(plain(r['name']))}."),
+                accepted=tuple(phase_forms(r)) if kind == "phase" else (),
+                answer_ids=(r["id"],), entities=(r["id"],), source=(lines or ("",))[0], sources=lines,
+            ))
+
+
+def next_phase_cards(facts: Facts, add: list[Card]) -> None:
+    phases = facts.by_kind.get("phase", [])
+    by_protocol: dict[str, list[Record]] = {}
+    for p in phases:
+        by_protocol.setdefault(p.get("protocol", ""), []).append(p)
+    for p in phases:
+        following = [link["target"] for link in p.get("relations", [])
+                     if link["type"] == "precedes" and link["direction"] == "out" and link["target"] in facts.by_id]
+        if len(following) != 1:
+            continue
+        nxt = facts.by_id[following[0]]
+        card_id = f"{p['id']}:next:choice"
+        same = [o for o in by_protocol.get(p.get("protocol", ""), []) if o["id"] not in (p["id"], nxt["id"])]
+        others = same + [o for o in facts.candidates("phase", card_id) if o not in same and
+                         o["id"] not in (p["id"], nxt["id"])]
+        picked = others[: MAX_OPTIONS - 1]
+        if len(picked) + 1 < MIN_OPTIONS:
+            continue
+        options = ordered([plain(nxt["name"]), *(plain(o["name"]) for o in picked)], card_id)
+        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == plain(nxt["name"]) else
+                      f"{o} is not the phase that follows the {lc(plain(p['name']))}." for o in options)
+        lines = source_lines(p)
+        add.append(Card(
+            id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
+            prompt=f"Which phase comes after the {lc(plain(p['name']))}?", answer=plain(nxt["name"]),
+            explanation=first_sentence(f"{plain(nxt['name'])}: {one_line(nxt['summary'])}"),
+            accepted=tuple(phase_forms(nxt)), answer_ids=(nxt["id"],), options=tuple(options),
+            correct=(options.index(plain(nxt["name"])),), option_notes=notes, entities=(p["id"], nxt["id"]),
+            source=(lines or ("",))[0], sources=lines,
+        ))

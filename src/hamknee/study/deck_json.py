@@ -1,0 +1,43 @@
+"""The deck as JSON, for a student or a teacher to review: one object per card, with every answer taken as right."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from hamknee.study.cards import Card
+
+KEYS = ("id", "entity", "type", "prompt", "options", "correct", "answer", "accepted", "sources", "retired")
+
+
+def accepted(card: Card, names: Any) -> list[str]:
+    """Every answer the checker takes as right (besides typos): the card's own and its answer entities' names."""
+    found: list[str] = []
+    if card.options:
+        found += [card.options[i] for i in card.correct]
+    found += list(card.accepted)
+    for ident in card.answer_ids:
+        record = names.get(ident)
+        if record:
+            found += [record["name"], *record.get("aliases", [])]
+    return list(dict.fromkeys(found))
+
+
+def card_object(card: Card, names: Any) -> dict[str, Any]:
+    return {"id": card.id, "entity": card.entity, "type": card.qtype, "prompt": card.prompt,
+            "options": list(card.options), "correct": list(card.correct), "answer": card.answer,
+            "accepted": accepted(card, names), "sources": list(card.sources), "retired": False}
+
+
+def deck_text(cards: Iterable[Card], records: Iterable[dict[str, Any]],
+              retired: Iterable[dict[str, Any]] = ()) -> tuple[str, int]:
+    by_id = {r["id"]: r for r in records}
+    items = [card_object(c, by_id) for c in cards]
+    for old in retired:  # cards whose fact left the knowledge base, as last saved with the student's history
+        prompt = (old.get("front") or "").split("\n")[0]
+        answer = (old.get("back") or "").split("\n")[0]
+        items.append({"id": old["id"], "entity": old["entity"], "type": old["qtype"], "prompt": prompt,
+                      "options": [], "correct": [], "answer": answer, "accepted": [],
+                      "sources": [], "retired": True})
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n", len(items)

@@ -1,0 +1,105 @@
+"""Authored cards (validated with located errors), the card lint, and the deck as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+STUDY_KB = DATA / "study_kb.yaml"
+LINT_KB = DATA / "lint_kb.yaml"
+
+
+def test_shipped_deck_passes_the_card_lint(hk) -> None:  # type: ignore[no-untyped-def]
+    result = hk("validate", "--cards")
+    assert result.exit_code == 0, result.stderr
+    assert "authored), no defects." in result.stdout
+
+
+@pytest.mark.parametrize(("card", "check"), [
+    ("pes-anserine-bursitis:card:confused-with", "distractor-is-right"),  # a differential of its own record
+    ("semitendinosus:card:alias-as-distractor", "distractor-is-right"),  # another name of the answer
+    ("semitendinosus:card:insertion-given-away", "answer-in-stem"),
+    ("pes-anserine-bursitis:card:cut-option", "cut-option"),
+    ("semitendinosus:card:same-option-twice", "duplicate-options"),
+    ("semitendinosus:card:accepted-elsewhere", "accepted-owned-elsewhere"),
+])
+def test_the_lint_catches_each_defect(hk, card: str, check: str) -> None:  # type: ignore[no-untyped-def]
+    result = hk("validate", "--cards", "--json", str(LINT_KB))
+    assert result.exit_code == 3
+    defects = json.loads(result.stdout)["cards"]["defects"]
+    assert {"card": card, "check": check} in [{"card": d["card"], "check": d["check"]} for d in defects]
+
+
+def test_the_lint_reports_one_line_each_and_exit_3(hk) -> None:  # type: ignore[no-untyped-def]
+    result = hk("validate", "--cards", str(LINT_KB))
+    assert result.exit_code == 3
+    assert "Error: 6 card defects" in result.stderr
+    assert "Traceback" not in result.stderr
+    clean = hk("validate", "--cards", str(STUDY_KB))
+    assert clean.exit_code == 0 and "(3 authored), no defects." in clean.stdout
+
+
+def _with_card(tmp_path: Path, card: str) -> Path:
+    text = STUDY_KB.read_text(encoding="utf-8")
+    marker = "    cards:\n      - id: how\n"
+    assert marker in text
+    target = tmp_path / "kb.yaml"
+    target.write_text(text.replace(marker, "    cards:\n" + card + "      - id: how\n"), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize(("card", "message"), [
+    ("      - {id: a, question: Q?, answer: A}\n", "cards[0].sources: missing required field"),
+    ("      - {id: a, question: Q?, answer: A, sources: [nowhere]}\n", "cites 'nowhere', which is not in"),
+    ("      - {id: a, question: Q?, answer: A, answer_ids: [spleen], sources: [grays-1918-posterior-femoral]}\n",
+     "refers to 'spleen', which is not an id"),
+    ("      - {id: a, question: Q?, answer: A, distractors: [B, a], sources: [grays-1918-posterior-femoral]}\n",
+     "distractor 'a' is also an accepted answer"),
+    ("      - {id: how, question: Q?, answer: A, sources: [grays-1918-posterior-femoral]}\n",
+     "duplicate card id 'how'"),
+    ("      - {id: a, question: Q?, answer: A, colour: red, sources: [grays-1918-posterior-femoral]}\n",
+     "cards[0].colour: unknown field 'colour'"),
+])
+def test_authored_cards_are_validated_with_line_and_column(hk, tmp_path: Path, card: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = _with_card(tmp_path, card)
+    result = hk("validate", str(path))
+    assert result.exit_code == 3
+    line = next(x for x in result.stderr.splitlines() if message in x)
+    where = line[len(str(path)) + 1:].split(":")
+    assert where[0].isdigit() and where[1].isdigit(), line
+    assert "concepts[1].cards[" in line
+
+
+def test_export_cards_writes_the_deck_with_exactly_the_listed_keys(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "deck.json"
+    result = hk("--kb", str(STUDY_KB), "export", "cards", str(target), "--db", str(tmp_path / "none.sqlite3"))
+    assert result.exit_code == 0, result.stderr
+    deck = json.loads(target.read_text(encoding="utf-8"))
+    assert f"Wrote {len(deck)} cards to {target}." in result.stdout
+    keys = {"id", "entity", "type", "prompt", "options", "correct", "answer", "accepted", "sources", "retired"}
+    assert all(set(c) == keys for c in deck)
+    by_id = {c["id"]: c for c in deck}
+    typed = by_id["semitendinosus:insertion:recall"]
+    assert typed["options"] == [] and typed["correct"] == [] and not typed["retired"]
+    assert {"Pes anserinus", "goose foot", "pes anserine"} <= set(typed["accepted"])
+    choice = by_id["pes-anserine-bursitis:card:vignette"]
+    assert choice["type"] == "vignette" and choice["options"][choice["correct"][0]] == "Pes anserine bursitis"
+    assert choice["sources"] and "StatPearls" in choice["sources"][0]
+
+
+def test_export_cards_lists_retired_cards_from_the_progress_database(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "p.sqlite3"
+    hk("--kb", str(STUDY_KB), "quiz", "--card", "gracilis:insertion:recall", "--db", str(db), input="?\n")
+    smaller = tmp_path / "kb.yaml"
+    smaller.write_text(STUDY_KB.read_text(encoding="utf-8").replace(
+        "    insertion: {site: pes-anserinus, side: medial, detail: \"Upper medial surface of the tibial shaft, "
+        "between sartorius and semitendinosus.\"}",
+        "    insertion: {side: medial, detail: \"Upper medial surface of the tibial shaft.\"}"), encoding="utf-8")
+    result = hk("--kb", str(smaller), "export", "cards", "-", "--db", str(db))
+    assert result.exit_code == 0, result.stderr
+    retired = [c for c in json.loads(result.stdout) if c["retired"]]
+    assert [c["id"] for c in retired] == ["gracilis:insertion:recall"]
+    assert retired[0]["prompt"] == "Where does Gracilis insert?"

@@ -1,0 +1,93 @@
+"""The whole shipped deck, adversarially: wrong answers one contrast word away are rejected, right ones in any
+listed form (or with one typo in a long word) are accepted; and the card lint passes on every card."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from hamknee.kb import open_kb
+from hamknee.paths import shipped_kb
+from hamknee.study.answers import _word, judge, tokens
+from hamknee.study.cards import Card, Deck
+from hamknee.study.contrast import opposite
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Deck:
+    return Deck(open_kb(shipped_kb(), use_cache=False).records())
+
+
+def typed(deck: Deck) -> list[Card]:
+    return [c for c in deck.cards if not c.options and not c.self_graded]
+
+
+def right_answers(deck: Deck, card: Card) -> list[str]:
+    found = list(card.accepted)
+    for ident in card.answer_ids:
+        record = deck.facts.by_id[ident]
+        found += [ident, record["name"], *record.get("aliases", [])]
+    return list(dict.fromkeys(found))
+
+
+def swaps(text: str) -> list[str]:
+    """The text with one contrast word changed to its opposite, once per contrast word in it."""
+    out = []
+    for match in re.finditer(r"[A-Za-z0-9]+", text):
+        raw = match.group(0)
+        canon = _word(raw.lower())
+        other = opposite(canon)
+        if other is None:
+            continue
+        if canon != raw.lower() and raw.lower().endswith("s") and not canon.isdigit():
+            other += "s"
+        out.append(text[:match.start()] + other + text[match.end():])
+    return out
+
+
+def typo(text: str) -> str | None:
+    """One typo (a doubled letter) in the first long word that carries no contrast."""
+    for match in re.finditer(r"[A-Za-z]{7,}", text):
+        word = match.group(0)
+        if opposite(_word(word.lower())) is None:
+            mid = len(word) // 2
+            return text[:match.start()] + word[:mid] + word[mid] + word[mid:] + text[match.end():]
+    return None
+
+
+def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
+    wrong_accepted = right_rejected = checked = 0
+    report: list[str] = []
+    all_ids = list(deck.facts.by_id)
+    for card in typed(deck):
+        rights = right_answers(deck, card)
+        right_forms = {tokens(r) for r in rights}
+        owners = set(card.answer_ids) | {i for ids in card.part_ids for i in ids}
+        wrongs = [s for r in rights for s in swaps(r) if tokens(s) not in right_forms]
+        wrongs += [deck.facts.by_id[i]["name"] for i in all_ids if i not in owners
+                   and tokens(deck.facts.by_id[i]["name"]) not in right_forms]
+        for w in wrongs:
+            checked += 1
+            if judge(card, w, deck.names).correct:
+                wrong_accepted += 1
+                report.append(f"accepted wrong {w!r} on {card.id}")
+        goods = [*rights, *(r.lower() for r in rights)]
+        goods += [t for r in rights if (t := typo(r))]
+        for g in goods:
+            checked += 1
+            if not judge(card, g, deck.names).correct:
+                right_rejected += 1
+                report.append(f"rejected right {g!r} on {card.id}: {judge(card, g, deck.names).note}")
+    return wrong_accepted, right_rejected, checked, report
+
+
+def test_adversarial_answers_on_the_whole_deck() -> None:
+    wrong_accepted, right_rejected, checked, report = adversarial(shipped())
+    print(f"\n{checked} answers checked on {len(typed(shipped()))} typed cards: wrong answers accepted "
+          f"{wrong_accepted}, right answers rejected {right_rejected}")
+    assert (wrong_accepted, right_rejected) == (0, 0), "\n".join(report[:40])
+
+
+def test_the_shipped_deck_passes_the_card_lint() -> None:
+    defects = shipped().lint()
+    assert defects == [], defects[:20]
