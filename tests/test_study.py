@@ -316,7 +316,7 @@ def test_multiple_choice_session_by_number(hk, cards: list[Card], tmp_path: Path
 
 def test_end_of_input_ends_the_session_cleanly(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "p.sqlite3"
-    result = quiz(hk, tmp_path, "--count", "5", input="2\n")
+    result = quiz(hk, tmp_path, "--count", "5", "--type", "recall", input="2\n")
     assert result.exit_code == 0
     assert "End of input: 1 of " in result.stdout
     assert len(reviews(db)) == 1
@@ -456,7 +456,7 @@ def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pyt
 def test_two_sessions_at_once_lose_no_review(tmp_path: Path) -> None:
     db = tmp_path / "p.sqlite3"
     command = [sys.executable, "-m", "hamknee", "--kb", str(STUDY_KB), "quiz", "--count", "15", "--new", "100",
-               "--db", str(db)]
+               "--type", "recall", "--db", str(db)]  # typed cards: one line is one answer
     procs = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=_env(tmp_path)) for _ in range(2)]
     results = [p.communicate("1\n" * 15, timeout=120) for p in procs]
