@@ -100,3 +100,44 @@ def test_every_entity_cites_sources_that_exist(hk):
     for source in bibliography:
         assert source["title"] and (source.get("authors") or source.get("publisher"))
         assert source.get("url") or source.get("doi")
+
+
+def test_majlesi_figures_are_the_papers(hk):
+    nerve = entry(hk, "sciatic-nerve-irritation")
+    slump = next(t for t in nerve["tests"] if t["name"].startswith("Slump"))
+    slr = next(t for t in nerve["tests"] if t["name"].startswith("Straight leg raise"))
+    assert "0.84" in slump["accuracy"] and "0.83" in slump["accuracy"]
+    assert "0.52" in slr["accuracy"] and "0.89" in slr["accuracy"]
+    # The student appraisal that swapped the specificities is no longer cited.
+    cited = {s["id"] for s in nerve["sources"]}
+    assert "majlesi-2008-slump-slr" in cited and "boone-2014-slump-vs-slr" not in cited
+    text = json.dumps(nerve)
+    assert "84%/89%" not in text and "slump 84" not in text.lower()
+
+
+def test_radicular_pain_is_not_filed_as_referred_pain(hk):
+    nerve = entry(hk, "sciatic-nerve-irritation")
+    assert not any(r["type"] == "example-of" and r["target"] == "referred-pain" for r in nerve["relations"])
+    referred = entry(hk, "referred-pain")
+    assert not any(r["type"] == "has-example" and r["target"] == "sciatic-nerve-irritation"
+                   for r in referred["relations"])
+    explanation = referred["explanation"].lower()
+    assert "convergence" in explanation and "dorsal horn" in explanation
+    assert "radicular pain is different" in explanation and "ectopic" in explanation
+    assert "radiating pain" not in [a.lower() for a in referred["aliases"]]
+    page = hk("explain", "referred pain").stdout
+    assert "no neurological signs" in " ".join(page.split())
+
+
+def test_mcl_tenderness_is_not_taught_as_joint_line(hk):
+    for term in ("medial-collateral-ligament", "mcl-injury", "pes-anserinus", "pes-anserine-bursitis",
+                 "pes-anserine-bursa", "medial-knee"):
+        text = json.dumps(entry(hk, term))
+        assert "MCL lesions are tender AT" not in text, term
+        assert "MCL and meniscal lesions are tender" not in text, term
+        assert "MCL and meniscal problems are tender AT" not in text, term
+    mcl = entry(hk, "medial-collateral-ligament")
+    assert "femoral attachment" in mcl["clinical"] and "meniscal sign" in mcl["clinical"]
+    assert "6 cm below" in mcl["clinical"]
+    injury = entry(hk, "mcl-injury")
+    assert "femoral attachment" in injury["signs"][0]
