@@ -141,3 +141,36 @@ def test_mcl_tenderness_is_not_taught_as_joint_line(hk):
     assert "6 cm below" in mcl["clinical"]
     injury = entry(hk, "mcl-injury")
     assert "femoral attachment" in injury["signs"][0]
+
+
+SOURCE_TYPES = {"primary study", "review", "guideline", "textbook", "reference site", "secondary web"}
+
+
+def test_every_source_has_a_type_and_sources_shows_it(hk):
+    bibliography = json.loads(hk("sources", "--json").stdout)
+    assert {s["type"] for s in bibliography} <= SOURCE_TYPES
+    assert all(s.get("type") for s in bibliography)
+    page = hk("sources").stdout
+    assert "\tprimary study\t" in page and "\tsecondary web\t" in page
+    assert "et al.." not in page  # "et al." is not followed by a second full stop
+    reviews = json.loads(hk("sources", "--type", "review", "--json").stdout)
+    assert reviews and all(s["type"] == "review" for s in reviews)
+    bad = hk("sources", "--type", "blog post")
+    assert bad.exit_code == 2 and "Unknown source type" in bad.stderr
+
+
+def test_facts_resting_only_on_secondary_web_are_marked_and_warned(hk, tmp_path):
+    from tests.conftest import MINIMAL, write_kb
+
+    text = MINIMAL.replace("    url: https://example.org/a\n",
+                           "    url: https://example.org/a\n    type: secondary web\n", 1)
+    path = write_kb(tmp_path / "weak.yaml", text)
+    r = hk("validate", str(path))
+    assert r.exit_code == 0 and r.stdout.startswith("OK ")
+    assert "warning: semitendinosus: the whole entry rests only on secondary web sources" in r.stderr
+    data = json.loads(hk("validate", str(path), "--json").stdout)
+    assert data["valid"] is True and any("secondary web" in w for w in data["warnings"])
+    page = hk("--kb", str(path), "explain", "semitendinosus").stdout
+    assert "[secondary web only]" in page and "[secondary web]" in page
+    untyped = write_kb(tmp_path / "untyped.yaml", MINIMAL)
+    assert "have no 'type'" in hk("validate", str(untyped)).stderr

@@ -298,15 +298,21 @@ def validate(
     for entry in compiled["catalog"]:
         counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
     relations = sum(len(v) for v in compiled["graph"].values()) // 2
+    from hamknee.sourcing import warnings
+
+    notes = warnings(compiled["records"].values(), compiled["sources"])
     summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": len(compiled["catalog"]),
                "sources": len(compiled["sources"]), "relations": relations,
-               "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}}
+               "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}, "warnings": notes}
     if as_json:
         emit_json(summary)
         return
     kinds = ", ".join(f"{n} {s}" for s, n in summary["by_kind"].items() if n)
     out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{relations} relations.", markup=False, soft_wrap=True)
+                f"{relations} relations" + (f", {len(notes)} warning(s)." if notes else "."),
+                markup=False, soft_wrap=True)
+    for note in notes:  # a warning never fails validation: the file is valid, some facts are weakly sourced
+        err().print(f"warning: {note}", markup=False, soft_wrap=True)
 
 
 @app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
@@ -320,10 +326,22 @@ def schema() -> None:
     emit_json(document)
 
 
-@app.command(epilog="Examples:  hamknee sources  ·  hamknee sources --json")
-def sources(as_json: JsonOpt = False) -> None:
-    """Every reference in the knowledge base, with the entries that cite it."""
+SOURCE_TYPES = ("primary study", "review", "guideline", "textbook", "reference site", "secondary web")
+
+
+@app.command(epilog="Examples:  hamknee sources  ·  hamknee sources --type 'secondary web'  ·  hamknee sources --json")
+def sources(
+    kind: Annotated[str | None, typer.Option("--type", "-t", help=f"Only one type: {', '.join(SOURCE_TYPES)}.",
+                                             metavar="TYPE")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every reference in the knowledge base, with its type and the entries that cite it."""
     bibliography = get_kb().bibliography()
+    if kind is not None:
+        wanted = " ".join(kind.strip().lower().replace("-", " ").split())
+        if wanted not in SOURCE_TYPES:
+            raise UsageProblem(f"Unknown source type {safe_text(kind)!r}.", f"Use one of: {', '.join(SOURCE_TYPES)}.")
+        bibliography = [s for s in bibliography if s.get("type") == wanted]
     if as_json:
         emit_json(bibliography)
         return
@@ -333,8 +351,8 @@ def sources(as_json: JsonOpt = False) -> None:
     if not terminal():
         from hamknee.layout import tsv_cell
 
-        show_lines("\t".join(tsv_cell(c) for c in (f"[{i}]", render.source_text(s).plain, render.source_url(s),
-                                                    ", ".join(s["cited_by"])))
+        show_lines("\t".join(tsv_cell(c) for c in (f"[{i}]", render.source_text(s).plain, s.get("type") or "",
+                                                    render.source_url(s), ", ".join(s["cited_by"])))
                    for i, s in enumerate(bibliography, 1))
         return
     from rich.text import Text
