@@ -169,7 +169,7 @@ def phases(
                                                     autocompletion=complete_term, metavar="CONDITION")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Treatment and rehabilitation phases, in order, with goals and criteria to progress."""
+    """Treatment and rehabilitation phases, in order: goals, interventions, exercises, criteria to progress."""
     kb = get_kb()
     records = kb.records("phase")
     if condition:
@@ -185,8 +185,8 @@ def phases(
         err().print(what + " Try: hamknee phases", markup=False, highlight=False)
         raise typer.Exit(int(ExitCode.NOT_FOUND))
     if as_json:
-        emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "criteria",
-                                          "applies_to")} for r in records])
+        emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "interventions",
+                                          "exercises", "criteria", "avoid", "applies_to")} for r in records])
         return
     from rich.text import Text
 

@@ -143,7 +143,8 @@ class LandmarkEntity(Entity):
 
 
 class Structure(Entity):
-    structure_type: Literal["nerve", "bursa", "ligament", "joint", "tendon", "vessel", "fascia", "cartilage", "space"]
+    structure_type: Literal["nerve", "bursa", "ligament", "joint", "tendon", "vessel", "fascia", "cartilage", "space",
+                            "fat pad"]
     location: Text
     side: Side | None = None
     level: Level | None = None

@@ -362,12 +362,12 @@ def has_section(record: dict[str, Any], key: str) -> bool:
 
 
 def phase_card(record: dict[str, Any]) -> RenderableType:
-    """One rehabilitation phase: its number and name, timeframe, goals and criteria to progress."""
+    """One rehabilitation phase: number and name, timeframe, goals, what to do, exercises, criteria to progress."""
     title = Text.assemble((f"{record['order']}. {record['name']}", "bold"))
     if record.get("timeframe"):
         title.append(f"  {record['timeframe']}", style="dim")
     parts: list[RenderableType] = [Text(""), Wrapped("", title)]
-    parts += _facts(record, ["goals", "criteria", "avoid"])
+    parts += _facts(record, ["goals", "interventions", "exercises", "criteria", "avoid"])
     if not record.get("criteria"):
         parts.append(Text("  Criteria to progress: none given in the protocol", style="dim"))
     return Group(*parts)
@@ -530,6 +530,7 @@ def further(record: dict[str, Any]) -> list[str]:
     if others:
         commands.append(f"hamknee explain {others[0]}")
     return commands
+
 
 
 def disclaimer() -> Text:
