@@ -151,7 +151,7 @@ def test_every_source_has_a_type_and_sources_shows_it(hk):
     assert {s["type"] for s in bibliography} <= SOURCE_TYPES
     assert all(s.get("type") for s in bibliography)
     page = hk("sources").stdout
-    assert "\tprimary study\t" in page and "\tsecondary web\t" in page
+    assert "[primary study]" in page and "[secondary web]" in page
     assert "et al.." not in page  # "et al." is not followed by a second full stop
     reviews = json.loads(hk("sources", "--type", "review", "--json").stdout)
     assert reviews and all(s["type"] == "review" for s in reviews)

@@ -351,9 +351,11 @@ def sources(
     if not terminal():
         from hamknee.layout import tsv_cell
 
-        show_lines("\t".join(tsv_cell(c) for c in (f"[{i}]", render.source_text(s).plain, s.get("type") or "",
-                                                    render.source_url(s), ", ".join(s["cited_by"])))
-                   for i, s in enumerate(bibliography, 1))
+        def row(i: int, s: dict[str, Any]) -> str:
+            cite = render.source_line(s, with_type=True, with_url=False).plain  # the type rides in the citation cell
+            return "\t".join(tsv_cell(c) for c in (f"[{i}]", cite, render.source_url(s), ", ".join(s["cited_by"])))
+
+        show_lines(row(i, s) for i, s in enumerate(bibliography, 1))
         return
     from rich.text import Text
 

@@ -213,13 +213,13 @@ def source_type(source: dict[str, Any]) -> Text:
     return Text(f"[{kind}]", style="yellow" if kind == "secondary web" else "dim")
 
 
-def source_line(source: dict[str, Any], with_type: bool = False) -> Text:
+def source_line(source: dict[str, Any], with_type: bool = False, with_url: bool = True) -> Text:
     """A citation on one line, link last (for the Anki source field and other one-line uses)."""
     line = source_text(source)
     if with_type:
         line.append(" ")
         line.append_text(source_type(source))
-    url = source_url(source)
+    url = source_url(source) if with_url else ""
     if url:
         line.append(" ")
         line.append_text(link(url))
