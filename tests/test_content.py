@@ -100,3 +100,159 @@ def test_every_entity_cites_sources_that_exist(hk):
     for source in bibliography:
         assert source["title"] and (source.get("authors") or source.get("publisher"))
         assert source.get("url") or source.get("doi")
+
+
+def test_majlesi_figures_are_the_papers(hk):
+    nerve = entry(hk, "sciatic-nerve-irritation")
+    slump = next(t for t in nerve["tests"] if t["name"].startswith("Slump"))
+    slr = next(t for t in nerve["tests"] if t["name"].startswith("Straight leg raise"))
+    assert "0.84" in slump["accuracy"] and "0.83" in slump["accuracy"]
+    assert "0.52" in slr["accuracy"] and "0.89" in slr["accuracy"]
+    # The student appraisal that swapped the specificities is no longer cited.
+    cited = {s["id"] for s in nerve["sources"]}
+    assert "majlesi-2008-slump-slr" in cited and "boone-2014-slump-vs-slr" not in cited
+    text = json.dumps(nerve)
+    assert "84%/89%" not in text and "slump 84" not in text.lower()
+
+
+def test_radicular_pain_is_not_filed_as_referred_pain(hk):
+    nerve = entry(hk, "sciatic-nerve-irritation")
+    assert not any(r["type"] == "example-of" and r["target"] == "referred-pain" for r in nerve["relations"])
+    referred = entry(hk, "referred-pain")
+    assert not any(r["type"] == "has-example" and r["target"] == "sciatic-nerve-irritation"
+                   for r in referred["relations"])
+    explanation = referred["explanation"].lower()
+    assert "convergence" in explanation and "dorsal horn" in explanation
+    assert "radicular pain is different" in explanation and "ectopic" in explanation
+    assert "radiating pain" not in [a.lower() for a in referred["aliases"]]
+    page = hk("explain", "referred pain").stdout
+    assert "no neurological signs" in " ".join(page.split())
+
+
+def test_mcl_tenderness_is_not_taught_as_joint_line(hk):
+    for term in ("medial-collateral-ligament", "mcl-injury", "pes-anserinus", "pes-anserine-bursitis",
+                 "pes-anserine-bursa", "medial-knee"):
+        text = json.dumps(entry(hk, term))
+        assert "MCL lesions are tender AT" not in text, term
+        assert "MCL and meniscal lesions are tender" not in text, term
+        assert "MCL and meniscal problems are tender AT" not in text, term
+    mcl = entry(hk, "medial-collateral-ligament")
+    assert "femoral attachment" in mcl["clinical"] and "meniscal sign" in mcl["clinical"]
+    assert "6 cm below" in mcl["clinical"]
+    injury = entry(hk, "mcl-injury")
+    assert "femoral attachment" in injury["signs"][0]
+
+
+SOURCE_TYPES = {"primary study", "review", "guideline", "textbook", "reference site", "secondary web"}
+
+
+def test_every_source_has_a_type_and_sources_shows_it(hk):
+    bibliography = json.loads(hk("sources", "--json").stdout)
+    assert {s["type"] for s in bibliography} <= SOURCE_TYPES
+    assert all(s.get("type") for s in bibliography)
+    page = hk("sources").stdout
+    assert "[primary study]" in page and "[secondary web]" in page
+    assert "et al.." not in page  # "et al." is not followed by a second full stop
+    reviews = json.loads(hk("sources", "--type", "review", "--json").stdout)
+    assert reviews and all(s["type"] == "review" for s in reviews)
+    bad = hk("sources", "--type", "blog post")
+    assert bad.exit_code == 2 and "Unknown source type" in bad.stderr
+
+
+def test_facts_resting_only_on_secondary_web_are_marked_and_warned(hk, tmp_path):
+    from tests.conftest import MINIMAL, write_kb
+
+    text = MINIMAL.replace("    url: https://example.org/a\n",
+                           "    url: https://example.org/a\n    type: secondary web\n", 1)
+    path = write_kb(tmp_path / "weak.yaml", text)
+    r = hk("validate", str(path))
+    assert r.exit_code == 0 and r.stdout.startswith("OK ")
+    assert "warning: semitendinosus: the whole entry rests only on secondary web sources" in r.stderr
+    data = json.loads(hk("validate", str(path), "--json").stdout)
+    assert data["valid"] is True and any("secondary web" in w for w in data["warnings"])
+    page = hk("--kb", str(path), "explain", "semitendinosus").stdout
+    assert "[secondary web only]" in page and "[secondary web]" in page
+    untyped = write_kb(tmp_path / "untyped.yaml", MINIMAL)
+    assert "have no 'type'" in hk("validate", str(untyped)).stderr
+
+
+HIP_TO_KNEE = {"slipped-capital-femoral-epiphysis", "perthes-disease", "transient-synovitis", "septic-arthritis",
+               "hip-osteoarthritis", "lumbar-radiculopathy"}
+
+
+def _where(hk, region: str) -> dict[str, str]:
+    data = json.loads(hk("where", region, "--json").stdout)
+    return {c["id"]: g["group"] for g in data["groups"] for c in g["conditions"]}
+
+
+@pytest.mark.parametrize("region", ["anterior", "medial"])
+def test_where_shows_the_knee_pain_that_does_not_come_from_the_knee(hk, region):
+    found = _where(hk, region)
+    assert set(found) >= HIP_TO_KNEE, HIP_TO_KNEE - set(found)
+    assert found["slipped-capital-femoral-epiphysis"] == "red-flag" and found["septic-arthritis"] == "red-flag"
+    page = hk("where", region).stdout
+    assert "Slipped capital femoral" in page and "Hip osteoarthritis" in page
+    if region == "medial":
+        assert "saphenous-nerve-entrapment" in found
+    else:
+        assert {"patellar-tendinopathy", "fat-pad-impingement", "osgood-schlatter-disease"} <= set(found)
+
+
+def test_new_rule_outs_are_sourced_and_flag_the_hip(hk):
+    scfe = entry(hk, "SCFE")
+    assert "15%" in json.dumps(scfe) and scfe["red_flags"]
+    assert {s["id"] for s in scfe["sources"]} >= {"matava-1999-scfe-knee-pain"}
+    assert "posterolateral-corner-injury" in _where(hk, "lateral")
+    radic = entry(hk, "L4 radiculopathy")
+    assert "patellar reflex" in json.dumps(radic).lower()
+    for term in ("slipped-capital-femoral-epiphysis", "perthes-disease", "transient-synovitis", "septic-arthritis",
+                 "hip-osteoarthritis", "lumbar-radiculopathy", "saphenous-nerve-entrapment",
+                 "posterolateral-corner-injury", "patellar-tendinopathy", "fat-pad-impingement",
+                 "osgood-schlatter-disease", "knee-pain-from-the-hip", "dvt-with-calf-strain"):
+        data = entry(hk, term)
+        types = {s["type"] for s in data["sources"]}
+        assert types - {"secondary web"}, (term, "rests only on secondary web sources")
+
+
+def test_a_calf_tear_does_not_exclude_dvt(hk):
+    strain = entry(hk, "gastrocnemius-strain")
+    assert any("does not exclude DVT" in flag for flag in strain["red_flags"])
+    assert "dvt-with-calf-strain" in {r["target"] for r in strain["relations"]}
+    fibres = strain["explanation"].lower()
+    assert "mostly type ii" not in fibres and "about half" in fibres
+
+
+def test_knowledge_base_has_at_least_120_entities(hk):
+    assert len(json.loads(hk("list", "--json").stdout)) >= 120
+
+
+def test_knee_level_rehabilitation_has_its_own_phases(hk):
+    for condition in ("pes-anserine-bursitis", "distal-hamstring-tendinopathy"):
+        data = json.loads(hk("phases", condition, "--json").stdout)
+        assert len(data) >= 3, condition
+        assert all(p["interventions"] and p["exercises"] for p in data)
+        assert not any("Goom" in p["protocol"] for p in data), "proximal-tendon protocol applied at the knee"
+    distal = json.dumps(json.loads(hk("phases", "distal-hamstring-tendinopathy", "--json").stdout)).lower()
+    assert "compress" not in distal.replace("does not borrow", "")
+    page = hk("phases", "pes-anserine-bursitis").stdout
+    assert "Interventions" in page and "Exercises" in page and "Criteria to progress" in page
+    assert "Relative rest" in page and "Hamstring stretching programme" in page
+
+
+def test_hsr_tempo_is_three_plus_three_seconds(hk):
+    text = json.dumps(entry(hk, "tendinopathy-isotonic-phase"))
+    assert "more than 6 s" not in text and "3 s lowering" in text
+    assert "kongsgaard-2009-hsr-patellar" in text
+
+
+@pytest.mark.parametrize("phrase", ["quadriceps-to-hamstring strength ratio", "hamstring to quadriceps ratio",
+                                    "Hamstring-to-quadriceps ratio"])
+def test_natural_names_of_the_ratio_resolve(hk, phrase):
+    assert entry(hk, phrase)["id"] == "hq-ratio-conventional"
+
+
+def test_the_hamstrings_entry_says_what_the_members_share(hk):
+    group = entry(hk, "the hamstrings")
+    text = group["explanation"]
+    assert "L5, S1, S2" in text and "profunda femoris" in text and "inferior gluteal" in text
+    assert "flex the knee" in text and "Who gets hurt" in text

@@ -169,7 +169,7 @@ def phases(
                                                     autocompletion=complete_term, metavar="CONDITION")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Treatment and rehabilitation phases, in order, with goals and criteria to progress."""
+    """Treatment and rehabilitation phases, in order: goals, interventions, exercises, criteria to progress."""
     kb = get_kb()
     records = kb.records("phase")
     if condition:
@@ -185,8 +185,8 @@ def phases(
         err().print(what + " Try: hamknee phases", markup=False, highlight=False)
         raise typer.Exit(int(ExitCode.NOT_FOUND))
     if as_json:
-        emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "criteria",
-                                          "applies_to")} for r in records])
+        emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "interventions",
+                                          "exercises", "criteria", "avoid", "applies_to")} for r in records])
         return
     from rich.text import Text
 
@@ -301,9 +301,12 @@ def validate(
     for entry in compiled["catalog"]:
         counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
     relations = sum(len(v) for v in compiled["graph"].values()) // 2
+    from hamknee.sourcing import warnings
+
+    notes = warnings(compiled["records"].values(), compiled["sources"])
     summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": len(compiled["catalog"]),
                "sources": len(compiled["sources"]), "relations": relations,
-               "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}}
+               "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}, "warnings": notes}
     defects: list[Any] = []
     if cards:
         from hamknee.study.cards import Deck
@@ -330,7 +333,10 @@ def validate(
     if cards:
         deck_note = f" {summary['cards']['total']} cards ({summary['cards']['authored']} authored), no defects."
     out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{relations} relations.{deck_note}", markup=False, soft_wrap=True)
+                f"{relations} relations" + (f", {len(notes)} warning(s)." if notes else ".") + deck_note,
+                markup=False, soft_wrap=True)
+    for note in notes:  # a warning never fails validation: the file is valid, some facts are weakly sourced
+        err().print(f"warning: {note}", markup=False, soft_wrap=True)
 
 
 @app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
@@ -344,10 +350,22 @@ def schema() -> None:
     emit_json(document)
 
 
-@app.command(epilog="Examples:  hamknee sources  ·  hamknee sources --json")
-def sources(as_json: JsonOpt = False) -> None:
-    """Every reference in the knowledge base, with the entries that cite it."""
+SOURCE_TYPES = ("primary study", "review", "guideline", "textbook", "reference site", "secondary web")
+
+
+@app.command(epilog="Examples:  hamknee sources  ·  hamknee sources --type 'secondary web'  ·  hamknee sources --json")
+def sources(
+    kind: Annotated[str | None, typer.Option("--type", "-t", help=f"Only one type: {', '.join(SOURCE_TYPES)}.",
+                                             metavar="TYPE")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every reference in the knowledge base, with its type and the entries that cite it."""
     bibliography = get_kb().bibliography()
+    if kind is not None:
+        wanted = " ".join(kind.strip().lower().replace("-", " ").split())
+        if wanted not in SOURCE_TYPES:
+            raise UsageProblem(f"Unknown source type {safe_text(kind)!r}.", f"Use one of: {', '.join(SOURCE_TYPES)}.")
+        bibliography = [s for s in bibliography if s.get("type") == wanted]
     if as_json:
         emit_json(bibliography)
         return
@@ -357,9 +375,11 @@ def sources(as_json: JsonOpt = False) -> None:
     if not terminal():
         from hamknee.layout import tsv_cell
 
-        show_lines("\t".join(tsv_cell(c) for c in (f"[{i}]", render.source_text(s).plain, render.source_url(s),
-                                                    ", ".join(s["cited_by"])))
-                   for i, s in enumerate(bibliography, 1))
+        def row(i: int, s: dict[str, Any]) -> str:
+            cite = render.source_line(s, with_type=True, with_url=False).plain  # the type rides in the citation cell
+            return "\t".join(tsv_cell(c) for c in (f"[{i}]", cite, render.source_url(s), ", ".join(s["cited_by"])))
+
+        show_lines(row(i, s) for i, s in enumerate(bibliography, 1))
         return
     from rich.text import Text
 

@@ -20,6 +20,8 @@ Short = Annotated[str, StringConstraints(min_length=1, max_length=600)]
 Side = Literal["medial", "lateral", "posterior", "anterior", "central"]
 Level = Literal["pelvis", "hip", "thigh", "knee", "leg"]
 RelationType = Literal[tuple(sorted(INVERSE))]  # type: ignore[valid-type]  # built from the vocabulary
+# How much weight a reference carries, from the original evidence down to pages that only repeat others.
+SourceType = Literal["primary study", "review", "guideline", "textbook", "reference site", "secondary web"]
 
 
 class Strict(BaseModel):
@@ -36,6 +38,9 @@ class Source(Strict):
     year: int | Literal["n.d."] = Field(description="Year of publication, or 'n.d.' if undated.")
     url: Short | None = None
     doi: Short | None = None
+    type: SourceType | None = Field(
+        None, description="primary study, review, guideline, textbook, reference site or secondary web (a mirror, "
+                          "blog, slide deck or copy); 'validate' warns when it is missing.")
 
     @model_validator(mode="after")
     def _complete(self) -> Source:
@@ -176,7 +181,8 @@ class LandmarkEntity(Entity):
 
 
 class Structure(Entity):
-    structure_type: Literal["nerve", "bursa", "ligament", "joint", "tendon", "vessel", "fascia", "cartilage", "space"]
+    structure_type: Literal["nerve", "bursa", "ligament", "joint", "tendon", "vessel", "fascia", "cartilage", "space",
+                            "fat pad"]
     location: Text
     side: Side | None = None
     level: Level | None = None

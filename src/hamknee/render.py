@@ -98,7 +98,10 @@ def field_text(record: dict[str, Any], key: str, with_side: bool = True) -> str 
     if key == "grading":
         return [f"{g['grade']}: {g['description']}" for g in value]
     if key == "values":
-        return [f"{v['label']}: {v['value']}" for v in value]
+        from hamknee.sourcing import MARK, value_is_weak
+
+        return [f"{v['label']}: {v['value']}" + (f" {MARK}" if value_is_weak(record, v["sources"]) else "")
+                for v in value]
     if key == "crosses":
         return ", ".join(value)
     if isinstance(value, list):
@@ -204,10 +207,19 @@ def source_url(source: dict[str, Any]) -> str:
     return f"https://doi.org/{source['doi']}" if source.get("doi") else str(source.get("url", ""))
 
 
-def source_line(source: dict[str, Any]) -> Text:
+def source_type(source: dict[str, Any]) -> Text:
+    """The kind of reference, e.g. "[review]"; secondary web pages stand out."""
+    kind = source.get("type") or "type not given"
+    return Text(f"[{kind}]", style="yellow" if kind == "secondary web" else "dim")
+
+
+def source_line(source: dict[str, Any], with_type: bool = False, with_url: bool = True) -> Text:
     """A citation on one line, link last (for the Anki source field and other one-line uses)."""
     line = source_text(source)
-    url = source_url(source)
+    if with_type:
+        line.append(" ")
+        line.append_text(source_type(source))
+    url = source_url(source) if with_url else ""
     if url:
         line.append(" ")
         line.append_text(link(url))
@@ -224,7 +236,7 @@ class Citation:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         prefix = Text(" " * self.indent + self.number + " ")
-        yield Wrapped(prefix, source_text(self.source))
+        yield Wrapped(prefix, Text.assemble(source_text(self.source), " ", source_type(self.source)))
         url = source_url(self.source)
         if url:
             yield Text.assemble(" " * len(prefix.plain), link(url))
@@ -288,15 +300,22 @@ def _section(record: dict[str, Any], key: str) -> list[RenderableType]:
                 out.append(Text(""))
             out.append(Wrapped("", Text(paragraph)))
         return out
+    if key in ("disagreements", "corrections"):
+        from hamknee.sourcing import MARK, value_is_weak
+
+        numbers = {s["id"]: i for i, s in enumerate(record["sources"], 1)}
+
+        def cited(ids: list[str]) -> str:
+            return "".join(f"[{numbers.get(s, s)}]" for s in ids) + (f" {MARK}" if value_is_weak(record, ids) else "")
+
     if key == "disagreements":
         if not record.get("disagreements"):
             return []
         out = _heading("Where references disagree")
-        numbers = {s["id"]: i for i, s in enumerate(record["sources"], 1)}
         for item in record["disagreements"]:
             out.append(Wrapped("  ", Text(item["topic"], style="bold")))
-            out += [Wrapped(Text("    • ", style="dim"), Text(f"{v['value']} " + "".join(
-                f"[{numbers.get(s, s)}]" for s in v["sources"]))) for v in item["views"]]
+            out += [Wrapped(Text("    • ", style="dim"), Text(f"{v['value']} " + cited(v["sources"])))
+                    for v in item["views"]]
         return out
     if key == "corrections":
         if not record.get("corrections"):
@@ -305,7 +324,8 @@ def _section(record: dict[str, Any], key: str) -> list[RenderableType]:
         for item in record["corrections"]:
             out.append(Wrapped(Text("  ✗ ", style="red"), Text.assemble(("Often said: ", "bold"), item["claim"])))
             out.append(Wrapped(Text("  ✓ ", style="green"),
-                               Text.assemble(("References: ", "bold"), item["correction"])))
+                               Text.assemble(("References: ", "bold"), item["correction"], " ",
+                                             (cited(item["sources"]), "dim"))))
         return out
     if key == "related":
         links = _unique_links(record)
@@ -324,7 +344,13 @@ def _section(record: dict[str, Any], key: str) -> list[RenderableType]:
     if key == "further":
         return [*_heading("Go further"), *[Text("  " + command, style="green") for command in further(record)]]
     if key == "sources":
-        return [*_heading("Sources"),
+        from hamknee.sourcing import MARK, weak_facts
+
+        warn: list[RenderableType] = []
+        if "the whole entry" in weak_facts(record):
+            warn.append(Wrapped("  ", Text(f"{MARK} Every source of this entry is a secondary web page: check its "
+                                           "facts against a primary source.", style="yellow")))
+        return [*_heading("Sources"), *warn,
                 *[Citation(f"[{i}]", s, indent=2) for i, s in enumerate(record["sources"], 1)]]
     facts = _facts(record, [key])
     return [Text(""), *facts] if facts else []
@@ -336,12 +362,12 @@ def has_section(record: dict[str, Any], key: str) -> bool:
 
 
 def phase_card(record: dict[str, Any]) -> RenderableType:
-    """One rehabilitation phase: its number and name, timeframe, goals and criteria to progress."""
+    """One rehabilitation phase: number and name, timeframe, goals, what to do, exercises, criteria to progress."""
     title = Text.assemble((f"{record['order']}. {record['name']}", "bold"))
     if record.get("timeframe"):
         title.append(f"  {record['timeframe']}", style="dim")
     parts: list[RenderableType] = [Text(""), Wrapped("", title)]
-    parts += _facts(record, ["goals", "criteria", "avoid"])
+    parts += _facts(record, ["goals", "interventions", "exercises", "criteria", "avoid"])
     if not record.get("criteria"):
         parts.append(Text("  Criteria to progress: none given in the protocol", style="dim"))
     return Group(*parts)
@@ -504,6 +530,7 @@ def further(record: dict[str, Any]) -> list[str]:
     if others:
         commands.append(f"hamknee explain {others[0]}")
     return commands
+
 
 
 def disclaimer() -> Text:
