@@ -107,9 +107,11 @@ class _Input:
         import contextlib
         import sys
 
+        from hamknee.sanitize import typed_text
+
         if self.interactive:
             try:
-                return out().input(prompt, markup=False, emoji=False)
+                return typed_text(out().input(prompt, markup=False, emoji=False))
             except (EOFError, OSError):
                 if _terminal_gone():
                     raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
@@ -121,7 +123,7 @@ class _Input:
         if not line:
             out().print("")
             return None
-        answer = line.rstrip("\r\n")
+        answer = typed_text(line.rstrip("\r\n"))
         out().print(answer, markup=False, highlight=False)  # the piped answer, so the transcript reads whole
         return answer
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from hamknee.errors import InvalidKnowledgeBase, Problem
+from hamknee.sanitize import UNSAFE, describe, visible
 from hamknee.terms import normalize
 from hamknee.vocab import INVERSE, SECTIONS
 
@@ -177,8 +178,34 @@ def format_path(loc: tuple[Any, ...] | list[Any]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = visible(str(part))  # a key is text from the file: never let it act on the terminal
+            out += f".{name}" if out else name
     return out
+
+
+def _unsafe_text(text: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """Every string or key holding a control character or BiDi control, by path.
+
+    Such a character can only be in the data if it is in the file as it is, or written as an escape in a
+    double-quoted scalar (``"\\e]0;title"``): without either in the text, the walk is skipped.
+    """
+    if "\\" not in text and not UNSAFE.search(text):
+        return []
+    found: list[tuple[tuple[Any, ...], str]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and (bad := UNSAFE.search(key)):
+                    found.append(((*loc, key), f"key holds {describe(bad.group())}; remove it"))
+                stack.append(((*loc, key), value))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(node))
+        elif isinstance(node, str) and (bad := UNSAFE.search(node)):
+            found.append((loc, f"text holds {describe(bad.group())}; remove it (text is shown, never "
+                               "run as terminal commands)"))
+    return found
 
 
 def _real_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -480,6 +507,7 @@ def load(path: Path) -> Any:
             gc.enable()
     model, problems = _schema_problems(data)
     problems += _reference_problems(data)
+    problems += _unsafe_text(text, data)
     if problems:
         marks = _marks(text)
         located = []

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from hamknee.errors import CannotWriteError
+from hamknee.sanitize import json_safe, visible
 from hamknee.study.cards import Card
 
 # Fixed forever: Anki matches models and decks by id on re-import.
@@ -36,7 +37,7 @@ _CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; co
 def _html(text: str) -> str:
     from html import escape
 
-    return "<br>".join(escape(line) for line in text.split("\n"))
+    return "<br>".join(escape(visible(line)) for line in text.split("\n"))
 
 
 def _atomic(target: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -106,17 +107,28 @@ def anki(cards: Iterable[Card], target: Path) -> int:
     return count
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets; a leading
+# apostrophe makes them show it as text (OWASP ASVS 1.2.10).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell that a spreadsheet shows as the text it is: no formula, no control characters."""
+    text = visible(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["front", "back", "tags"])
     count = 0
     for card in cards:
-        writer.writerow([card.front, card.back, " ".join(card.tags)])
+        writer.writerow([csv_cell(card.front), csv_cell(card.back), csv_cell(" ".join(card.tags))])
         count += 1
     return buffer.getvalue(), count
 
 
 def json_text(meta: dict[str, Any], sources: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
     document = {"meta": meta, "sources": sources, "records": records}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
