@@ -284,8 +284,9 @@ def validate(
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""
     from hamknee.kb import compile_file
+    from hamknee.paths import user_path
 
-    target = path.expanduser().absolute() if path else kb_path()
+    target = user_path(str(path), "knowledge base") if path else kb_path()
     try:
         compiled = compile_file(target)
     except InvalidKnowledgeBase as exc:

@@ -35,6 +35,8 @@ TypeOpt = Annotated[
 ]
 DaysOpt = Annotated[int, typer.Option("--days", min=1, max=60, help="Days in the due forecast.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of formatted text.")]
+ForceOpt = Annotated[bool, typer.Option("--force", "-f", help="Replace FILE if it exists (at a terminal you are "
+                                                              "asked instead).")]
 
 
 # -- shared helpers --------------------------------------------------------------------------------------
@@ -52,11 +54,11 @@ def _say(text: str = "", style: str | None = None) -> None:
 
 
 def _db_path(db: str | None) -> Any:
-    from pathlib import Path
 
+    from hamknee.paths import user_path
     from hamknee.study.store import default_path
 
-    return Path(db).expanduser().absolute() if db else default_path()
+    return user_path(db, "database") if db else default_path()
 
 
 def _all_cards() -> list[Card]:
@@ -460,9 +462,9 @@ def export_anki(
     file: Annotated[str, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.")],
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Every card as an Anki note (front, back, source, tags); re-importing updates notes instead of adding."""
-    from pathlib import Path
 
     from hamknee.errors import UsageProblem
     from hamknee.study.export import anki
@@ -470,7 +472,7 @@ def export_anki(
     if file == "-":
         raise UsageProblem("An Anki package cannot go to standard output.", "Give a file name ending in .apkg.")
     cards = _chosen(_all_cards(), topic, qtype)
-    count = anki(cards, Path(file))
+    count = anki(cards, file, force)
     _say(f"Wrote {count} notes to {file}. In Anki: File > Import.")
 
 
@@ -479,12 +481,13 @@ def export_csv(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The CSV file to write, or - for standard output.")],
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Cards as CSV (front, back, tags) for Quizlet and other flashcard tools."""
     from hamknee.study.export import csv_text, write_bytes
 
     text, count = csv_text(_chosen(_all_cards(), topic, qtype))
-    write_bytes(file, text.encode("utf-8"))
+    write_bytes(file, text.encode("utf-8"), force)
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")
 
@@ -493,12 +496,13 @@ def export_csv(
                                    "hamknee export json - | jq '.records[0]'")
 def export_json(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The JSON file to write, or - for standard output.")],
+    force: ForceOpt = False,
 ) -> None:
     """The whole knowledge base as JSON: every record with its relations and sources."""
     from hamknee.study.export import json_text, write_bytes
 
     kb = get_kb()
     records = kb.records()
-    write_bytes(file, json_text(kb.meta, kb.bibliography(), records).encode("utf-8"))
+    write_bytes(file, json_text(kb.meta, kb.bibliography(), records).encode("utf-8"), force)
     if file != "-":
         _say(f"Wrote {len(records)} records to {file}.")

@@ -77,7 +77,9 @@ def default_path() -> Path:
     """``HAMKNEE_DB`` if set, else ``study.sqlite3`` in the user data directory (or under ``HAMKNEE_HOME``)."""
     chosen = os.environ.get("HAMKNEE_DB")
     if chosen:
-        return Path(chosen).expanduser().absolute()
+        from hamknee.paths import user_path
+
+        return user_path(chosen, "HAMKNEE_DB")
     from hamknee.paths import data_dir
 
     return data_dir() / DB_NAME
