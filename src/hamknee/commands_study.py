@@ -15,6 +15,7 @@ from hamknee.cli import emit_json, err, get_kb, out
 if TYPE_CHECKING:
     from hamknee.study.cards import Card
     from hamknee.study.schedule import Outcome, Rating, Spacer
+    from hamknee.study.session_guard import Guard
     from hamknee.study.store import Store
 
 app = typer.Typer(rich_markup_mode=None)
@@ -86,10 +87,19 @@ def _chosen(cards: list[Card], topic: str | None, qtype: str | None) -> list[Car
     return select(cards, entity=record["id"], qtype=kind_filter)
 
 
+def _tell(text: str) -> None:
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):
+        err().print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _open_store(db: str | None) -> Store:
+    from hamknee.study.session_guard import lock_waiter
     from hamknee.study.store import Store
 
-    return Store(_db_path(db))
+    path = _db_path(db)
+    return Store(path, on_wait=lock_waiter(_tell, str(path)))
 
 
 # -- quiz -------------------------------------------------------------------------------------------------
@@ -98,22 +108,26 @@ class _Input:
     """Answers from the keyboard, or line by line from a pipe; ``None`` means the input has ended."""
 
     def __init__(self) -> None:
+        import contextlib
         import sys
 
         try:
             self.interactive = sys.stdin.isatty()
         except (AttributeError, ValueError):
             self.interactive = False
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # a bad byte is not a crash
 
     def ask(self, prompt: str) -> str | None:
         import contextlib
         import sys
 
         from hamknee.sanitize import typed_text
+        from hamknee.study.session_guard import MAX_ANSWER, read_line
 
         if self.interactive:
             try:
-                return typed_text(out().input(prompt, markup=False, emoji=False))
+                return typed_text(out().input(prompt, markup=False, emoji=False))[:MAX_ANSWER]
             except (EOFError, OSError):
                 if _terminal_gone():
                     raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
@@ -121,11 +135,11 @@ class _Input:
         out().print(prompt, end="", markup=False, highlight=False)
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
-        line = sys.stdin.readline()
-        if not line:
+        line = read_line()
+        if line is None:
             out().print("")
             return None
-        answer = typed_text(line.rstrip("\r\n"))
+        answer = typed_text(line)
         out().print(answer, markup=False, highlight=False)  # the piped answer, so the transcript reads whole
         return answer
 
@@ -215,7 +229,7 @@ class _Tally:
         return f"{self.answered} of {self.planned} {noun} saved, {self.right} right{share}"
 
 
-def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool:
+def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally, guard: Guard) -> bool:
     """Ask every card in turn, committing each answer; False if the input ended first."""
     import time
     import uuid
@@ -234,22 +248,27 @@ def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool
         if given is None:
             return False
         seconds = time.monotonic() - started
-        verdict = judge(card, given, names)
-        _show_result(card, verdict, given)
-        rating = derive_rating(verdict.correct, verdict.exact, seconds if reader.interactive else None)
-        name = {v: k for k, v in RATINGS.items()}[rating]
-        answer = _Answer(card, given, verdict.correct, int(seconds * 1000) if reader.interactive else None)
+        with guard.held():  # judged and shown without a signal in between: it will be saved
+            verdict = judge(card, given, names)
+            rating = derive_rating(verdict.correct, verdict.exact, seconds if reader.interactive else None)
+            name = {v: k for k, v in RATINGS.items()}[rating]
+            answer = _Answer(card, given, verdict.correct, int(seconds * 1000) if reader.interactive else None)
+            try:
+                _show_result(card, verdict, given)
+            except BaseException:
+                answer.save_held(guard, store, rating, spacer, session, tally)  # e.g. the terminal went away
+                raise
         if reader.interactive and verdict.correct:
             try:
                 chosen = _rate(reader, name)
             except BaseException:
-                answer.save(store, rating, spacer, session, tally)  # stopped at the rating: keep it as suggested
+                answer.save_held(guard, store, rating, spacer, session, tally)  # keep it as suggested
                 raise
             if chosen is None:
-                answer.save(store, rating, spacer, session, tally)
+                answer.save_held(guard, store, rating, spacer, session, tally)
                 return False
             name, rating = chosen, RATINGS[chosen]
-        outcome = answer.save(store, rating, spacer, session, tally)
+        outcome = answer.save_held(guard, store, rating, spacer, session, tally)
         _say(f"Rated {name}; next review {humanize(outcome.due - now_utc())}.", "dim")
     return True
 
@@ -257,6 +276,7 @@ def _session(store: Store, queue: list[Card], fuzz: bool, tally: _Tally) -> bool
 class _Answer:
     def __init__(self, card: Card, given: str, correct: bool, duration_ms: int | None) -> None:
         self.card, self.given, self.correct, self.duration_ms = card, given, correct, duration_ms
+        self.outcome: Outcome | None = None
 
     def save(self, store: Store, rating: Rating, spacer: Spacer, session: str, tally: _Tally) -> Outcome:
         from hamknee.study.schedule import now_utc
@@ -266,6 +286,14 @@ class _Answer:
         tally.answered += 1
         tally.right += int(self.correct)
         return outcome
+
+    def save_held(self, guard: Guard, store: Store, rating: Rating, spacer: Spacer, session: str,
+                  tally: _Tally) -> Outcome:
+        """Save with signals held, so a signal cannot cut the transaction short; once only."""
+        with guard.held():
+            if self.outcome is None:
+                self.outcome = self.save(store, rating, spacer, session, tally)
+            return self.outcome
 
 
 @app.command(epilog="Examples:  hamknee quiz  ·  hamknee quiz --topic muscle --count 5  ·  "
@@ -327,35 +355,28 @@ def quiz(
 
 
 def _run(store: Store, queue: list[Card], fuzz: bool) -> None:
-    import signal
-    import threading
-
     from hamknee.errors import ExitCode
+    from hamknee.study.session_guard import SessionEnded, guarded
 
     tally = _Tally(len(queue))
-    hangup = getattr(signal, "SIGHUP", None)
-    previous: Any = None
-    if hangup is not None and threading.current_thread() is threading.main_thread():
-        def _closed(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
-
-        # A closed terminal ends the session like Ctrl-C: the answers given so far are already committed.
-        previous = signal.signal(hangup, _closed)
     try:
-        finished = _session(store, queue, fuzz, tally)
+        # Every signal that ends the session (Ctrl-C, a closed terminal, kill, timeout) ends it between
+        # answers: the answers given so far, the last one included, are committed.
+        with guarded() as guard:
+            from hamknee.study.session_guard import lock_waiter
+
+            store.on_wait = lock_waiter(_tell, str(store.path), guard)
+            finished = _session(store, queue, fuzz, tally, guard)
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 
         if isinstance(exc, OSError) and not _terminal_gone():
             raise
-        # Ctrl-C, or the terminal went away (a hangup, or output to a closed terminal failing).
+        why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""
         with contextlib.suppress(OSError, ValueError):
-            err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+            err().print(f"Interrupted{why}: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
         _quiet_dead_streams()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    finally:
-        if previous is not None:
-            signal.signal(hangup, previous)  # type: ignore[arg-type]
     _say("")
     if finished:
         _say(f"Session complete: {tally.line()}.", "bold")
