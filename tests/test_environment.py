@@ -27,7 +27,7 @@ def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("columns", ["0", "-5", "9999999999999999999", "abc", "", "1", "100000"])
 @pytest.mark.parametrize(("args", "code", "stream", "expected"), [
     (["explain", "semitendinosus"], 0, "stdout", "Semitendinosus"),
-    (["muscles", "--attachments"], 0, "stdout", "Muscle attachments"),
+    (["muscles", "--attachments"], 0, "stdout", "Semitendinosus"),
     (["diagram"], 0, "stdout", "Semitendinosus"),
     (["explain", "nothing-here"], 1, "stderr", "Error: No entry for 'nothing-here'."),
     (["--help"], 0, "stdout", "Usage: hamknee"),

@@ -291,8 +291,9 @@ def validate(
         compiled = compile_file(target)
     except InvalidKnowledgeBase as exc:
         if as_json:
-            emit_json({"file": exc.file, "valid": False, "problems": [
-                {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in exc.problems]})
+            shown = exc.problems[:1000]
+            emit_json({"file": exc.file, "valid": False, "count": len(exc.problems), "problems": [
+                {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in shown]})
             raise typer.Exit(int(ExitCode.INVALID_KB)) from None
         raise
     counts: dict[str, int] = {}

@@ -137,6 +137,19 @@ def _patiently(step: Callable[[], object], wait: float | None = BUSY_TIMEOUT_MS 
         pause = min(pause * 2, 0.25)
 
 
+@contextlib.contextmanager
+def _values(path: Path) -> Iterator[None]:
+    """A value in the database that hamknee cannot read (hand-edited, damaged) is a study database error."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
+        raise StudyDatabaseError(
+            f"Study database {path} holds a value hamknee cannot read ({type(exc).__name__}: "
+            f"{str(exc)[:120]}); it was left untouched.",
+            "Repair it with the sqlite3 tool, or run 'hamknee quiz --reset' to start over (it keeps a backup "
+            "copy).") from None
+
+
 def _ts(when: datetime) -> float:
     return when.timestamp()
 
@@ -181,6 +194,7 @@ class Store:
         check = db.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
             raise sqlite3.DatabaseError("database disk image is malformed")
+        self._ours()  # before anything writes: switching to WAL already changes another program's file
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
         if mode and str(mode[0]).lower() != "wal":
             # WAL needs shared memory beside the file; rollback journal still keeps every commit.
@@ -188,6 +202,21 @@ class Store:
         # FULL: a committed answer survives a power cut, not only a crash.
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
+
+    def _ours(self) -> None:
+        """Refuse, touching nothing, a file that is not a hamknee study database (or is a newer one)."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # Version 0 with tables, even one named like ours, is not ours: our first migration sets the
+        # version in the same transaction that creates the tables.
+        if version < 0 or (version == 0 and tables) or (tables - _OUR_TABLES):
+            raise StudyDatabaseError(
+                f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
+                "Choose another file with --db PATH or HAMKNEE_DB.")
+        if version > SCHEMA_VERSION:
+            raise StudyDatabaseError(
+                f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); it was left untouched.", "Upgrade hamknee, or choose another file with --db PATH.")
 
     def _migrate(self) -> None:
         db = self._db
@@ -214,7 +243,9 @@ class Store:
                 db.execute(f"PRAGMA user_version = {number + 1}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            # A failed ROLLBACK (nothing left to roll back after a full disk) must not hide the real error.
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
             raise
 
     @contextlib.contextmanager
@@ -276,7 +307,8 @@ class Store:
 
     def next_due(self) -> datetime | None:
         row = self._read("SELECT MIN(due) FROM cards WHERE retired_at IS NULL AND reps > 0")[0]
-        return _dt(row[0]) if row[0] is not None else None
+        with _values(self.path):
+            return _dt(float(row[0])) if row[0] is not None else None
 
     def card(self, card_id: str) -> dict[str, Any] | None:
         with _guard(self.path):
@@ -298,7 +330,8 @@ class Store:
                             " ".join(card.regions), _ts(when)))
                 row = (None, "new")
             saved, state_before = row
-            outcome = spacer.review(card.id, saved, rating, when)
+            with _values(self.path):
+                outcome = spacer.review(card.id, saved, rating, when)
             lapse = 1 if rating == Rating.Again and state_before == "review" else 0
             db.execute(
                 """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
@@ -320,6 +353,10 @@ class Store:
 
     # -- statistics ---------------------------------------------------------------------------------
     def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
+        with _values(self.path):
+            return self._stats(when, days)
+
+    def _stats(self, when: datetime, days: int) -> dict[str, Any]:
         now = _ts(when)
         cards = self._read(
             "SELECT kind, entity, state, reps, due, stability, retired_at FROM cards")
