@@ -127,7 +127,10 @@ def test_export_replaces_the_file_and_leaves_no_temporary_file(hk, tmp_path: Pat
     bad = hk("--kb", str(STUDY_KB), "export", "csv", str(target), "--type", "essay")
     assert bad.exit_code == 2
     assert target.read_text(encoding="utf-8") == "old"
-    assert hk("--kb", str(STUDY_KB), "export", "csv", str(target)).exit_code == 0
+    kept = hk("--kb", str(STUDY_KB), "export", "csv", str(target))
+    assert kept.exit_code == 4 and "Add --force to replace it" in kept.stderr
+    assert target.read_text(encoding="utf-8") == "old"
+    assert hk("--kb", str(STUDY_KB), "export", "csv", str(target), "--force").exit_code == 0
     assert target.read_text(encoding="utf-8").startswith("front,back,tags")
     assert [p.name for p in folder.iterdir()] == ["cards.csv"]
 

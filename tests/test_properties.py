@@ -92,7 +92,7 @@ def test_generated_knowledge_bases_round_trip(tmp_path: Path, kb: dict[str, Any]
     assert json.loads(result.stdout)["entities"] == len(kb["attachments"])
 
     exported = tmp_path / "exported.json"
-    result = runner.invoke(app, ["--kb", str(path), "export", "json", str(exported)], catch_exceptions=False)
+    result = runner.invoke(app, ["--kb", str(path), "export", "json", str(exported), "--force"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     records = {r["id"]: r for r in json.loads(exported.read_text(encoding="utf-8"))["records"]}
     assert list(records) == [e["id"] for e in kb["attachments"]]

@@ -49,6 +49,18 @@ COMMANDS: dict[str, str] = {
 
 
 class HamkneeGroup(TyperGroup):
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        for number, arg in enumerate(args, 1):
+            if "\x00" in arg:
+                # No file name, term or option can hold a NUL byte (the OS refuses it in paths): say so
+                # before any part of the command tries to use it.
+                from hamknee.errors import safe_text
+
+                sys.stderr.write(f"Error: argument {number} ({safe_text(arg)!r}) contains a NUL byte, which no "
+                                 "file name or term can hold.\n")
+                raise typer.Exit(int(ExitCode.USAGE))
+        return super().make_context(info_name, args, parent, **extra)
+
     def _load(self, module_name: str, only: str | None = None) -> None:
         module = importlib.import_module(module_name)
         commands: typer.Typer = module.app
@@ -271,7 +283,9 @@ def show_lines(lines: Any) -> None:
 def emit_json(data: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from hamknee.sanitize import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def complete_term(incomplete: str) -> list[tuple[str, str]]:

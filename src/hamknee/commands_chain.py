@@ -252,6 +252,7 @@ def diagram(
                                                metavar="[TERM]")] = None,
     svg_file: Annotated[str | None, typer.Option("--svg", metavar="FILE",
                                                  help="Also write the picture as an SVG file.")] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Replace the SVG file if it exists.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """A diagram of the posterior thigh and knee: the hamstrings from origin to insertion."""
@@ -261,16 +262,19 @@ def diagram(
     kb = get_kb()
     console = out()
     if svg_file is not None:
-        from pathlib import Path
+        from typing import BinaryIO
 
-        from hamknee.errors import CannotWriteError, safe_text
+        from hamknee.safe_write import write_file, write_stdout
 
-        target = Path(svg_file).expanduser()
-        picture = build(kb, term, width=80)
-        try:
-            target.write_text(diagram_render.svg(picture), encoding="utf-8")
-        except OSError as exc:
-            raise CannotWriteError(f"Cannot write {safe_text(svg_file)!r}: {exc.strerror or exc}.") from None
+        document = diagram_render.svg(build(kb, term, width=80)).encode("utf-8")
+        if svg_file == "-":
+            write_stdout(document)
+            return
+
+        def put(handle: BinaryIO) -> None:
+            handle.write(document)
+
+        target = write_file(svg_file, put, force=force, what="SVG file")
         console.print(f"Wrote {target}", markup=False, highlight=False, soft_wrap=True)
         return
     picture = build(kb, term, width=console.width)

@@ -287,14 +287,16 @@ def validate(
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""
     from hamknee.kb import compile_file
+    from hamknee.paths import user_path
 
-    target = path.expanduser().absolute() if path else kb_path()
+    target = user_path(str(path), "knowledge base") if path else kb_path()
     try:
         compiled = compile_file(target)
     except InvalidKnowledgeBase as exc:
         if as_json:
-            emit_json({"file": exc.file, "valid": False, "problems": [
-                {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in exc.problems]})
+            shown = exc.problems[:1000]
+            emit_json({"file": exc.file, "valid": False, "count": len(exc.problems), "problems": [
+                {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in shown]})
             raise typer.Exit(int(ExitCode.INVALID_KB)) from None
         raise
     counts: dict[str, int] = {}

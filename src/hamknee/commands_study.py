@@ -15,6 +15,7 @@ from hamknee.cli import emit_json, err, get_kb, out
 if TYPE_CHECKING:
     from hamknee.study.cards import Card
     from hamknee.study.schedule import Outcome, Rating, Spacer
+    from hamknee.study.session_guard import Guard
     from hamknee.study.store import Store
 
 app = typer.Typer(rich_markup_mode=None)
@@ -35,6 +36,8 @@ TypeOpt = Annotated[
 ]
 DaysOpt = Annotated[int, typer.Option("--days", min=1, max=60, help="Days in the due forecast.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of formatted text.")]
+ForceOpt = Annotated[bool, typer.Option("--force", "-f", help="Replace FILE if it exists (at a terminal you are "
+                                                              "asked instead).")]
 
 
 # -- shared helpers --------------------------------------------------------------------------------------
@@ -53,11 +56,11 @@ def _say(text: str = "", style: str | None = None) -> None:
 
 
 def _db_path(db: str | None) -> Any:
-    from pathlib import Path
 
+    from hamknee.paths import user_path
     from hamknee.study.store import default_path
 
-    return Path(db).expanduser().absolute() if db else default_path()
+    return user_path(db, "database") if db else default_path()
 
 
 def _all_cards() -> list[Card]:
@@ -85,10 +88,19 @@ def _chosen(cards: list[Card], topic: str | None, qtype: str | None) -> list[Car
     return select(cards, entity=record["id"], qtype=kind_filter)
 
 
+def _tell(text: str) -> None:
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):
+        err().print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _open_store(db: str | None) -> Store:
+    from hamknee.study.session_guard import lock_waiter
     from hamknee.study.store import Store
 
-    return Store(_db_path(db))
+    path = _db_path(db)
+    return Store(path, on_wait=lock_waiter(_tell, str(path)))
 
 
 # -- quiz -------------------------------------------------------------------------------------------------
@@ -97,20 +109,26 @@ class _Input:
     """Answers from the keyboard, or line by line from a pipe; ``None`` means the input has ended."""
 
     def __init__(self) -> None:
+        import contextlib
         import sys
 
         try:
             self.interactive = sys.stdin.isatty()
         except (AttributeError, ValueError):
             self.interactive = False
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # a bad byte is not a crash
 
     def ask(self, prompt: str) -> str | None:
         import contextlib
         import sys
 
+        from hamknee.sanitize import typed_text
+        from hamknee.study.session_guard import MAX_ANSWER, read_line
+
         if self.interactive:
             try:
-                return out().input(prompt, markup=False, emoji=False)
+                return typed_text(out().input(prompt, markup=False, emoji=False))[:MAX_ANSWER]
             except (EOFError, OSError):
                 if _terminal_gone():
                     raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
@@ -118,11 +136,11 @@ class _Input:
         out().print(prompt, end="", markup=False, highlight=False)
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
-        line = sys.stdin.readline()
-        if not line:
+        line = read_line()
+        if line is None:
             out().print("")
             return None
-        answer = line.rstrip("\r\n")
+        answer = typed_text(line)
         out().print(answer, markup=False, highlight=False)  # the piped answer, so the transcript reads whole
         return answer
 
@@ -232,6 +250,7 @@ class _Reply:
     def __init__(self, given: str, correct: bool, rating: str, seconds: float) -> None:
         self.given, self.correct, self.rating, self.seconds = given, correct, rating, seconds
         self.confirm = False  # the student may still change the rating (at a terminal)
+        self.verdict: Any = None
 
 
 def _shuffled(card: Card, rng: Any) -> Card:
@@ -290,10 +309,10 @@ def _typed(reader: _Input, card: Card, names: Any) -> _Reply | None:
             "Type your answer, or ? to see it."
         _say(f"{verdict.note[:1].upper()}{verdict.note[1:]}. {hint}", "dim")
     seconds = time.monotonic() - started
-    _show_verdict(card, verdict)
     rating = "good" if verdict.correct and verdict.exact else "hard" if verdict.correct else "again"
     reply = _Reply(given, verdict.correct, rating, seconds)
     reply.confirm = reader.interactive
+    reply.verdict = verdict  # shown by the caller, which saves the reply whatever happens from here on
     return reply
 
 
@@ -310,7 +329,8 @@ def _confirm(reader: _Input, reply: _Reply) -> None:
         _say("Counted as right (hard).", "dim")
 
 
-def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, self_grade: bool = False) -> bool:
+def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Guard,
+             self_grade: bool = False) -> bool:
     """Ask the cards in turn, committing each answer; cards still learning come back; False if input ended."""
     import uuid
     from collections import Counter, deque
@@ -333,13 +353,16 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, self_grad
         reply = _self_graded(reader, shown) if self_grade or card.self_graded else _typed(reader, shown, names)
         if reply is None:
             return False
-        if reply.confirm and not card.self_graded:
-            try:
+        try:
+            if reply.verdict is not None:
+                with guard.held():  # a signal while the verdict is shown waits until the answer is saved
+                    _show_verdict(shown, reply.verdict)
+            if reply.confirm and not card.self_graded:
                 _confirm(reader, reply)
-            except BaseException:
-                _save(store, card, reply, reader, spacer, session, tally)  # stopped at the rating: keep it as given
-                raise
-        outcome = _save(store, card, reply, reader, spacer, session, tally)
+        finally:
+            # Whatever ends the session from here (a signal, a closed terminal), the judged answer is kept.
+            with guard.held():
+                outcome = _save(store, card, reply, reader, spacer, session, tally)
         if outcome.state in ("learning", "relearning") and returns[card.id] < MAX_RETURNS:
             returns[card.id] += 1
             pending.insert(min(len(pending), RETURN_AFTER), card)
@@ -468,35 +491,28 @@ def _named_cards(by_id: dict[str, Card], ids: list[str]) -> list[Card]:
 
 
 def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) -> None:
-    import signal
-    import threading
-
     from hamknee.errors import ExitCode
+    from hamknee.study.session_guard import SessionEnded, guarded
 
     tally = _Tally(len(queue))
-    hangup = getattr(signal, "SIGHUP", None)
-    previous: Any = None
-    if hangup is not None and threading.current_thread() is threading.main_thread():
-        def _closed(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
-
-        # A closed terminal ends the session like Ctrl-C: the answers given so far are already committed.
-        previous = signal.signal(hangup, _closed)
     try:
-        finished = _session(store, queue, tally, rng, self_grade)
+        # Every signal that ends the session (Ctrl-C, a closed terminal, kill, timeout) ends it between
+        # answers: the answers given so far, the last one included, are committed.
+        with guarded() as guard:
+            from hamknee.study.session_guard import lock_waiter
+
+            store.on_wait = lock_waiter(_tell, str(store.path), guard)
+            finished = _session(store, queue, tally, rng, guard, self_grade)
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 
         if isinstance(exc, OSError) and not _terminal_gone():
             raise
-        # Ctrl-C, or the terminal went away (a hangup, or output to a closed terminal failing).
+        why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""
         with contextlib.suppress(OSError, ValueError):
-            err().print(f"Interrupted: {tally.line()}.", markup=False, highlight=False)
+            err().print(f"Interrupted{why}: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
         _quiet_dead_streams()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    finally:
-        if previous is not None:
-            signal.signal(hangup, previous)  # type: ignore[arg-type]
     _say("")
     if finished:
         _say(f"Session complete: {tally.line()}.", "bold")
@@ -604,9 +620,9 @@ def export_anki(
     file: Annotated[str, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.")],
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Every card as an Anki note (front, back, source, tags); re-importing updates notes instead of adding."""
-    from pathlib import Path
 
     from hamknee.errors import UsageProblem
     from hamknee.study.export import anki
@@ -614,7 +630,7 @@ def export_anki(
     if file == "-":
         raise UsageProblem("An Anki package cannot go to standard output.", "Give a file name ending in .apkg.")
     cards = _chosen(_all_cards(), topic, qtype)
-    count = anki(cards, Path(file))
+    count = anki(cards, file, force)
     _say(f"Wrote {count} notes to {file}. In Anki: File > Import.")
 
 
@@ -623,12 +639,13 @@ def export_csv(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The CSV file to write, or - for standard output.")],
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Cards as CSV (front, back, tags) for Quizlet and other flashcard tools."""
     from hamknee.study.export import csv_text, write_bytes
 
     text, count = csv_text(_chosen(_all_cards(), topic, qtype))
-    write_bytes(file, text.encode("utf-8"))
+    write_bytes(file, text.encode("utf-8"), force)
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")
 
@@ -665,12 +682,13 @@ def export_cards(
                                    "hamknee export json - | jq '.records[0]'")
 def export_json(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The JSON file to write, or - for standard output.")],
+    force: ForceOpt = False,
 ) -> None:
     """The whole knowledge base as JSON: every record with its relations and sources."""
     from hamknee.study.export import json_text, write_bytes
 
     kb = get_kb()
     records = kb.records()
-    write_bytes(file, json_text(kb.meta, kb.bibliography(), records).encode("utf-8"))
+    write_bytes(file, json_text(kb.meta, kb.bibliography(), records).encode("utf-8"), force)
     if file != "-":
         _say(f"Wrote {len(records)} records to {file}.")

@@ -2,15 +2,32 @@
 
 Styles are dropped entirely (not only colours) when the stream is not a terminal, ``NO_COLOR`` is set
 or ``TERM`` is dumb, so piped output and ``NO_COLOR`` output carry no escape codes at all.
+
+Whatever is printed, text never reaches the terminal as commands: every segment of text is passed
+through ``sanitize.visible`` after layout, so a control character or BiDi control that got past
+validation (from a cache, a database, an argument or a file name) shows as ``\\x1b`` instead of acting.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
+from rich.segment import Segment
+
+from hamknee.sanitize import UNSAFE, visible
+
+if TYPE_CHECKING:
+    from rich.console import ConsoleOptions, RenderableType
+
+# A width outside this range is a mistake in the environment (COLUMNS=0 printed nothing at all; a
+# 19-digit COLUMNS made rich allocate without end): fall back to the terminal's own width, or 80.
+MIN_WIDTH = 10
+MAX_WIDTH = 1000
+DEFAULT_WIDTH = 80
 
 
 def wants_plain(stream: TextIO) -> bool:
@@ -26,10 +43,56 @@ def wants_plain(stream: TextIO) -> bool:
         return True
 
 
+def _number(name: str) -> int | None:
+    """The environment variable as an integer, or None if it is unset or not a number."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw.strip())
+    except ValueError:
+        return None
+
+
+def _terminal_width(stream: TextIO) -> int:
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return DEFAULT_WIDTH
+    return columns if MIN_WIDTH <= columns <= MAX_WIDTH else DEFAULT_WIDTH
+
+
+def sane_size(stream: TextIO) -> tuple[int | None, int | None]:
+    """Width and height to impose when ``COLUMNS`` or ``LINES`` is unusable; None leaves rich to decide."""
+    width = height = None
+    if "COLUMNS" in os.environ:
+        columns = _number("COLUMNS")
+        if columns is None or not MIN_WIDTH <= columns <= MAX_WIDTH:
+            width = _terminal_width(stream)
+    if "LINES" in os.environ:
+        lines = _number("LINES")
+        if lines is None or not 1 <= lines <= 10_000:
+            height = 25
+    return width, height
+
+
+class SafeConsole(Console):
+    """A rich console whose text segments are made harmless after layout (styles are still applied)."""
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            text = segment.text
+            if not segment.control and UNSAFE.search(text):
+                yield Segment(visible(text), segment.style)
+            else:
+                yield segment
+
+
 def make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     plain = wants_plain(stream)
-    return Console(
+    width, height = sane_size(stream)
+    return SafeConsole(
         file=stream,
         color_system=None if plain else "auto",
         force_terminal=None if plain else (True if os.environ.get("FORCE_COLOR") else None),
@@ -37,4 +100,6 @@ def make_console(stderr: bool = False) -> Console:
         emoji=False,
         soft_wrap=False,
         stderr=stderr,
+        width=width,
+        height=height,
     )

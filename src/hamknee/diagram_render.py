@@ -110,7 +110,14 @@ _PAD = 12.0
 
 def svg(diagram: Diagram, title: str = "Posterior thigh and knee") -> str:
     """The diagram as a standalone SVG document (monospace text, highlight and pain as backgrounds)."""
-    from xml.sax.saxutils import escape, quoteattr
+    from xml.sax.saxutils import escape as xml_escape
+    from xml.sax.saxutils import quoteattr
+
+    from hamknee.sanitize import visible
+
+    def escape(text: str) -> str:
+        # XML 1.0 forbids most control characters outright: an SVG holding one does not even open.
+        return xml_escape(visible(text))
 
     lines = diagram.lines
     width = _PAD * 2 + diagram.width * _CHAR_W

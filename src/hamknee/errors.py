@@ -78,6 +78,9 @@ class Problem(NamedTuple):
         return f"{where}:{at} {self.message}"
 
 
+MAX_SHOWN = 100  # problem lines printed; a broken file can have millions
+
+
 class InvalidKnowledgeBase(HamkneeError):
     exit_code = ExitCode.INVALID_KB
 
@@ -91,8 +94,12 @@ class InvalidKnowledgeBase(HamkneeError):
             "Fix them and run 'hamknee validate'.",
         )
 
-    def lines(self) -> list[str]:
-        return [p.format(self.file) for p in self.problems]
+    def lines(self, limit: int = MAX_SHOWN) -> list[str]:
+        """One line per problem, at most ``limit`` of them, then how many more there are."""
+        shown = [p.format(self.file) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            shown.append(f"{self.file}: ... and {len(self.problems) - limit:,} more problems")
+        return shown
 
 
 def safe_text(text: str, limit: int = 80) -> str:

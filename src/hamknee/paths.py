@@ -20,15 +20,42 @@ def shipped_kb() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "conditions.yaml"
 
 
+def user_path(text: str, what: str = "file") -> Path:
+    """A path as the user wrote it, ``~`` and ``~user`` expanded, made absolute.
+
+    An unknown ``~user`` is a usage error rather than the RuntimeError pathlib raises.
+    """
+    try:
+        return Path(text).expanduser().absolute()
+    except RuntimeError:
+        from hamknee.errors import UsageProblem
+        from hamknee.sanitize import visible
+
+        user = text.split("/", 1)[0]
+        raise UsageProblem(f"Cannot find the home folder of {visible(user)!r} in the {what} path "
+                           f"{visible(text)!r}.", "Check the user name, or write the path out in full.") from None
+
+
 def selected_kb(option: str | None) -> Path:
     """``--kb`` wins over ``HAMKNEE_KB``, which wins over the shipped file."""
     chosen = option or os.environ.get("HAMKNEE_KB")
-    return Path(chosen).expanduser().absolute() if chosen else shipped_kb()
+    return user_path(chosen, "knowledge base") if chosen else shipped_kb()
 
 
 def _home() -> Path | None:
+    """``HAMKNEE_HOME``, which must name a folder absolutely: a relative one would follow the current folder."""
     home = os.environ.get("HAMKNEE_HOME")
-    return Path(home).expanduser() if home else None
+    if not home:
+        return None
+    from hamknee.errors import UsageProblem
+    from hamknee.sanitize import visible
+
+    if not home.strip():
+        raise UsageProblem("HAMKNEE_HOME is blank.", "Unset it, or set it to a folder such as ~/.hamknee.")
+    if not (home.startswith("~") or Path(home).is_absolute()):
+        raise UsageProblem(f"HAMKNEE_HOME must be an absolute path, not {visible(home)!r}: progress would "
+                           "depend on the current folder.", f"Use for example HAMKNEE_HOME=$PWD/{visible(home)}.")
+    return user_path(home, "HAMKNEE_HOME")
 
 
 def cache_dir() -> Path:

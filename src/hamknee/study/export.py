@@ -2,24 +2,20 @@
 
 Anki re-imports update rather than duplicate: the model and deck ids are fixed, and each note's guid is
 derived from the card's stable id. The package is written with a fixed timestamp so the same knowledge
-base gives the same notes. Every file is written to a temporary file beside the target and renamed, so
-a failed export never leaves half a file; ``-`` writes CSV or JSON to standard output.
+base gives the same notes. Files are written by ``hamknee.safe_write`` (nothing but a regular file is
+replaced, never without --force, never half a file); ``-`` writes CSV or JSON to standard output.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import errno
 import io
 import json
-import os
-import sys
-import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, BinaryIO
 
-from hamknee.errors import CannotWriteError
+from hamknee.sanitize import json_safe, visible
 from hamknee.study.cards import Card
 
 # Fixed forever: Anki matches models and decks by id on re-import.
@@ -36,47 +32,29 @@ _CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; co
 def _html(text: str) -> str:
     from html import escape
 
-    return "<br>".join(escape(line) for line in text.split("\n"))
+    return "<br>".join(escape(visible(line)) for line in text.split("\n"))
 
 
-def _atomic(target: Path, write: Callable[[BinaryIO], None]) -> None:
-    target = target.expanduser()
-    tmp_name = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        # mkstemp makes the file private; an export is an ordinary file, so honour the umask instead.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as exc:
-        raise CannotWriteError(f"Cannot write {target}: {exc.strerror or exc}.",
-                               "Choose a writable location.") from None
-    finally:
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+def _atomic(target: str, write: Callable[[BinaryIO], None], force: bool = False) -> None:
+    from hamknee.safe_write import write_file
+
+    write_file(target, write, force=force)
 
 
-def write_bytes(target: str, data: bytes) -> None:
+def write_bytes(target: str, data: bytes, force: bool = False) -> None:
+    """The data to the named file (see ``safe_write``), or to standard output for ``-``."""
     if target == "-":
-        try:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        except AttributeError:  # a text-only stdout (as under test runners)
-            sys.stdout.write(data.decode("utf-8"))
+        from hamknee.safe_write import write_stdout
+
+        write_stdout(data)
         return
     def put(handle: BinaryIO) -> None:
         handle.write(data)
 
-    _atomic(Path(target), put)
+    _atomic(target, put, force)
 
 
-def anki(cards: Iterable[Card], target: Path) -> int:
+def anki(cards: Iterable[Card], target: str, force: bool = False) -> int:
     import genanki
 
     model = genanki.Model(
@@ -102,8 +80,27 @@ def anki(cards: Iterable[Card], target: Path) -> int:
         ))
         count += 1
     package = genanki.Package(deck)
-    _atomic(target, lambda handle: package.write_to_file(handle, timestamp=ANKI_TIMESTAMP))
+    def put(handle: BinaryIO) -> None:
+        import sqlite3
+
+        try:
+            package.write_to_file(handle, timestamp=ANKI_TIMESTAMP)
+        except sqlite3.Error as exc:  # genanki builds the collection in a temporary SQLite file first
+            raise OSError(errno.EIO, f"cannot build the package ({exc})") from None
+
+    _atomic(target, put, force)
     return count
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets; a leading
+# apostrophe makes them show it as text (OWASP ASVS 1.2.10).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell that a spreadsheet shows as the text it is: no formula, no control characters."""
+    text = visible(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
@@ -112,11 +109,11 @@ def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
     writer.writerow(["front", "back", "tags"])
     count = 0
     for card in cards:
-        writer.writerow([card.front, card.back, " ".join(card.tags)])
+        writer.writerow([csv_cell(card.front), csv_cell(card.back), csv_cell(" ".join(card.tags))])
         count += 1
     return buffer.getvalue(), count
 
 
 def json_text(meta: dict[str, Any], sources: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
     document = {"meta": meta, "sources": sources, "records": records}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -27,7 +27,8 @@ from hamknee.study.cards import Card
 from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, start_of_day
 
 DB_NAME = "study.sqlite3"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # how long opening waits for a database another program holds
+_LOCK_POLL_MS = 500  # SQLite's own wait before hamknee looks again (and can say that it is waiting)
 
 # Each migration takes the schema from version i to i + 1; never edit one that has shipped, add another.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -77,7 +78,9 @@ def default_path() -> Path:
     """``HAMKNEE_DB`` if set, else ``study.sqlite3`` in the user data directory (or under ``HAMKNEE_HOME``)."""
     chosen = os.environ.get("HAMKNEE_DB")
     if chosen:
-        return Path(chosen).expanduser().absolute()
+        from hamknee.paths import user_path
+
+        return user_path(chosen, "HAMKNEE_DB")
     from hamknee.paths import data_dir
 
     return data_dir() / DB_NAME
@@ -107,15 +110,17 @@ def _guard(path: Path) -> Iterator[None]:
         raise StudyDatabaseError(f"Study database {path} {reason}.", hint) from None
 
 
-def _patiently(step: Callable[[], object], wait: float = BUSY_TIMEOUT_MS / 1000) -> None:
-    """Run a step, retrying while the database is busy.
+def _patiently(step: Callable[[], object], wait: float | None = BUSY_TIMEOUT_MS / 1000,
+               on_wait: Callable[[float], None] | None = None) -> None:
+    """Run a step, retrying while the database is busy (for ever when ``wait`` is None).
 
-    The busy timeout covers ordinary lock waits, but SQLite reports some contention at once (a session
-    switching a new file to WAL or recovering its index while another opens it); those are retried here.
+    SQLite's own busy timeout is kept short so that ``on_wait`` hears about a long wait (and can say so,
+    or stop it) instead of the student facing silence; SQLite also reports some contention at once (a
+    session switching a new file to WAL while another opens it), which is retried the same way.
     """
     import time
 
-    deadline = time.monotonic() + wait
+    start = time.monotonic()
     pause = 0.01
     while True:
         try:
@@ -123,10 +128,26 @@ def _patiently(step: Callable[[], object], wait: float = BUSY_TIMEOUT_MS / 1000)
             return
         except sqlite3.OperationalError as exc:
             text = str(exc).lower()
-            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+            elapsed = time.monotonic() - start
+            if ("locked" not in text and "busy" not in text) or (wait is not None and elapsed > wait):
                 raise
+            if on_wait is not None:
+                on_wait(elapsed)
         time.sleep(pause)
         pause = min(pause * 2, 0.25)
+
+
+@contextlib.contextmanager
+def _values(path: Path) -> Iterator[None]:
+    """A value in the database that hamknee cannot read (hand-edited, damaged) is a study database error."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
+        raise StudyDatabaseError(
+            f"Study database {path} holds a value hamknee cannot read ({type(exc).__name__}: "
+            f"{str(exc)[:120]}); it was left untouched.",
+            "Repair it with the sqlite3 tool, or run 'hamknee quiz --reset' to start over (it keeps a backup "
+            "copy).") from None
 
 
 def _ts(when: datetime) -> float:
@@ -138,21 +159,27 @@ def _dt(ts: float) -> datetime:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_wait: Callable[[float], None] | None = None) -> None:
         self.path = path
+        # Called while a write waits for another program's lock: writes then wait for as long as it takes
+        # (an answer is kept, not dropped); without it they give up after BUSY_TIMEOUT_MS.
+        self.on_wait = on_wait
         with _guard(path):
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._session_lock = _hold(path, exclusive=False)
+            self._db = sqlite3.connect(str(path), timeout=_LOCK_POLL_MS / 1000, isolation_level=None)
         try:
             with _guard(path):
-                _patiently(self._configure)
-                _patiently(self._migrate)
+                _patiently(self._configure, on_wait=on_wait)
+                _patiently(self._migrate, on_wait=on_wait)
         except BaseException:
             self._db.close()
+            _release(self._session_lock)
             raise
 
     def close(self) -> None:
         self._db.close()
+        _release(self._session_lock)
 
     def __enter__(self) -> Store:
         return self
@@ -163,10 +190,11 @@ class Store:
     # -- setup ------------------------------------------------------------------------------------
     def _configure(self) -> None:
         db = self._db
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute(f"PRAGMA busy_timeout = {_LOCK_POLL_MS}")
         check = db.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
             raise sqlite3.DatabaseError("database disk image is malformed")
+        self._ours()  # before anything writes: switching to WAL already changes another program's file
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
         if mode and str(mode[0]).lower() != "wal":
             # WAL needs shared memory beside the file; rollback journal still keeps every commit.
@@ -174,6 +202,21 @@ class Store:
         # FULL: a committed answer survives a power cut, not only a crash.
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
+
+    def _ours(self) -> None:
+        """Refuse, touching nothing, a file that is not a hamknee study database (or is a newer one)."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # Version 0 with tables, even one named like ours, is not ours: our first migration sets the
+        # version in the same transaction that creates the tables.
+        if version < 0 or (version == 0 and tables) or (tables - _OUR_TABLES):
+            raise StudyDatabaseError(
+                f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
+                "Choose another file with --db PATH or HAMKNEE_DB.")
+        if version > SCHEMA_VERSION:
+            raise StudyDatabaseError(
+                f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); it was left untouched.", "Upgrade hamknee, or choose another file with --db PATH.")
 
     def _migrate(self) -> None:
         db = self._db
@@ -200,14 +243,17 @@ class Store:
                 db.execute(f"PRAGMA user_version = {number + 1}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            # A failed ROLLBACK (nothing left to roll back after a full disk) must not hide the real error.
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
             raise
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction: the write lock is taken first, so what we read is what we update."""
         with _guard(self.path):
-            _patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
+            _patiently(lambda: self._db.execute("BEGIN IMMEDIATE"), wait=None if self.on_wait else
+                       BUSY_TIMEOUT_MS / 1000, on_wait=self.on_wait)
             try:
                 yield self._db
             except BaseException:
@@ -261,7 +307,8 @@ class Store:
 
     def next_due(self) -> datetime | None:
         row = self._read("SELECT MIN(due) FROM cards WHERE retired_at IS NULL AND reps > 0")[0]
-        return _dt(row[0]) if row[0] is not None else None
+        with _values(self.path):
+            return _dt(float(row[0])) if row[0] is not None else None
 
     def card(self, card_id: str) -> dict[str, Any] | None:
         with _guard(self.path):
@@ -290,7 +337,8 @@ class Store:
                             " ".join(card.regions), _ts(when)))
                 row = (None, "new")
             saved, state_before = row
-            outcome = spacer.review(card.id, saved, rating, when)
+            with _values(self.path):
+                outcome = spacer.review(card.id, saved, rating, when)
             lapse = 1 if rating == Rating.Again and state_before == "review" else 0
             db.execute(
                 """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
@@ -312,6 +360,10 @@ class Store:
 
     # -- statistics ---------------------------------------------------------------------------------
     def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
+        with _values(self.path):
+            return self._stats(when, days)
+
+    def _stats(self, when: datetime, days: int) -> dict[str, Any]:
         now = _ts(when)
         cards = self._read(
             "SELECT kind, entity, state, reps, due, stability, retired_at FROM cards")
@@ -361,6 +413,43 @@ class Store:
         }
 
 
+def _lock_file(path: Path) -> Path:
+    return path.with_name(f"{path.name}.lock")
+
+
+def _hold(path: Path, exclusive: bool) -> int | None:
+    """A lock beside the database: shared for every open store, exclusive for a reset.
+
+    A reset moves the file away; a session that kept it open would go on writing to a file nobody can see
+    (and report its answers saved). The lock file is never removed, so both always lock the same file.
+    None where locking is not possible (a read-only folder): nothing is moved there anyway.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    try:
+        fd = os.open(_lock_file(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX | fcntl.LOCK_NB) if exclusive else fcntl.LOCK_SH)
+    except BlockingIOError:
+        os.close(fd)
+        raise StudyDatabaseError(f"Study database {path} is in use by a quiz or stats right now; it was left "
+                                 "untouched.", "Finish that session first, then reset.") from None
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
 def reset(path: Path, when: datetime) -> Path | None:
     """Move the progress aside as a timestamped backup (with its WAL, so it stays readable); None if none."""
     if not path.exists():
@@ -371,6 +460,15 @@ def reset(path: Path, when: datetime) -> Path | None:
     while backup.exists():
         counter += 1
         backup = path.with_name(f"{path.name}.{stamp}-{counter}.bak")
+    held = _hold(path, exclusive=True)
+    try:
+        _move_aside(path, backup)
+    finally:
+        _release(held)
+    return backup
+
+
+def _move_aside(path: Path, backup: Path) -> None:
     with _guard(path):
         shutil.copy2(path, backup)
         wal = Path(f"{path}-wal")
@@ -379,4 +477,3 @@ def reset(path: Path, when: datetime) -> Path | None:
         for leftover in (path, wal, Path(f"{path}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    return backup

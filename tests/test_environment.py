@@ -1,0 +1,56 @@
+"""Edges of the environment: odd COLUMNS, NUL bytes in arguments, closed standard streams, odd paths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.ptyrun import HAMKNEE, acting
+
+
+def run(args: list[str], home: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, HAMKNEE_HOME=str(home))
+    env.update(kwargs.pop("env", {}))  # type: ignore[call-overload]
+    return subprocess.run([*HAMKNEE, *args], env=env, capture_output=True, text=True, errors="replace",
+                          timeout=60, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Lookups that only read share one warm cache."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.mark.parametrize("columns", ["0", "-5", "9999999999999999999", "abc", "", "1", "100000"])
+@pytest.mark.parametrize(("args", "code", "stream", "expected"), [
+    (["explain", "semitendinosus"], 0, "stdout", "Semitendinosus"),
+    (["muscles", "--attachments"], 0, "stdout", "Semitendinosus"),
+    (["diagram"], 0, "stdout", "Semitendinosus"),
+    (["explain", "nothing-here"], 1, "stderr", "Error: No entry for 'nothing-here'."),
+    (["--help"], 0, "stdout", "Usage: hamknee"),
+])
+def test_unusable_columns_fall_back_to_a_sane_width(shared_home, columns, args, code, stream, expected):
+    r = run(args, shared_home, env={"COLUMNS": columns})
+    assert r.returncode == code, r.stderr[-800:]
+    assert expected in getattr(r, stream)
+    assert "Traceback" not in r.stderr
+    lines = getattr(r, stream).splitlines()
+    assert max(len(line) for line in lines) <= 1000
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "a\x00b"], ["explain", "semi\x00tendinosus"], ["--kb", "kb\x00.yaml", "list"],
+    ["export", "csv", "out\x00.csv"], ["export", "json", "x\x00"], ["stats", "--db", "p\x00.sqlite3"],
+    ["quiz", "--db", "p\x00"], ["diagram", "--svg", "d\x00.svg"], ["search", "\x00"],
+])
+def test_a_nul_byte_in_an_argument_is_a_usage_error(hk, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    r = hk(*args)
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: argument ") and "NUL byte" in lines[0]
+    assert not acting(r.stderr)
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"] or not list(tmp_path.glob("*x*"))

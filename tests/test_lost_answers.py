@@ -1,0 +1,184 @@
+"""No judged answer is ever lost: signals, another program's lock, a reset during a session, hostile input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.ptyrun import HAMKNEE, Session
+from tests.test_study import ANSWERS, STUDY_KB, reviews, session_order
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux signals and a pty")
+
+
+def _order(count: int = 3, seed: int = 4) -> list:  # type: ignore[type-arg]
+    from hamknee.kb import open_kb
+    from hamknee.study.cards import generate, select
+
+    cards = generate(open_kb(STUDY_KB, use_cache=False).records())
+    return session_order(cards, select(cards, entity="semitendinosus", qtype="recall"), count, seed=seed)
+
+
+def _quiz(db: Path, count: int = 3) -> list[str]:
+    return ["--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type", "recall", "--count", str(count),
+            "--seed", "4", "--db", str(db)]
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGQUIT", "SIGUSR1", "SIGHUP", "SIGINT", "SIGUSR2", "SIGALRM"])
+def test_a_signal_at_the_rating_prompt_keeps_the_answer(tmp_path, signame):
+    db = tmp_path / "p.sqlite3"
+    order = _order()
+    session = Session(_quiz(db), {"HAMKNEE_HOME": str(tmp_path / "home")})
+    session.expect("\n> ")
+    session.type(ANSWERS[order[0].id][0] + "\r")  # wrong: saved at once
+    session.expect("Question 2/3")
+    session.expect(lambda text: text.count("\n> ") >= 2)
+    session.type(ANSWERS[order[1].id][2] + "\r")  # right: the rating is asked
+    session.expect("Rate it")
+    session.signal(getattr(signal, signame))
+    code, output = session.finish()
+    assert code == 130, output
+    assert "Traceback" not in output
+    assert "Interrupted" in output and "2 of 3 answers saved" in output, output
+    if signame != "SIGINT":
+        assert f"Interrupted by {signame}" in output
+    saved = reviews(db)
+    assert [row[0] for row in saved] == [order[0].id, order[1].id]
+    assert saved[1][2] == 1
+
+
+def test_a_lock_held_by_another_program_is_waited_for_and_the_answer_kept(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    order = _order()
+    with subprocess.Popen([*HAMKNEE, *_quiz(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True,
+                          env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h"))) as proc:
+        _locked_session(proc, db, order)
+    assert [row[0] for row in reviews(db)] == [c.id for c in order]
+
+
+def _locked_session(proc: subprocess.Popen[str], db: Path, order: list) -> None:  # type: ignore[type-arg]
+    assert proc.stdin and proc.stdout and proc.stderr
+    proc.stdin.write(ANSWERS[order[0].id][0] + "\n")
+    proc.stdin.flush()
+    for line in proc.stdout:
+        if line.startswith("Question 2/3"):
+            break
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    proc.stdin.write(ANSWERS[order[1].id][2] + "\n")
+    proc.stdin.flush()
+    waited = proc.stderr.readline()
+    assert waited.startswith(f"Waiting for the study database {db}: another program holds it locked."), waited
+    assert len(reviews_while_locked(db)) == 1
+    time.sleep(1)  # hamknee is still waiting, not failing
+    assert proc.poll() is None
+    other.execute("COMMIT")
+    other.close()
+    proc.stdin.write(ANSWERS[order[2].id][2] + "\n")
+    proc.stdin.close()
+    out = proc.stdout.read()
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0, rest
+    assert "Session complete: 3 of 3 answers saved" in out
+
+
+def reviews_while_locked(db: Path) -> list[tuple[str, int, int]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return list(conn.execute("SELECT card_id, rating, correct FROM reviews"))
+    finally:
+        conn.close()
+
+
+def test_reset_refuses_while_a_session_holds_the_database(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    order = _order()
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h"))
+    with subprocess.Popen([*HAMKNEE, *_quiz(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env) as proc:
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(ANSWERS[order[0].id][0] + "\n")
+        proc.stdin.flush()
+        for line in proc.stdout:
+            if line.startswith("Question 2/3"):
+                break
+        reset = subprocess.run([*HAMKNEE, "quiz", "--reset", "--db", str(db)], capture_output=True, text=True,
+                               env=env, timeout=60)
+        assert reset.returncode == 5, reset.stderr
+        assert "is in use by a quiz or stats right now; it was left untouched" in reset.stderr
+        proc.stdin.write(ANSWERS[order[1].id][2] + "\n" + ANSWERS[order[2].id][2] + "\n")
+        proc.stdin.close()
+        out = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0
+    assert "3 of 3 answers saved" in out
+    assert len(reviews(db)) == 3  # in the database a later session opens, not in an unlinked file
+    after = subprocess.run([*HAMKNEE, "quiz", "--reset", "--db", str(db)], capture_output=True, text=True, env=env,
+                           timeout=60)
+    assert after.returncode == 0 and "Progress reset" in after.stdout
+
+
+def test_undecodable_input_is_replaced_not_a_traceback(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    r = subprocess.run([*HAMKNEE, *_quiz(db, count=1)], input=b"pes ans\xe9rinus\n", capture_output=True,
+                       env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h")), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert b"Traceback" not in r.stderr
+    assert len(reviews(db)) == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT answer FROM reviews").fetchone()[0] == "pes ans\ufffdrinus"
+
+
+def _max_rss_kb(command: list[str], stdin: object, env: dict[str, str]) -> tuple[int, bytes, bytes, int]:
+    with subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        out: list[bytes] = []
+        errs: list[bytes] = []
+        readers = [threading.Thread(target=lambda: out.append(proc.stdout.read())),  # type: ignore[union-attr]
+                   threading.Thread(target=lambda: errs.append(proc.stderr.read()))]  # type: ignore[union-attr]
+        for reader in readers:
+            reader.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        for reader in readers:
+            reader.join()
+    return proc.returncode, out[0], errs[0], usage.ru_maxrss
+
+
+def test_an_endless_input_line_ends_the_input_within_bounded_memory(tmp_path):
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h"))
+    with open("/dev/zero", "rb") as zero:
+        code, out, errors, rss = _max_rss_kb([*HAMKNEE, *_quiz(tmp_path / "p.sqlite3", count=2)], zero, env)
+    assert code == 0, errors
+    assert b"End of input: 0 of 2 answers saved" in out
+    assert rss < 300 * 1024
+
+
+def test_a_ten_megabyte_answer_is_cut_and_saved(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h"))
+    answer = tmp_path / "answer.txt"
+    answer.write_bytes(b"pes anserinus " * 750_000 + b"\n")
+    with answer.open("rb") as handle:
+        code, out, errors, rss = _max_rss_kb([*HAMKNEE, *_quiz(db, count=1)], handle, env)
+    assert code == 0, errors
+    assert b"1 of 1 answer saved" in out
+    assert rss < 300 * 1024
+    with sqlite3.connect(db) as conn:
+        assert len(conn.execute("SELECT answer FROM reviews").fetchone()[0]) <= 1000
+
+
+def test_closed_standard_input_ends_the_session_quietly(tmp_path):
+    r = subprocess.run([*HAMKNEE, *_quiz(tmp_path / "p.sqlite3", count=1)], capture_output=True, text=True,
+                       env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h")), timeout=60,
+                       preexec_fn=lambda: os.close(0))
+    assert r.returncode == 0, r.stderr
+    assert "End of input: 0 of 1 answer saved" in r.stdout
+    assert r.stderr == ""

@@ -1,0 +1,79 @@
+"""The study database is checked to be ours before anything writes to it, and bad values are reported."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.ptyrun import HAMKNEE
+from tests.test_study import STUDY_KB
+
+
+def hk_run(tmp_path: Path, *args: str, input: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), *args], capture_output=True, text=True, input=input,
+                          env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h")), timeout=60)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+FOREIGN = {
+    "other-tables": ["CREATE TABLE things (x)", "INSERT INTO things VALUES (1)"],
+    "a-cards-table": ["CREATE TABLE cards (id TEXT, other TEXT)", "INSERT INTO cards VALUES ('a', 'b')"],
+    "negative-version": ["CREATE TABLE t (x)", "PRAGMA user_version = -1"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FOREIGN))
+@pytest.mark.parametrize("command", [["quiz", "--count", "1"], ["stats"]])
+def test_another_programs_database_is_not_modified_at_all(tmp_path, kind, command):
+    db = tmp_path / "theirs.sqlite3"
+    with sqlite3.connect(db) as conn:
+        for statement in FOREIGN[kind]:
+            conn.execute(statement)
+    conn.close()
+    before = digest(db)
+    r = hk_run(tmp_path, *command, "--db", str(db), input="x\n")
+    assert r.returncode == 5, r.stderr
+    assert "is an SQLite file of another program; it was left untouched" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert digest(db) == before
+    assert sorted(os.listdir(tmp_path)) in (["h", "theirs.sqlite3"], ["h", "theirs.sqlite3", "theirs.sqlite3.lock"])
+
+
+def _studied(tmp_path: Path) -> Path:
+    db = tmp_path / "p.sqlite3"
+    r = hk_run(tmp_path, "quiz", "--count", "2", "--seed", "1", "--db", str(db), input="x\nx\n")
+    assert r.returncode == 0, r.stderr
+    return db
+
+
+BAD_VALUES = {
+    "fsrs-not-json": "UPDATE cards SET fsrs = 'not json', due = 0 WHERE reps > 0",
+    "due-text": "UPDATE cards SET due = 'abc' WHERE reps > 0",
+    "due-huge": "UPDATE cards SET due = 1e300 WHERE reps > 0",
+    "rating-seven": "UPDATE reviews SET rating = 7",
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_VALUES))
+def test_a_bad_value_is_exit_5_with_a_repair_hint(tmp_path, bad):
+    db = _studied(tmp_path)
+    with sqlite3.connect(db) as conn:
+        conn.execute(BAD_VALUES[bad])
+    conn.close()
+    outcomes = [hk_run(tmp_path, "stats", "--db", str(db)), hk_run(tmp_path, "stats", "--json", "--db", str(db)),
+                hk_run(tmp_path, "quiz", "--count", "2", "--db", str(db), input="x\nx\n")]
+    assert all("Traceback" not in r.stderr for r in outcomes), [r.stderr for r in outcomes]
+    failed = [r for r in outcomes if r.returncode != 0]
+    assert failed, [r.stdout for r in outcomes]
+    for r in failed:
+        assert r.returncode == 5, r.stderr
+        assert "holds a value hamknee cannot read" in r.stderr and "hamknee quiz --reset" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1

@@ -1,0 +1,263 @@
+"""Text from a knowledge base is data, never terminal commands.
+
+Escape sequences that set the window title, write the clipboard (OSC 52), switch to the alternate screen
+or make the terminal type a reply into the shell (``ESC[6n``), C1 controls and BiDi overrides are refused
+by validation with their location, and the output layer neutralises any that reach it another way (a
+cache, a database, an argument, a file name): on a real pseudo-terminal, in pipes and in ``--json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hamknee import cache
+from hamknee.kb import compile_file
+from hamknee.vocab import SCHEMA_VERSION
+from tests.conftest import MINIMAL, write_kb
+from tests.ptyrun import HAMKNEE, Session, acting, run_on_pty
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a Linux pseudo-terminal")
+
+# What each payload does to a terminal; written as YAML double-quoted escapes.
+PAYLOADS = {
+    "osc-title": r"\e]0;pwned title\e\\",
+    "osc52-clipboard": r"\e]52;c;cm0gLXJmIH4K\a",
+    "alternate-screen": r"\e[?1049h",
+    "device-status-report": r"\e[6n",
+    "c1-csi": r"\x9b31m",
+    "c1-osc": r"\x9d0;title\x9c",
+    "right-to-left-override": r"\u202e",
+    "right-to-left-isolate": r"\u2067",
+    "left-to-right-mark": r"\u200e",
+    "bell": r"\a",
+    "delete": r"\x7f",
+    "carriage-return": r"\r",
+    "backspace": r"\b",
+    "nel": r"\N",
+}
+PLACES = {
+    # where: (old text of MINIMAL, new text with {p}, path expected in the message)
+    "value": ("summary: A medial hamstring.", 'summary: "A medial {p} hamstring."', "muscles[0].summary"),
+    "alias": ("aliases: [ST]", 'aliases: [ST, "S{p}T"]', "muscles[0].aliases[1]"),
+    "nested": ("nerve: Tibial division of the sciatic nerve,", 'nerve: "Tibial {p} division of the sciatic nerve",',
+               "muscles[0].innervation.nerve"),
+    "key": ("    group: hamstring", '    group: hamstring\n    "x{p}": 1', "muscles[0].x"),
+    "source": ("title: A source", 'title: "A {p} source"', "sources[0].title"),
+}
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"HAMKNEE_HOME": str(tmp_path / "home")}
+
+
+@pytest.mark.parametrize("where", sorted(PLACES))
+@pytest.mark.parametrize("payload", sorted(PAYLOADS))
+def test_validation_refuses_control_characters_with_their_location(hk, tmp_path, payload, where):
+    old, new, path_text = PLACES[where]
+    text = MINIMAL.replace(old, new.replace("{p}", PAYLOADS[payload]), 1)
+    assert text != MINIMAL
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if PAYLOADS[payload] in row)
+    for args in (["validate", str(kb)], ["--kb", str(kb), "explain", "semitendinosus"]):
+        r = hk(*args)
+        assert r.exit_code == 3, (args, r.stdout, r.stderr)
+        assert r.stdout == ""
+        assert not acting(r.stderr), r.stderr
+        located = [row for row in r.stderr.splitlines() if "holds U+" in row]
+        assert located, r.stderr
+        assert located[0].startswith(f"{kb}:{line}:"), located[0]
+        assert path_text in located[0]
+
+
+def test_a_raw_bidi_override_in_plain_text_is_located_exactly(hk, tmp_path):
+    text = MINIMAL.replace("summary: A medial hamstring.", "summary: A medial \u202ehamstring.")
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    r = hk("validate", str(kb))
+    assert r.exit_code == 3
+    assert f"{kb}:12:14: muscles[0].summary: text holds U+202E (right-to-left override), a BiDi control" in r.stderr
+
+
+def test_validate_json_neutralises_what_it_reports(hk, tmp_path):
+    text = MINIMAL.replace("    group: hamstring", '    group: hamstring\n    "\\x9b\\u202e\\e]0;t\\a": 1', 1)
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    r = hk("validate", str(kb), "--json")
+    assert r.exit_code == 3
+    assert not acting(r.stdout), r.stdout
+    problems = json.loads(r.stdout)["problems"]
+    assert any("holds U+009B" in p["message"] for p in problems)
+
+
+def test_the_error_path_of_validate_on_a_terminal(tmp_path):
+    text = MINIMAL.replace("    group: hamstring", '    group: hamstring\n    "\\e]0;pwned\\a\\e[6n": 1', 1)
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    code, output = run_on_pty(["validate", str(kb)], _env(tmp_path))
+    assert code == 3, output
+    assert "unknown field" in output
+    assert not acting(output), repr(output)
+
+
+# -- defence in depth: text that reached the compiled cache without validation ---------------------------------
+
+POISON = "\x1b]0;pwned\x07\x1b]52;c;cm0gLXJmIH4K\x07\x1b[?1049h\x1b[6n\x9b31m\u202e"
+
+
+@pytest.fixture
+def poisoned(tmp_path: Path) -> Path:
+    """A knowledge base whose cache (made by someone else, or damaged) holds escape sequences in every text."""
+    kb = write_kb(tmp_path / "kb.yaml", MINIMAL)
+    compiled = compile_file(kb)
+
+    def poison(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, str):
+            return value + POISON if " " in value or value[:1].isupper() else value
+        if isinstance(value, list):
+            return [poison(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(poison(v) for v in value)
+        if isinstance(value, dict):
+            return {k: (v if k in ("id", "kind", "target", "type", "index") else poison(v)) for k, v in value.items()}
+        return value
+
+    for section in ("catalog", "records", "sources", "search", "graph"):
+        compiled[section] = poison(compiled[section])
+    stat = kb.stat()
+    key = cache.make_key(kb, stat, cache.file_hash(kb), SCHEMA_VERSION)
+    cache.write(cache.cache_file(tmp_path / "home" / "cache", kb), key, compiled)
+    return kb
+
+
+COMMANDS = [
+    ["explain", "semitendinosus"], ["explain", "pes-anserinus"], ["list"], ["muscles"], ["muscles", "--attachments"],
+    ["search", "hamstring"], ["sources"], ["compare", "semitendinosus", "semitendinosus"],
+    ["path", "semitendinosus", "pes-anserinus"], ["diagram"], ["diagram", "semitendinosus"],
+    ["explain", "semitendinosu"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_poisoned_cache_never_reaches_a_terminal_as_commands(poisoned, tmp_path, args):
+    code, output = run_on_pty(["--kb", str(poisoned), *args], _env(tmp_path))
+    assert code in (0, 1), output
+    assert "Traceback" not in output
+    assert "\\x1b" in output or args[0] == "diagram" or code == 1, output  # shown, visibly escaped
+    assert not acting(output), repr(output[-2000:])
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_poisoned_cache_in_pipes_and_json(poisoned, tmp_path, args):
+    env = dict(os.environ, **_env(tmp_path))
+    for extra in ([], ["--json"]):
+        if extra and args[0] in ("sources", "explain", "list", "muscles", "search", "compare", "path", "diagram"):
+            command = [*HAMKNEE, "--kb", str(poisoned), *args, *extra]
+        elif extra:
+            continue
+        else:
+            command = [*HAMKNEE, "--kb", str(poisoned), *args]
+        r = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert r.returncode in (0, 1), r.stderr
+        assert not acting(r.stdout) and not acting(r.stderr), (command, r.stdout[-1000:], r.stderr[-500:])
+        if extra and r.returncode == 0:
+            assert any(POISON in text for text in _strings(json.loads(r.stdout)))  # the data itself is kept
+
+
+def _strings(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_exports_of_a_poisoned_cache(poisoned, tmp_path):
+    env = dict(os.environ, **_env(tmp_path))
+    for fmt in ("csv", "json"):
+        r = subprocess.run([*HAMKNEE, "--kb", str(poisoned), "export", fmt, "-"], capture_output=True, text=True,
+                           env=env, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert not acting(r.stdout), r.stdout[:500]
+    svg = tmp_path / "d.svg"
+    r = subprocess.run([*HAMKNEE, "--kb", str(poisoned), "diagram", "semitendinosus", "--svg", str(svg)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    import xml.dom.minidom
+
+    xml.dom.minidom.parse(str(svg))  # well-formed XML: no control character in it
+
+
+def test_file_names_in_error_messages_are_neutralised(tmp_path):
+    bad = str(tmp_path / "no\x1b]0;pwned\x07dir" / "out.csv")
+    code, output = run_on_pty(["export", "csv", bad], _env(tmp_path))
+    assert code == 4, output
+    assert "Cannot write" in output
+    assert not acting(output), repr(output)
+
+
+def test_database_text_is_neutralised_in_stats(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    kb = Path(__file__).parent / "data" / "study_kb.yaml"
+    env = _env(tmp_path)
+    r = subprocess.run([*HAMKNEE, "--kb", str(kb), "quiz", "--count", "1", "--seed", "1", "--db", str(db)],
+                       input="x\n", capture_output=True, text=True, env=dict(os.environ, **env), timeout=60)
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as conn:  # a card whose fact has left the knowledge base keeps its text
+        conn.execute("INSERT INTO cards (id, kind, entity, qtype, field, front, back, added_at) "
+                     "SELECT 'ghost', ?, ?, qtype, field, front, back, added_at FROM cards LIMIT 1",
+                     ("muscle" + POISON, "semi" + POISON))
+        conn.execute("INSERT INTO reviews (card_id, reviewed_at, rating, correct, answer, state_before, due_after, "
+                     "session) SELECT 'ghost', reviewed_at, rating, correct, answer, state_before, due_after, session "
+                     "FROM reviews LIMIT 1")
+    code, output = run_on_pty(["--kb", str(kb), "stats", "--db", str(db)], env)
+    assert code == 0, output
+    assert "Study progress" in output and "semi\\x1b]0;pwned" in output
+    assert not acting(output), repr(output)
+
+
+# -- CSV cells that a spreadsheet would run ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("formula", ["=HYPERLINK(\"http://evil\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_csv_cells_never_start_a_formula(hk, tmp_path, formula):
+    quoted = formula.replace('"', '\\"')
+    text = MINIMAL.replace("name: Semitendinosus", f'name: "{quoted}"')
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    r = hk("--kb", str(kb), "export", "csv", "-")
+    assert r.exit_code == 0, r.stderr
+    cells = [cell for row in csv.reader(io.StringIO(r.stdout)) for cell in row]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert any(cell.startswith("'" + formula) for cell in cells), r.stdout  # shown as text, not lost
+
+
+# -- the terminal's reply typed in front of an answer ---------------------------------------------------------------
+
+def test_a_terminal_reply_in_front_of_an_answer_does_not_make_it_wrong(tmp_path):
+    from hamknee.kb import open_kb
+    from hamknee.study.cards import generate, select
+    from tests.test_study import ANSWERS, STUDY_KB, reviews, session_order
+
+    cards = generate(open_kb(STUDY_KB, use_cache=False).records())
+    order = session_order(cards, select(cards, entity="semitendinosus", qtype="recall"), 1, seed=4)
+    db = tmp_path / "p.sqlite3"
+    session = Session(["--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type", "recall", "--count",
+                       "1", "--seed", "4", "--db", str(db)], _env(tmp_path))
+    session.expect("\n> ")
+    # What a terminal types back after ESC[6n (cursor position report), then what the student types.
+    session.type("\x1b[5;26R" + ANSWERS[order[0].id][2] + "\r")
+    session.expect("Rate it")
+    session.type("\r")
+    code, output = session.finish()
+    assert code == 0, output
+    assert "Right." in output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT answer, correct FROM reviews").fetchall() == [(ANSWERS[order[0].id][2], 1)]
+    assert len(reviews(db)) == 1
