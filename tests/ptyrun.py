@@ -24,8 +24,9 @@ def installed() -> list[str]:
 
 HAMKNEE = installed()
 
-# What a terminal may legitimately receive from hamknee: colour and style (SGR) sequences.
-SGR = re.compile(r"\x1b\[[0-9;]*m")
+# What a terminal may legitimately receive from hamknee: colour and style (SGR) sequences, and OSC 8
+# hyperlinks whose parameters and target hold nothing a terminal would act on.
+SGR = re.compile(r"\x1b\[[0-9;]*m|\x1b\]8;[ -~]*?;[!-~]*?\x1b\\")
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -46,9 +47,9 @@ class Session:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
         full_env = dict(os.environ)
-        for name in ("NO_COLOR", "COLUMNS", "LINES", "FORCE_COLOR"):
+        for name in ("NO_COLOR", "COLUMNS", "LINES", "FORCE_COLOR", "HAMKNEE_PAGER"):
             full_env.pop(name, None)
-        full_env.update(TERM="xterm-256color")
+        full_env.update(TERM="xterm-256color", PAGER="cat")  # output as the terminal gets it, no pager to quit
         full_env.update(env)
         self.proc = subprocess.Popen([*HAMKNEE, *args], stdin=slave if stdin is None else stdin, stdout=slave,
                                      stderr=slave, env=full_env, cwd=cwd, start_new_session=True,

@@ -124,7 +124,8 @@ def poisoned(tmp_path: Path) -> Path:
         if isinstance(value, tuple):
             return tuple(poison(v) for v in value)
         if isinstance(value, dict):
-            return {k: (v if k in ("id", "kind", "target", "type", "index") else poison(v)) for k, v in value.items()}
+            return {k: (v if k in ("id", "kind", "target", "type", "index") else
+                        v + POISON if k == "url" else poison(v)) for k, v in value.items()}
         return value
 
     for section in ("catalog", "records", "sources", "search", "graph"):

@@ -81,9 +81,14 @@ class SafeConsole(Console):
 
     def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
         for segment in super().render(renderable, options):
-            text = segment.text
-            if not segment.control and UNSAFE.search(text):
-                yield Segment(visible(text), segment.style)
+            text, style = segment.text, segment.style
+            if segment.control:
+                yield segment
+                continue
+            if style is not None and style.link and UNSAFE.search(style.link):
+                style = style.update_link(None)  # a link target goes inside an OSC 8 sequence: never unsafe
+            if UNSAFE.search(text) or style is not segment.style:
+                yield Segment(visible(text), style)
             else:
                 yield segment
 
