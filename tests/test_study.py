@@ -48,6 +48,21 @@ def by_id(cards: list[Card]) -> dict[str, Card]:
     return {c.id: c for c in cards}
 
 
+def session_order(cards: list[Card], chosen: list[Card], count: int, seed: int) -> list[Card]:
+    """The cards a fresh session asks, in order: what `quiz --seed` promises to reproduce."""
+    ids = sorted(c.id for c in chosen)
+    lookup = by_id(cards)
+    return [lookup[i] for i in plan([], ids, count, 20, random.Random(seed))]
+
+
+ANSWERS = {  # card id -> (wrong, near miss, right)
+    "semitendinosus:insertion:recall": ("fibular head", "pes anserinous", "pes anserinus"),
+    "semitendinosus:origin:recall": ("linea aspera", "ischial tuberositty", "ischial tuberosity"),
+    "semitendinosus:innervation:recall": ("obturator nerve", "tibial divison", "tibial division"),
+    "semitendinosus:card:only-hamstring-in-pes": ("biceps femoris", "semitendinosis", "semitendinosus"),
+}
+
+
 def reviews(db: Path) -> list[tuple[str, int, int]]:
     with sqlite3.connect(db) as conn:
         return list(conn.execute("SELECT card_id, rating, correct FROM reviews ORDER BY id"))
