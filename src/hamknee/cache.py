@@ -61,40 +61,46 @@ def make_key(kb_path: Path, stat: os.stat_result, digest: str, schema_version: i
 
 
 def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
-    """Write atomically (temporary file + rename) so concurrent first runs never see a half file."""
+    """Write atomically (temporary file + rename) so concurrent first runs never see a half file.
+
+    The body goes to a scratch file as each part is marshalled, then behind the header (which needs every
+    offset): holding the marshalled parts of a large knowledge base in memory would add their whole size
+    (about 40 MB for 5,000 entities) to the peak of the first load.
+    """
     import contextlib
+    import shutil
     import tempfile
 
     records: dict[str, Any] = sections["records"]
-    blobs: list[bytes] = []
     offsets: dict[str, tuple[int, int]] = {}
     record_offsets: dict[str, tuple[int, int]] = {}
-    position = 0
-    for name, value in sections.items():
-        if name == "records":
-            continue
-        blob = marshal.dumps(value)
-        offsets[name] = (position, len(blob))
-        blobs.append(blob)
-        position += len(blob)
-    for ident, record in records.items():
-        blob = marshal.dumps(record)
-        record_offsets[ident] = (position, len(blob))
-        blobs.append(blob)
-        position += len(blob)
-    header = marshal.dumps({"key": key, "sections": offsets, "records": record_offsets, "body": position})
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC + _HEAD.pack(len(header)) + header)
-            for blob in blobs:
-                fh.write(blob)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with tempfile.TemporaryFile(dir=target.parent) as body:
+        position = 0
+        for name, value in sections.items():
+            if name == "records":
+                continue
+            blob = marshal.dumps(value)
+            offsets[name] = (position, len(blob))
+            body.write(blob)
+            position += len(blob)
+        for ident, record in records.items():
+            blob = marshal.dumps(record)
+            record_offsets[ident] = (position, len(blob))
+            body.write(blob)
+            position += len(blob)
+        header = marshal.dumps({"key": key, "sections": offsets, "records": record_offsets, "body": position})
+        fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(MAGIC + _HEAD.pack(len(header)) + header)
+                body.seek(0)
+                shutil.copyfileobj(body, fh, 1 << 20)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 class CacheReader:
@@ -139,6 +145,32 @@ class CacheReader:
         if not isinstance(value, dict):
             raise CacheMiss("bad record")
         return value
+
+    def records(self, idents: list[str]) -> list[dict[str, Any]]:
+        """Several records, each run of neighbouring ones (a kind is stored together) in one read."""
+        spans = [self.record_offsets[i] for i in idents]
+        found: list[dict[str, Any]] = []
+        start = 0
+        while start < len(spans):
+            end = start + 1
+            while end < len(spans) and spans[end][0] == spans[end - 1][0] + spans[end - 1][1]:
+                end += 1
+            low = spans[start][0]
+            high = spans[end - 1][0] + spans[end - 1][1]
+            try:
+                self._fh.seek(self._base + low)
+                blob = memoryview(self._fh.read(high - low))
+                if len(blob) != high - low:
+                    raise CacheMiss("short read")
+                for offset, length in spans[start:end]:
+                    value = marshal.loads(blob[offset - low:offset - low + length])
+                    if not isinstance(value, dict):
+                        raise CacheMiss("bad record")
+                    found.append(value)
+            except (OSError, EOFError, ValueError, TypeError) as exc:
+                raise CacheMiss(str(exc)) from None
+            start = end
+        return found
 
     def close(self) -> None:
         fh = getattr(self, "_fh", None)

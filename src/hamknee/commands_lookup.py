@@ -80,7 +80,9 @@ def muscles(
 ) -> None:
     """The hamstrings and the muscles studied beside them (marked 'related')."""
     kb = get_kb()
-    records = sorted(kb.records("muscle"), key=lambda r: r["group"] != "hamstring")
+    # Without --attachments the index has every column shown: no record is read.
+    records = sorted(kb.records("muscle") if attachments else kb.catalog("muscle"),
+                     key=lambda r: r["group"] != "hamstring")
     if as_json:
         emit_json([_muscle_row(r) for r in records] if attachments else
                   [{k: r.get(k) for k in ("id", "name", "group", "summary")} for r in records])
@@ -144,10 +146,8 @@ RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region 
 def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
     """Conditions, optionally only those felt in one region."""
     kb = get_kb()
-    records = kb.records("condition")
-    if region:
-        where = kb.lookup(region, kind="region")
-        records = [r for r in records if where["id"] in r["felt_at"]]
+    records = (kb.conditions_felt_at(kb.lookup(region, kind="region")["id"]) if region
+               else kb.records("condition"))
     if as_json:
         emit_json([{k: r.get(k) for k in ("id", "name", "category", "felt_at", "summary")} for r in records])
         return
@@ -171,10 +171,7 @@ def phases(
 ) -> None:
     """Treatment and rehabilitation phases, in order, with goals and criteria to progress."""
     kb = get_kb()
-    records = kb.records("phase")
-    if condition:
-        target = kb.lookup(condition, kind="condition")
-        records = [r for r in records if target["id"] in r.get("applies_to", [])]
+    records = kb.phases_for(kb.lookup(condition, kind="condition")["id"]) if condition else kb.records("phase")
     # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
     records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
     if not records:
