@@ -171,11 +171,12 @@ def phases(
 ) -> None:
     """Treatment and rehabilitation phases, in order, with goals and criteria to progress."""
     kb = get_kb()
-    records = kb.phases_for(kb.lookup(condition, kind="condition")["id"]) if condition else kb.records("phase")
+    target = kb.lookup(condition, kind="condition") if condition else None
+    records = kb.phases_for(target["id"]) if target else kb.records("phase")
     # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
     records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
     if not records:
-        what = f"No treatment phases for {target['name']} in the knowledge base." if condition else \
+        what = f"No treatment phases for {target['name']} in the knowledge base." if target else \
             "No treatment phases in the knowledge base."
         if as_json:
             emit_json([])
