@@ -284,34 +284,37 @@ def validate(
                                                         "answers another entry owns.")] = False,
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""
-    from hamknee.kb import compile_file
+    from hamknee.kb import open_kb
 
     target = path.expanduser().absolute() if path else kb_path()
     try:
-        compiled = compile_file(target)
+        # A file byte for byte the one this version last validated is answered from its cache; anything
+        # else is parsed and checked in full (and cached, so the next lookup is fast).
+        kb = open_kb(target)
     except InvalidKnowledgeBase as exc:
         if as_json:
             emit_json({"file": exc.file, "valid": False, "problems": [
                 {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in exc.problems]})
             raise typer.Exit(int(ExitCode.INVALID_KB)) from None
         raise
-    counts: dict[str, int] = {}
-    for entry in compiled["catalog"]:
-        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
-    relations = sum(len(v) for v in compiled["graph"].values()) // 2
-    summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": len(compiled["catalog"]),
-               "sources": len(compiled["sources"]), "relations": relations,
-               "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}}
-    defects: list[Any] = []
-    if cards:
-        from hamknee.study.cards import Deck
+    try:
+        counts: dict[str, Any] = kb.section("summary")
+        summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": counts["entities"],
+                                   "sources": counts["sources"], "relations": counts["relations"],
+                                   "by_kind": {KIND_SECTION[k]: counts["by_kind"].get(k, 0) for k in KINDS}}
+        defects: list[Any] = []
+        if cards:
+            from hamknee.study.cards import Deck
 
-        deck = Deck(compiled["records"][e["id"]] for e in compiled["catalog"])
-        defects = deck.lint()
-        summary["cards"] = {"total": len(deck.cards), "authored": sum(c.authored for c in deck.cards),
-                            "defects": [{"card": d.card, "check": d.check, "message": d.message} for d in defects]}
-        if defects:
-            summary["valid"] = False
+            deck = Deck(kb.records())
+            defects = deck.lint()
+            summary["cards"] = {"total": len(deck.cards), "authored": sum(c.authored for c in deck.cards),
+                                "defects": [{"card": d.card, "check": d.check, "message": d.message}
+                                            for d in defects]}
+            if defects:
+                summary["valid"] = False
+    finally:
+        kb.close()
     if as_json:
         emit_json(summary)
         if defects:
@@ -328,17 +331,32 @@ def validate(
     if cards:
         deck_note = f" {summary['cards']['total']} cards ({summary['cards']['authored']} authored), no defects."
     out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{relations} relations.{deck_note}", markup=False, soft_wrap=True)
+                f"{summary['relations']} relations.{deck_note}", markup=False, soft_wrap=True)
 
 
-@app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
-def schema() -> None:
-    """Print the JSON Schema of the knowledge base, for editors that validate and complete YAML."""
+def schema_document() -> dict[str, Any]:
+    """The JSON Schema of the knowledge base, from the model (the shipped file is a copy of it)."""
     from hamknee.model import KnowledgeBaseFile
 
     document = KnowledgeBaseFile.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "hamknee knowledge base"
+    return document
+
+
+@app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
+def schema() -> None:
+    """Print the JSON Schema of the knowledge base, for editors that validate and complete YAML."""
+    import json
+
+    from hamknee.paths import shipped_kb
+
+    # The package ships the schema (tests keep it equal to the model's): printing it spares building it
+    # from the model, which imports pydantic and walks every field.
+    try:
+        document = json.loads(shipped_kb().with_name("conditions.schema.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        document = schema_document()
     emit_json(document)
 
 

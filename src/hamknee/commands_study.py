@@ -330,7 +330,7 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, self_grad
     from hamknee.study.schedule import Spacer, humanize, now_utc
 
     reader = _Input()
-    names = NameIndex(get_kb().records())
+    names = NameIndex(get_kb().names())  # names and aliases are all it reads
     spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
     pending = deque(queue)

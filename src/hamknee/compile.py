@@ -148,6 +148,12 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
         "felt_in": felt_in,
         "phases_for": phases_for,
         "source_table": sources,
+        # What validate reports, so that it can be answered from the cache.
+        "summary": {"entities": len(order), "sources": len(sources),
+                    "relations": sum(len(v) for v in graph.values()) // 2,
+                    "by_kind": {kind: sum(1 for e in catalog if e["kind"] == kind) for kind in SECTIONS.values()}},
+        # Every name an answer may use, without reading the records: (id, name, aliases).
+        "names": [(ident, raw[ident]["name"], list(raw[ident].get("aliases", []))) for ident in order],
         "graph": graph,
         "sources": bibliography,
         "records": records,

@@ -90,6 +90,10 @@ class KnowledgeBase:
                 self._fallback()
         return [self.get(i) for i in idents]
 
+    def names(self) -> list[dict[str, Any]]:
+        """Id, name and aliases of every entry, from the index alone (no record is read)."""
+        return [{"id": ident, "name": name, "aliases": aliases} for ident, name, aliases in self.section("names")]
+
     def kind_ids(self, kind: str) -> list[str]:
         """Ids of one kind, in knowledge-base order, from the index alone."""
         ids: list[str] = self.section("kinds").get(kind, [])

@@ -33,16 +33,16 @@ Head = tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]]
 
 
 def _generator_stamp() -> list[Any]:
-    """Size and modification time of each source file of the card generator, so an edit is noticed."""
-    from hamknee.study import cards
+    """Size and modification time of each source file of the study modules (the card generator and what
+    it uses), so that an edit to them is noticed even without a new version number."""
+    import hamknee.study
 
-    origin = Path(cards.__file__)
-    files = sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
+    root = Path(hamknee.study.__file__).parent
     stamp: list[Any] = []
-    for file in files:
+    for file in sorted(root.rglob("*.py")):
         with contextlib.suppress(OSError):
             info = file.stat()
-            stamp.append((file.name, info.st_size, info.st_mtime_ns))
+            stamp.append((str(file.relative_to(root)), info.st_size, info.st_mtime_ns))
     return stamp
 
 
