@@ -53,7 +53,9 @@ def test_anki_package_holds_every_card_as_a_note(hk, tmp_path: Path) -> None:  #
     assert front == "Where does Semitendinosus insert?"
     assert back.startswith("Pes anserinus<br>")
     assert "Gray" in source and "hamknee explain semitendinosus" in source
-    assert {"hamknee::muscle", "entity::semitendinosus", "type::recall", "region::medial-knee"} <= set(tags)
+    assert {"hamknee::kind::muscle", "hamknee::entity::semitendinosus", "hamknee::type::recall",
+            "hamknee::region::medial-knee"} <= set(tags)
+    assert all(tag.startswith("hamknee::") for _, _, t in notes for tag in t.split())
     front, _, _, _ = by_id["pes-anserine-bursitis:card:vignette"]
     assert "<br>1. " in front  # the options are on the card
 
@@ -71,7 +73,7 @@ def test_anki_export_of_a_topic(hk, tmp_path: Path) -> None:  # type: ignore[no-
     package = tmp_path / "m.apkg"
     assert hk("--kb", str(STUDY_KB), "export", "anki", str(package), "--topic", "condition").exit_code == 0
     notes, _, _ = anki_notes(package, tmp_path)
-    assert notes and all("hamknee::condition" in tags.split() for _, _, tags in notes)
+    assert notes and all("hamknee::kind::condition" in tags.split() for _, _, tags in notes)
 
 
 def test_csv_export(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -80,12 +82,34 @@ def test_csv_export(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0
     with target.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["front", "back", "tags"]
-    assert len(rows) - 1 == len(card_ids())
+    assert rows[0] == ["front", "back", "tags", "source", "id"]
+    assert sorted(r[4] for r in rows[1:]) == sorted(card_ids())
     recall = next(r for r in rows if r[0] == "Which nerve supplies Semitendinosus?" and "type::recall" in r[2])
     assert recall[1].startswith("Tibial division of the sciatic nerve\n")
     assert "Roots: L5, S1, S2." in recall[1]
+    assert recall[4] == "semitendinosus:innervation:recall"
+    assert "Gray" in recall[3]
     assert all(" " not in tag for row in rows[1:] for tag in row[2].split(" "))
+    # Round-robin over the entities: the first rows are each about another entry.
+    entities = [r[4].split(":")[0] for r in rows[1:]]
+    distinct = len(set(entities))
+    assert distinct > 10 and len(set(entities[:distinct])) == distinct
+
+
+def test_quizlet_export_is_one_card_a_line_with_a_tab(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "quizlet.txt"
+    result = hk("--kb", str(STUDY_KB), "export", "csv", str(target), "--quizlet")
+    assert result.exit_code == 0, result.stderr
+    lines = target.read_text(encoding="utf-8").split("\n")
+    assert lines[-1] == ""  # ends with a line break
+    lines = lines[:-1]
+    assert len(lines) == len(card_ids())
+    assert all(line.count("\t") == 1 and "\r" not in line for line in lines)
+    _, definition = next(line.split("\t") for line in lines
+                         if line.startswith("Which nerve supplies Semitendinosus?"))
+    assert definition.startswith("Tibial division of the sciatic nerve / ")
+    vignette = next(line for line in lines if " / 1. " in line.split("\t")[0])
+    assert " / 2. " in vignette.split("\t")[0]  # the options stay on the card, on one line
 
 
 def test_csv_to_stdout(hk) -> None:  # type: ignore[no-untyped-def]

@@ -165,7 +165,15 @@ def test_a_full_disk_keeps_the_old_file_whole(tmp_path, writer):
     target = folder / f"old.{writer}"
     old = b"the previous export, kept whole\n" * 20
     target.write_bytes(old)
-    r = write(tmp_path, writer, target, "--force", preexec_fn=_file_size_limit(1500))
+    limit = 1500
+    if writer == "anki":
+        # The progress database records each export: it is made full-size first, and the limit lets it be
+        # rewritten in place while the package, larger than it, cannot be written.
+        first = tmp_path / "first.apkg"
+        assert write(tmp_path, writer, first).returncode == 0
+        limit = max(p.stat().st_size for p in (tmp_path / "home").rglob("study.sqlite3*")) + 512
+        assert first.stat().st_size > limit
+    r = write(tmp_path, writer, target, "--force", preexec_fn=_file_size_limit(limit))
     assert r.returncode == 4, r.stderr
     assert r.stderr.startswith(f"Error: Cannot write {target}: ")
     assert "File too large" in r.stderr or "disk I/O error" in r.stderr
@@ -208,9 +216,11 @@ KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
 import genanki
+from datetime import datetime, timezone
 from hamknee.kb import open_kb
 from hamknee.study.cards import generate
 from hamknee.study import export
+from hamknee.study.store import Store, default_path
 
 def write_then_die(self, handle, timestamp=None):
     handle.write(b"PK" * 100000)
@@ -219,7 +229,8 @@ def write_then_die(self, handle, timestamp=None):
 
 genanki.Package.write_to_file = write_then_die
 cards = generate(open_kb(Path(sys.argv[1]), use_cache=False).records())
-export.anki(cards, sys.argv[2])
+with Store(default_path()) as store:
+    export.anki(cards, sys.argv[2], store, datetime.now(timezone.utc))
 """
 
 

@@ -80,7 +80,9 @@ def muscles(
 ) -> None:
     """The hamstrings and the muscles studied beside them (marked 'related')."""
     kb = get_kb()
-    records = sorted(kb.records("muscle"), key=lambda r: r["group"] != "hamstring")
+    # Without --attachments the index has every column shown: no record is read.
+    records = sorted(kb.records("muscle") if attachments else kb.catalog("muscle"),
+                     key=lambda r: r["group"] != "hamstring")
     if as_json:
         emit_json([_muscle_row(r) for r in records] if attachments else
                   [{k: r.get(k) for k in ("id", "name", "group", "summary")} for r in records])
@@ -144,10 +146,8 @@ RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region 
 def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
     """Conditions, optionally only those felt in one region."""
     kb = get_kb()
-    records = kb.records("condition")
-    if region:
-        where = kb.lookup(region, kind="region")
-        records = [r for r in records if where["id"] in r["felt_at"]]
+    records = (kb.conditions_felt_at(kb.lookup(region, kind="region")["id"]) if region
+               else kb.records("condition"))
     if as_json:
         emit_json([{k: r.get(k) for k in ("id", "name", "category", "felt_at", "summary")} for r in records])
         return
@@ -171,14 +171,12 @@ def phases(
 ) -> None:
     """Treatment and rehabilitation phases, in order: goals, interventions, exercises, criteria to progress."""
     kb = get_kb()
-    records = kb.records("phase")
-    if condition:
-        target = kb.lookup(condition, kind="condition")
-        records = [r for r in records if target["id"] in r.get("applies_to", [])]
+    target = kb.lookup(condition, kind="condition") if condition else None
+    records = kb.phases_for(target["id"]) if target else kb.records("phase")
     # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
     records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
     if not records:
-        what = f"No treatment phases for {target['name']} in the knowledge base." if condition else \
+        what = f"No treatment phases for {target['name']} in the knowledge base." if target else \
             "No treatment phases in the knowledge base."
         if as_json:
             emit_json([])
@@ -286,12 +284,14 @@ def validate(
                                                         "answers another entry owns.")] = False,
 ) -> None:
     """Check a knowledge base file and print every problem, or a one-line summary."""
-    from hamknee.kb import compile_file
+    from hamknee.kb import open_kb
     from hamknee.paths import user_path
 
     target = user_path(str(path), "knowledge base") if path else kb_path()
     try:
-        compiled = compile_file(target)
+        # A file byte for byte the one this version last validated is answered from its cache; anything
+        # else is parsed and checked in full (and cached, so the next lookup is fast).
+        kb = open_kb(target)
     except InvalidKnowledgeBase as exc:
         if as_json:
             shown = exc.problems[:1000]
@@ -299,26 +299,25 @@ def validate(
                 {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in shown]})
             raise typer.Exit(int(ExitCode.INVALID_KB)) from None
         raise
-    counts: dict[str, int] = {}
-    for entry in compiled["catalog"]:
-        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
-    relations = sum(len(v) for v in compiled["graph"].values()) // 2
-    from hamknee.sourcing import warnings
+    try:
+        counts: dict[str, Any] = kb.section("summary")
+        summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": counts["entities"],
+                                   "sources": counts["sources"], "relations": counts["relations"],
+                                   "by_kind": {KIND_SECTION[k]: counts["by_kind"].get(k, 0) for k in KINDS},
+                                   "warnings": counts.get("warnings", [])}
+        defects: list[Any] = []
+        if cards:
+            from hamknee.study.cards import Deck
 
-    notes = warnings(compiled["records"].values(), compiled["sources"])
-    summary: dict[str, Any] = {"file": str(target), "valid": True, "entities": len(compiled["catalog"]),
-               "sources": len(compiled["sources"]), "relations": relations,
-               "by_kind": {KIND_SECTION[k]: counts.get(k, 0) for k in KINDS}, "warnings": notes}
-    defects: list[Any] = []
-    if cards:
-        from hamknee.study.cards import Deck
-
-        deck = Deck(compiled["records"][e["id"]] for e in compiled["catalog"])
-        defects = deck.lint()
-        summary["cards"] = {"total": len(deck.cards), "authored": sum(c.authored for c in deck.cards),
-                            "defects": [{"card": d.card, "check": d.check, "message": d.message} for d in defects]}
-        if defects:
-            summary["valid"] = False
+            deck = Deck(kb.records())
+            defects = deck.lint()
+            summary["cards"] = {"total": len(deck.cards), "authored": sum(c.authored for c in deck.cards),
+                                "defects": [{"card": d.card, "check": d.check, "message": d.message}
+                                            for d in defects]}
+            if defects:
+                summary["valid"] = False
+    finally:
+        kb.close()
     if as_json:
         emit_json(summary)
         if defects:
@@ -335,20 +334,37 @@ def validate(
     if cards:
         deck_note = f" {summary['cards']['total']} cards ({summary['cards']['authored']} authored), no defects."
     out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{relations} relations" + (f", {len(notes)} warning(s)." if notes else ".") + deck_note,
+                f"{summary['relations']} relations"
+                + (f", {len(summary['warnings'])} warning(s)." if summary["warnings"] else ".") + deck_note,
                 markup=False, soft_wrap=True)
-    for note in notes:  # a warning never fails validation: the file is valid, some facts are weakly sourced
+    # A warning never fails validation: the file is valid, some facts are weakly sourced.
+    for note in summary["warnings"]:
         err().print(f"warning: {note}", markup=False, soft_wrap=True)
 
 
-@app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
-def schema() -> None:
-    """Print the JSON Schema of the knowledge base, for editors that validate and complete YAML."""
+def schema_document() -> dict[str, Any]:
+    """The JSON Schema of the knowledge base, from the model (the shipped file is a copy of it)."""
     from hamknee.model import KnowledgeBaseFile
 
     document = KnowledgeBaseFile.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "hamknee knowledge base"
+    return document
+
+
+@app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
+def schema() -> None:
+    """Print the JSON Schema of the knowledge base, for editors that validate and complete YAML."""
+    import json
+
+    from hamknee.paths import shipped_kb
+
+    # The package ships the schema (tests keep it equal to the model's): printing it spares building it
+    # from the model, which imports pydantic and walks every field.
+    try:
+        document = json.loads(shipped_kb().with_name("conditions.schema.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        document = schema_document()
     emit_json(document)
 
 

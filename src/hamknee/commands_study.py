@@ -13,7 +13,10 @@ import typer
 from hamknee.cli import emit_json, err, get_kb, out
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from hamknee.study.cards import Card
+    from hamknee.study.deck import Deck
     from hamknee.study.schedule import Outcome, Rating, Spacer
     from hamknee.study.session_guard import Guard
     from hamknee.study.store import Store
@@ -63,29 +66,37 @@ def _db_path(db: str | None) -> Any:
     return user_path(db, "database") if db else default_path()
 
 
-def _all_cards() -> list[Card]:
-    from hamknee.study.cards import generate
+def _deck() -> Deck:
+    """The knowledge base's deck, from the deck cache unless the knowledge base or the generator changed."""
+    from hamknee.study.deck import load
 
-    return generate(get_kb().records())
+    return load(get_kb())
 
 
-def _chosen(cards: list[Card], topic: str | None, qtype: str | None) -> list[Card]:
+def _chosen(deck: Deck, topic: str | None, qtype: str | None) -> list[str]:
+    """Ids of the deck's cards about the topic and of the question type, in deck order."""
     from hamknee.errors import UsageProblem, safe_text
-    from hamknee.study.cards import QTYPES, select
+    from hamknee.study.cards import QTYPES
     from hamknee.vocab import KINDS, SECTIONS
 
     if qtype is not None and qtype.strip().lower() not in QTYPES:
         raise UsageProblem(f"Unknown question type {safe_text(qtype)!r}.", f"Use one of: {', '.join(QTYPES)}.")
     kind_filter = qtype.strip().lower() if qtype else None
     if topic is None:
-        return select(cards, qtype=kind_filter)
+        return deck.choose(qtype=kind_filter)
     key = topic.strip().lower()
     if key in KINDS or key in SECTIONS:
-        return select(cards, kinds={SECTIONS.get(key, key)}, qtype=kind_filter)
+        return deck.choose(kinds={SECTIONS.get(key, key)}, qtype=kind_filter)
     record = get_kb().lookup(topic)
     if record["kind"] == "region":
-        return select(cards, region=record["id"], qtype=kind_filter)
-    return select(cards, entity=record["id"], qtype=kind_filter)
+        return deck.choose(region=record["id"], qtype=kind_filter)
+    return deck.choose(entity=record["id"], qtype=kind_filter)
+
+
+def _sync(store: Store, deck: Deck, now: datetime) -> None:
+    """Bring the progress database in line with the deck, unless it already is (a large deck takes a while)."""
+    if store.synced_deck() != deck.fingerprint:
+        store.sync(deck.cards(), now, deck.fingerprint)
 
 
 def _tell(text: str) -> None:
@@ -339,7 +350,7 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
     from hamknee.study.schedule import Spacer, humanize, now_utc
 
     reader = _Input()
-    names = NameIndex(get_kb().records())
+    names = NameIndex(get_kb().names())  # names and aliases are all it reads
     spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
     pending = deque(queue)
@@ -446,47 +457,50 @@ def quiz(
 
     from hamknee.study.schedule import humanize, plan, start_of_day
 
-    cards = _all_cards()
-    by_id = {c.id: c for c in cards}
     rng = random.Random(seed)
     now = now_utc()
-    if card:
-        queue = _named_cards(by_id, card)
-        with _open_store(db) as store:
-            store.sync(cards, now)
-            _run(store, queue, rng, self_grade)
-        return
-    chosen = {c.id for c in _chosen(cards, topic, qtype)}
-    with _open_store(db) as store:
-        store.sync(cards, now)
-        due = [i for i in store.due(now) if i in chosen]
-        unseen = [i for i in store.unseen() if i in chosen]
-        allowed = max(0, new - store.introduced_since(start_of_day(now)))
-        queue = [by_id[i] for i in plan(due, unseen, count, allowed, rng)]
-        if not queue:
-            upcoming = store.next_due()
-            why = "new-card limit for today reached" if unseen else "no new cards left"
-            when = f" Next card due {humanize(upcoming - now)}." if upcoming else ""
-            _say(f"Nothing to study now ({why}; change it with --new N).{when}")
+    with _deck() as deck:
+        if card:
+            queue = _named_cards(deck, card)
+            with _open_store(db) as store:
+                _sync(store, deck, now)
+                deck.close()
+                _run(store, queue, rng, self_grade)
             return
-        _run(store, queue, rng, self_grade)
+        chosen = set(_chosen(deck, topic, qtype))
+        with _open_store(db) as store:
+            _sync(store, deck, now)
+            due = [i for i in store.due(now) if i in chosen]
+            unseen = [i for i in store.unseen() if i in chosen]
+            allowed = max(0, new - store.introduced_since(start_of_day(now)))
+            queue = deck.cards(plan(due, unseen, count, allowed, rng))
+            if not queue:
+                upcoming = store.next_due()
+                why = "new-card limit for today reached" if unseen else "no new cards left"
+                when = f" Next card due {humanize(upcoming - now)}." if upcoming else ""
+                _say(f"Nothing to study now ({why}; change it with --new N).{when}")
+                return
+            deck.close()
+            _run(store, queue, rng, self_grade)
 
 
-def _named_cards(by_id: dict[str, Card], ids: list[str]) -> list[Card]:
+def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
     import difflib
 
     from hamknee.errors import UsageProblem, safe_text
 
-    queue = []
+    known = deck.ids()
+    by_id = set(known)
+    queue: list[Card] = []
     for ident in ids:
         key = ident.strip()
         if key not in by_id:
-            close = difflib.get_close_matches(key, list(by_id), n=3, cutoff=0.6)
+            close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
             hint = f"Did you mean: {', '.join(close)}?" if close else \
                 "List the ids with: hamknee export cards - | grep '\"id\"'"
             raise UsageProblem(f"No card {safe_text(key)!r}.", hint)
-        if by_id[key] not in queue:
-            queue.append(by_id[key])
+        if deck.card(key) not in queue:
+            queue.append(deck.card(key))
     return queue
 
 
@@ -560,10 +574,9 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
     from hamknee import render
     from hamknee.study.schedule import now_utc
 
-    cards = _all_cards()
     now = now_utc()
-    with _open_store(db) as store:
-        store.sync(cards, now)
+    with _deck() as deck, _open_store(db) as store:
+        _sync(store, deck, now)
         data = store.stats(now, days)
     if as_json:
         emit_json(data)
@@ -615,36 +628,60 @@ app.add_typer(export_app, name="export")
 
 
 @export_app.command("anki", epilog="Examples:  hamknee export anki hamknee.apkg  ·  "
-                                   "hamknee export anki muscles.apkg --topic muscle")
+                                   "hamknee export anki muscles.apkg --topic muscle  ·  "
+                                   "hamknee export anki hamknee.apkg --no-retired")
 def export_anki(
     file: Annotated[str, typer.Argument(metavar="FILE.apkg", help="The Anki package to write.")],
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
+    retired: Annotated[bool, typer.Option("--retired/--no-retired",
+                                          help="Include cards whose fact left the knowledge base, tagged "
+                                               "hamknee::retired (whole-deck exports only).")] = True,
+    db: DbOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Every card as an Anki note (front, back, source, tags); re-importing updates notes instead of adding."""
+    """Every card as an Anki note (front, back, source, tags under hamknee::).
+
+    Re-importing updates in place: a note changes only when its content changed since the last export
+    (the progress database remembers when), so Anki keeps its review history; importing the same file
+    twice changes nothing. Cards whose fact left the knowledge base come back tagged hamknee::retired:
+    in Anki, search tag:hamknee::retired and suspend them.
+    """
 
     from hamknee.errors import UsageProblem
     from hamknee.study.export import anki
+    from hamknee.study.schedule import now_utc
 
     if file == "-":
         raise UsageProblem("An Anki package cannot go to standard output.", "Give a file name ending in .apkg.")
-    cards = _chosen(_all_cards(), topic, qtype)
-    count = anki(cards, file, force)
-    _say(f"Wrote {count} notes to {file}. In Anki: File > Import.")
+    with _deck() as deck:
+        cards = deck.cards(_chosen(deck, topic, qtype))
+        whole = topic is None and qtype is None
+        deck_ids = set(deck.ids()) if whole else None
+    with _open_store(db) as store:
+        result = anki(cards, file, store, now_utc(), deck_ids=deck_ids, retired=retired, force=force)
+    details = f"{result.changed} new or changed since the last export"
+    if result.retired:
+        details += f", {result.retired} retired (tagged hamknee::retired)"
+    _say(f"Wrote {result.notes} notes to {file} ({details}). In Anki: File > Import.")
 
 
-@export_app.command("csv", epilog="Examples:  hamknee export csv cards.csv  ·  hamknee export csv - --type recall")
+@export_app.command("csv", epilog="Examples:  hamknee export csv cards.csv  ·  hamknee export csv - --type recall  ·  "
+                                  "hamknee export csv quizlet.txt --quizlet")
 def export_csv(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The CSV file to write, or - for standard output.")],
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
     force: ForceOpt = False,
+    quizlet: Annotated[bool, typer.Option("--quizlet", help="Term<TAB>definition, one card a line, no line break "
+                                                            "inside a field: for Quizlet's import.")] = False,
 ) -> None:
-    """Cards as CSV (front, back, tags) for Quizlet and other flashcard tools."""
-    from hamknee.study.export import csv_text, write_bytes
+    """Cards as CSV (front, back, tags, source, id) for flashcard tools; --quizlet for Quizlet's paste import."""
+    from hamknee.study.export import csv_text, quizlet_text, write_bytes
 
-    text, count = csv_text(_chosen(_all_cards(), topic, qtype))
+    with _deck() as deck:
+        cards = deck.cards(_chosen(deck, topic, qtype))
+    text, count = (quizlet_text if quizlet else csv_text)(cards)
     write_bytes(file, text.encode("utf-8"), force)
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")
@@ -658,6 +695,7 @@ def export_cards(
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
     db: DbOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """The deck as a JSON list for review: id, entity, type, prompt, options, correct, answer, accepted
     (every answer taken as right), sources and retired (cards kept in your progress database after their
@@ -665,15 +703,16 @@ def export_cards(
     from hamknee.study.deck_json import deck_text
     from hamknee.study.export import write_bytes
 
-    every = _all_cards()
-    cards = _chosen(every, topic, qtype)
+    with _deck() as deck:
+        cards = deck.cards(_chosen(deck, topic, qtype))
+        every = deck.ids()
     retired: list[dict[str, Any]] = []
     path = _db_path(db)
     if path.exists() and topic is None and qtype is None:
         with _open_store(db) as store:
-            retired = store.retired(c.id for c in every)
+            retired = store.retired(every)
     text, count = deck_text(cards, get_kb().records(), retired)
-    write_bytes(file, text.encode("utf-8"))
+    write_bytes(file, text.encode("utf-8"), force)
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")
 
@@ -685,10 +724,10 @@ def export_json(
     force: ForceOpt = False,
 ) -> None:
     """The whole knowledge base as JSON: every record with its relations and sources."""
-    from hamknee.study.export import json_text, write_bytes
+    from hamknee.study.export import json_chunks, write_chunks
 
     kb = get_kb()
-    records = kb.records()
-    write_bytes(file, json_text(kb.meta, kb.bibliography(), records).encode("utf-8"), force)
+    # Streamed record by record: the whole knowledge base as one string would be several times its size.
+    write_chunks(file, json_chunks(kb.meta, kb.bibliography(), kb.iter_records()), force)
     if file != "-":
-        _say(f"Wrote {len(records)} records to {file}.")
+        _say(f"Wrote {kb.meta['count']} records to {file}.")

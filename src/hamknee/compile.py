@@ -10,6 +10,7 @@ from typing import Any
 
 from hamknee.find import build_index
 from hamknee.model import REFERENCE_FIELDS, KnowledgeBaseFile
+from hamknee.sourcing import warnings as source_warnings
 from hamknee.terms import normalize
 from hamknee.vocab import INVERSE, LABEL, SECTIONS
 
@@ -97,7 +98,9 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
             cited_by[sid].append(ident)
         record = dict(data)
         record["relations"] = links[ident]
-        record["sources"] = [sources[sid] for sid in data["sources"]]
+        # Source ids here, resolved from the "source_table" section when read: the same few hundred sources
+        # are cited by thousands of records, and one copy of each keeps every record small to read.
+        record["sources"] = list(data["sources"])
         if record.get("cards"):
             record["cards"] = [{**card, "sources": [sources[sid] for sid in card["sources"]]}
                                for card in record["cards"]]
@@ -126,11 +129,34 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
         ident: [(link["type"], link["target"], link["note"]) for link in links[ident]] for ident in order
     }
     bibliography = [dict(source, cited_by=cited_by[sid]) for sid, source in sources.items()]
+    # Which records a filtered listing shows, so that it reads only those.
+    felt_in: dict[str, list[str]] = {}
+    phases_for: dict[str, list[str]] = {}
+    for ident in order:
+        data = raw[ident]
+        if data["kind"] == "condition":
+            for region in data.get("felt_at", []):
+                felt_in.setdefault(region, []).append(ident)
+        elif data["kind"] == "phase":
+            for condition in data.get("applies_to", []):
+                phases_for.setdefault(condition, []).append(ident)
     return {
         "meta": {"title": kb.title, "count": len(order), "version": kb.version},
         "index": index,
         "catalog": catalog,
         "search": search_index,
+        "kinds": {kind: [e["id"] for e in catalog if e["kind"] == kind] for kind in SECTIONS.values()},
+        "felt_in": felt_in,
+        "phases_for": phases_for,
+        "source_table": sources,
+        # What validate reports, so that it can be answered from the cache.
+        "summary": {"entities": len(order), "sources": len(sources),
+                    "relations": sum(len(v) for v in graph.values()) // 2,
+                    "by_kind": {kind: sum(1 for e in catalog if e["kind"] == kind) for kind in SECTIONS.values()},
+                    "warnings": source_warnings(({**r, "sources": [sources[sid] for sid in r["sources"]]}
+                                                 for r in records.values()), bibliography)},
+        # Every name an answer may use, without reading the records: (id, name, aliases).
+        "names": [(ident, raw[ident]["name"], list(raw[ident].get("aliases", []))) for ident in order],
         "graph": graph,
         "sources": bibliography,
         "records": records,

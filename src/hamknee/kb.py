@@ -7,7 +7,7 @@ compiles it, and refreshes the cache (best effort: a read-only cache directory o
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,12 @@ from hamknee.vocab import SCHEMA_VERSION
 
 
 class KnowledgeBase:
-    def __init__(self, path: Path, reader: cache.CacheReader | None, compiled: dict[str, Any] | None) -> None:
+    def __init__(self, path: Path, reader: cache.CacheReader | None, compiled: dict[str, Any] | None,
+                 key: dict[str, Any] | None = None) -> None:
         self.path = path
+        # The fingerprint of the file this knowledge base was compiled from (None: it could not be taken);
+        # what is derived from it, such as the study deck, is cached under the same fingerprint.
+        self.key = reader.key if reader is not None else key
         self._reader = reader
         self._compiled = compiled
         self._sections: dict[str, Any] = {}
@@ -65,8 +69,57 @@ class KnowledgeBase:
             if record is None:
                 assert self._compiled is not None
                 record = self._compiled["records"][ident]
-            self._records[ident] = record
+            self._records[ident] = self._resolved(record)
         return self._records[ident]
+
+    def _resolved(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with its source ids replaced by the sources themselves."""
+        table: dict[str, dict[str, Any]] = self.section("source_table")
+        resolved = dict(record)
+        resolved["sources"] = [table[sid] for sid in record["sources"]]
+        return resolved
+
+    def get_many(self, idents: list[str]) -> list[dict[str, Any]]:
+        """Records by id, those not yet read in as few reads of the cache as they are stored."""
+        missing = [i for i in dict.fromkeys(idents) if i not in self._records]
+        if missing and self._reader is not None:
+            try:
+                for ident, record in zip(missing, self._reader.records(missing), strict=True):
+                    self._records[ident] = self._resolved(record)
+            except (cache.CacheMiss, KeyError):
+                self._fallback()
+        return [self.get(i) for i in idents]
+
+    def names(self) -> list[dict[str, Any]]:
+        """Id, name and aliases of every entry, from the index alone (no record is read)."""
+        return [{"id": ident, "name": name, "aliases": aliases} for ident, name, aliases in self.section("names")]
+
+    def kind_ids(self, kind: str) -> list[str]:
+        """Ids of one kind, in knowledge-base order, from the index alone."""
+        ids: list[str] = self.section("kinds").get(kind, [])
+        return ids
+
+    def conditions_felt_at(self, region: str) -> list[dict[str, Any]]:
+        """The records of the conditions felt in a region, and no others."""
+        return self.get_many(self.section("felt_in").get(region, []))
+
+    def phases_for(self, condition: str) -> list[dict[str, Any]]:
+        """The records of the phases that apply to a condition, and no others."""
+        return self.get_many(self.section("phases_for").get(condition, []))
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every record in order, read in batches and not kept: for output of the whole knowledge base."""
+        ids = [e["id"] for e in self.catalog()]
+        for start in range(0, len(ids), 200):
+            batch = ids[start:start + 200]
+            if self._reader is not None:
+                try:
+                    yield from (self._resolved(r) for r in self._reader.records(batch))
+                    continue
+                except (cache.CacheMiss, KeyError):
+                    self._fallback()
+            assert self._compiled is not None
+            yield from (self._resolved(self._compiled["records"][i]) for i in batch)
 
     # -- queries ------------------------------------------------------------------------------
     @property
@@ -157,7 +210,7 @@ class KnowledgeBase:
         return [e["id"] for e in self.catalog()]
 
     def records(self, kind: str | None = None) -> list[dict[str, Any]]:
-        return [self.get(e["id"]) for e in self.catalog(kind)]
+        return self.get_many(self.kind_ids(kind) if kind else [e["id"] for e in self.catalog()])
 
     def search(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
         """Entries ranked by how well names, aliases, lay terms and text match; tolerant of typos."""
@@ -244,8 +297,9 @@ def open_kb(path: Path, use_cache: bool = True) -> KnowledgeBase:
                 # A read-only or missing cache directory costs speed, never the lookup.
                 with contextlib.suppress(OSError):
                     cache.write(target, key, compiled)
-            return KnowledgeBase(path, None, compiled)
-    return KnowledgeBase(path, None, build(path)[0])
+            return KnowledgeBase(path, None, compiled, key)
+    compiled, key = build(path)
+    return KnowledgeBase(path, None, compiled, key)
 
 
 def _current(target: Path, path: Path) -> cache.CacheReader | None:

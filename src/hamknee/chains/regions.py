@@ -64,7 +64,7 @@ def where(kb: KnowledgeBase, term: str) -> dict[str, Any]:
     region = region_for(kb, term)
     if region is None:
         raise NotFoundError(term, kb.suggest(term, "region"), what="region")
-    felt = [kb.get(ident) for ident in felt_ids(kb, region["id"])]
+    felt = kb.get_many(felt_ids(kb, region["id"]))
     groups = []
     for key, (title, categories) in GROUPS.items():
         rows = [_row(r) for r in felt if r["category"] in categories]

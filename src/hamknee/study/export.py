@@ -1,9 +1,14 @@
 """Export the cards to Anki (.apkg) and CSV, and the whole knowledge base to JSON.
 
-Anki re-imports update rather than duplicate: the model and deck ids are fixed, and each note's guid is
-derived from the card's stable id. The package is written with a fixed timestamp so the same knowledge
-base gives the same notes. Files are written by ``hamknee.safe_write`` (nothing but a regular file is
-replaced, never without --force, never half a file); ``-`` writes CSV or JSON to standard output.
+Anki re-imports update notes in place: the model and deck ids are fixed, each note's guid is derived from
+the card's stable id, and each note carries the time its content last changed (kept in the progress
+database), because Anki takes a note from a package only when it is newer than its own copy. So a
+re-import after the knowledge base changed updates exactly the notes that changed, keeping their review
+history, and a re-import without a change changes nothing. Cards whose fact left the knowledge base are
+exported once more, tagged ``hamknee::retired``, so that a student can find and suspend them. New cards
+are ordered round-robin over the entities, so that one entity's cards do not arrive as a block. Files
+are written by ``hamknee.safe_write`` (nothing but a regular file is replaced, never without --force, never
+half a file); ``-`` writes CSV or JSON to standard output.
 """
 
 from __future__ import annotations
@@ -12,18 +17,25 @@ import csv
 import errno
 import io
 import json
-from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from hamknee.sanitize import json_safe, visible
 from hamknee.study.cards import Card
+
+if TYPE_CHECKING:
+    from hamknee.study.store import Store
 
 # Fixed forever: Anki matches models and decks by id on re-import.
 ANKI_MODEL_ID = 1_739_120_417
 ANKI_DECK_ID = 1_739_120_433
 ANKI_DECK_NAME = "hamknee: hamstrings and the knee"
-# 2025-01-01T00:00:00Z: the notes' modification time, fixed so that exports are reproducible.
+# 2025-01-01T00:00:00Z: the package's own time (note ids, the model), fixed so that exports are reproducible.
 ANKI_TIMESTAMP = 1_735_689_600.0
+RETIRED_TAG = "hamknee::retired"
 
 _CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; color: black; background: white; }
 .source { font-size: 12px; color: #666; margin-top: 1em; }"""
@@ -41,6 +53,20 @@ def _atomic(target: str, write: Callable[[BinaryIO], None], force: bool = False)
     write_file(target, write, force=force)
 
 
+def write_chunks(target: str, chunks: Iterable[bytes], force: bool = False) -> None:
+    """Write the chunks as they come, to standard output (``-``) or to the named file (see ``safe_write``)."""
+    if target == "-":
+        for chunk in chunks:
+            write_bytes("-", chunk)
+        return
+
+    def put(handle: BinaryIO) -> None:
+        for chunk in chunks:
+            handle.write(chunk)
+
+    _atomic(target, put, force)
+
+
 def write_bytes(target: str, data: bytes, force: bool = False) -> None:
     """The data to the named file (see ``safe_write``), or to standard output for ``-``."""
     if target == "-":
@@ -54,7 +80,51 @@ def write_bytes(target: str, data: bytes, force: bool = False) -> None:
     _atomic(target, put, force)
 
 
-def anki(cards: Iterable[Card], target: str, force: bool = False) -> int:
+def tags(card: Card) -> list[str]:
+    """Flashcard-tool tags, all under ``hamknee::`` and without spaces: kind, entity, question type, regions."""
+    found = [f"hamknee::kind::{card.kind}", f"hamknee::entity::{card.entity}", f"hamknee::type::{card.qtype}"]
+    found += [f"hamknee::region::{r}" for r in card.regions]
+    return [re.sub(r"\s+", "_", t) for t in found]
+
+
+def interleave(cards: Iterable[Card]) -> list[Card]:
+    """Round-robin over the entities (in deck order): each entity's first card, then each one's second..."""
+    groups: dict[str, list[Card]] = {}
+    for card in cards:
+        groups.setdefault(card.entity, []).append(card)
+    ordered: list[Card] = []
+    depth = max((len(g) for g in groups.values()), default=0)
+    for level in range(depth):
+        ordered += [group[level] for group in groups.values() if level < len(group)]
+    return ordered
+
+
+@dataclass(frozen=True)
+class AnkiResult:
+    notes: int  # notes in the package
+    retired: int  # of which retired cards, tagged RETIRED_TAG
+    changed: int  # notes whose content is new or changed since the last export to Anki
+
+
+def _note_content(card: Card) -> list[str]:
+    """The note as Anki stores it: the four fields, then the tags."""
+    source = card.source + f"\nhamknee explain {card.entity}"
+    return [_html(card.front), _html(card.back), _html(source.strip()), card.id, *tags(card)]
+
+
+def _digest(content: list[str]) -> str:
+    import hashlib
+
+    return hashlib.blake2b(json.dumps(content, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, deck_ids: set[str] | None = None,
+         retired: bool = True, force: bool = False) -> AnkiResult:
+    """Write the package; ``deck_ids`` (all the deck's card ids) tells which exported cards have retired.
+
+    Retired cards are those exported before and no longer in the deck; they are left out when ``retired``
+    is false or ``deck_ids`` is None (an export of a topic cannot tell a retired card from one not chosen).
+    """
     import genanki
 
     model = genanki.Model(
@@ -68,17 +138,51 @@ def anki(cards: Iterable[Card], target: str, force: bool = False) -> int:
         }],
         css=_CSS,
     )
+
+    class _Note(genanki.Note):  # type: ignore[misc]
+        """A note stamped with the time its own content last changed, not the package's time."""
+
+        def __init__(self, modified: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.modified = modified
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            super().write_to_db(cursor, self.modified, deck_id, id_gen)
+
+    contents: dict[str, tuple[str, str]] = {}
+    entries: list[tuple[str, list[str]]] = []
+    for card in interleave(cards):
+        content = _note_content(card)
+        contents[card.id] = (_digest(content), json.dumps(content, ensure_ascii=False))
+        entries.append((card.id, content))
+    live = len(entries)
+    if retired and deck_ids is not None:
+        for ident, (_, _, saved) in sorted(store.exported().items()):
+            if ident in deck_ids or ident in contents:
+                continue
+            content = json.loads(saved)
+            if RETIRED_TAG not in content[4:]:
+                content.append(RETIRED_TAG)
+            contents[ident] = (_digest(content), json.dumps(content, ensure_ascii=False))
+            entries.append((ident, content))
+    from hamknee.safe_write import check_target, target_path
+
+    # Refused before the progress database records this export, so a refusal leaves it as it was.
+    existed = check_target(target_path(target), force)
+    before = store.exported()
+    stamps = store.stamp_exports(contents, when)
+    changed = sum(1 for ident, (digest, _) in contents.items() if before.get(ident, ("",))[0] != digest)
+
     deck = genanki.Deck(ANKI_DECK_ID, ANKI_DECK_NAME)
-    count = 0
-    for card in cards:
-        source = card.source + (f"\nhamknee explain {card.entity}")
-        deck.add_note(genanki.Note(
+    for position, (ident, content) in enumerate(entries):
+        deck.add_note(_Note(
+            stamps[ident],
             model=model,
-            fields=[_html(card.front), _html(card.back), _html(source.strip()), card.id],
-            tags=card.tags,
-            guid=genanki.guid_for("hamknee", card.id),
+            fields=content[:4],
+            tags=content[4:],
+            guid=genanki.guid_for("hamknee", ident),
+            due=position,
         ))
-        count += 1
     package = genanki.Package(deck)
     def put(handle: BinaryIO) -> None:
         import sqlite3
@@ -88,8 +192,8 @@ def anki(cards: Iterable[Card], target: str, force: bool = False) -> int:
         except sqlite3.Error as exc:  # genanki builds the collection in a temporary SQLite file first
             raise OSError(errno.EIO, f"cannot build the package ({exc})") from None
 
-    _atomic(target, put, force)
-    return count
+    _atomic(target, put, force=force or existed)
+    return AnkiResult(notes=len(entries), retired=len(entries) - live, changed=changed)
 
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets; a leading
@@ -104,16 +208,53 @@ def csv_cell(text: str) -> str:
 
 
 def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
+    """Front, back, tags, source and card id, one row per card (a field may hold line breaks, quoted)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["front", "back", "tags"])
+    writer.writerow(["front", "back", "tags", "source", "id"])
     count = 0
-    for card in cards:
-        writer.writerow([csv_cell(card.front), csv_cell(card.back), csv_cell(" ".join(card.tags))])
+    for card in interleave(cards):
+        writer.writerow([csv_cell(card.front), csv_cell(card.back), csv_cell(" ".join(tags(card))),
+                         csv_cell(card.source), csv_cell(card.id)])
         count += 1
     return buffer.getvalue(), count
+
+
+def _one_line(text: str) -> str:
+    return " / ".join(part.strip() for part in text.replace("\t", " ").splitlines() if part.strip())
+
+
+def quizlet_text(cards: Iterable[Card]) -> tuple[str, int]:
+    """Term, tab, definition, one card a line, for Quizlet's paste import (it splits rows on line breaks,
+    so the lines of a field are joined with ' / ')."""
+    lines = []
+    for card in interleave(cards):
+        lines.append(f"{visible(_one_line(card.front))}\t{visible(_one_line(card.back))}")
+    return "".join(f"{line}\n" for line in lines), len(lines)
 
 
 def json_text(meta: dict[str, Any], sources: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
     document = {"meta": meta, "sources": sources, "records": records}
     return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def json_chunks(meta: dict[str, Any], sources: list[dict[str, Any]],
+                records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """``json_text``, byte for byte, one record at a time (JSON strings hold no raw line break, so
+    indenting a record's own lines places it in the document)."""
+    def nested(value: Any) -> str:
+        return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+    head = f'{{\n  "meta": {nested(meta)},\n  "sources": {nested(sources)},\n  "records": ['
+    yield json_safe(head).encode("utf-8")
+    first = True
+    batch: list[str] = []
+    for record in records:
+        text = json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        batch.append(("\n    " if first else ",\n    ") + text)
+        first = False
+        if len(batch) >= 100:
+            yield json_safe("".join(batch)).encode("utf-8")
+            batch = []
+    batch.append("]\n}\n" if first else "\n  ]\n}\n")
+    yield json_safe("".join(batch)).encode("utf-8")

@@ -69,9 +69,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX reviews_card ON reviews (card_id)",
         "CREATE INDEX reviews_time ON reviews (reviewed_at)",
     ),
+    (
+        # Small facts about the database itself, e.g. the deck it was last brought in line with.
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # What each card looked like when last exported to Anki, and since when: Anki takes a note from a
+        # package only if its modification time is newer than its own copy's.
+        """CREATE TABLE exported (
+            card_id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL,
+            changed_at INTEGER NOT NULL,
+            content TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_OUR_TABLES = {"cards", "reviews", "sqlite_sequence"}
+_OUR_TABLES = {"cards", "reviews", "sqlite_sequence", "meta", "exported"}
 
 
 def default_path() -> Path:
@@ -267,8 +279,16 @@ class Store:
             return list(self._db.execute(sql, params))
 
     # -- cards --------------------------------------------------------------------------------------
-    def sync(self, cards: Iterable[Card], when: datetime) -> dict[str, int]:
-        """Bring the card list in line with the knowledge base: add, update wording, retire, revive."""
+    def synced_deck(self) -> str | None:
+        """The fingerprint of the deck the card list was last brought in line with."""
+        rows = self._read("SELECT value FROM meta WHERE key = 'deck'")
+        return str(rows[0][0]) if rows else None
+
+    def sync(self, cards: Iterable[Card], when: datetime, fingerprint: str | None = None) -> dict[str, int]:
+        """Bring the card list in line with the knowledge base: add, update wording, retire, revive.
+
+        With the deck's ``fingerprint``, it is remembered, so that the same deck need not be synced again.
+        """
         rows = [(c.id, c.kind, c.entity, c.qtype, c.field, c.front, c.back, " ".join(c.regions), _ts(when))
                 for c in cards]
         with self._write() as db:
@@ -287,6 +307,8 @@ class Store:
             )
             gone = [(_ts(when), ident) for ident, retired in before.items() if ident not in current and retired is None]
             db.executemany("UPDATE cards SET retired_at = ? WHERE id = ?", gone)
+            if fingerprint is not None:
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('deck', ?)", (fingerprint,))
         return {
             "added": len(current - set(before)),
             "revived": sum(1 for i in current if i in before and before[i] is not None),
@@ -357,6 +379,37 @@ class Store:
 
     def review_count(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM reviews")[0][0])
+
+    # -- export ledger ----------------------------------------------------------------------------------
+    def exported(self) -> dict[str, tuple[str, int, str]]:
+        """Every card ever exported to Anki: id -> (content hash, changed at (s), content as exported)."""
+        return {r[0]: (r[1], int(r[2]), r[3]) for r in self._read("SELECT card_id, hash, changed_at, content "
+                                                                  "FROM exported")}
+
+    def stamp_exports(self, contents: dict[str, tuple[str, str]], when: datetime) -> dict[str, int]:
+        """The modification time (whole seconds) of each card's content: kept while the content hash stays
+        the same, moved forward (past the previous one) when it changes, ``when`` for a card never exported.
+
+        ``contents`` maps card id -> (content hash, content). Rows are only added or updated, never removed.
+        """
+        now = int(when.timestamp())
+        stamps: dict[str, int] = {}
+        with self._write() as db:
+            known = {r[0]: (r[1], int(r[2])) for r in db.execute("SELECT card_id, hash, changed_at FROM exported")}
+            changes = []
+            for ident, (digest, content) in contents.items():
+                previous = known.get(ident)
+                if previous is not None and previous[0] == digest:
+                    stamps[ident] = previous[1]
+                    continue
+                stamp = now if previous is None else max(now, previous[1] + 1)
+                stamps[ident] = stamp
+                changes.append((ident, digest, stamp, content))
+            db.executemany(
+                """INSERT INTO exported (card_id, hash, changed_at, content) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (card_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at,
+                       content = excluded.content""", changes)
+        return stamps
 
     # -- statistics ---------------------------------------------------------------------------------
     def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
