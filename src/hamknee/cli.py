@@ -96,6 +96,12 @@ class HamkneeGroup(TyperGroup):
 
         return super().parse_args(ctx, hoist_global_options(args, COMMANDS))
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from hamknee.helptext import tidy
+
+        tidy(self)
+        super().format_help(ctx, formatter)
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         from hamknee.helptext import command_rows
 
@@ -256,9 +262,9 @@ def show(renderable: RenderableType, measure: bool = False) -> None:
     if measure:
         from hamknee.layout import MEASURE
 
-        console.print(renderable, width=min(console.width, MEASURE))
+        console.print(renderable, width=min(console.width, MEASURE), crop=False)
     else:
-        console.print(renderable)
+        console.print(renderable, crop=False)
 
 
 def show_lines(lines: Any) -> None:

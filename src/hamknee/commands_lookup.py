@@ -31,7 +31,7 @@ TermsArg = Annotated[list[str], typer.Argument(
 
 
 @app.command(epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes anserine bursitis --brief  ·  "
-                    "hamknee explain hamstring-strain --section signs --section tests  ·  "
+                    "hamknee explain hamstring-strain -s signs -s tests  ·  "
                     "hamknee explain 'biceps femoris short head' --json")
 def explain(
     term: TermsArg,
@@ -44,7 +44,8 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """Explain any entry: a muscle, attachment, structure, region, condition, phase or concept."""
-    record = get_kb().lookup(" ".join(term))
+    kb = get_kb()
+    record = kb.lookup(" ".join(term))
     if as_json:
         emit_json(record)
         return
@@ -70,7 +71,8 @@ def explain(
             raise typer.Exit(int(ExitCode.NOT_FOUND))
         show(page, measure=True)
         return
-    show(render.explain(record), measure=True)
+    see_also = render.named_like(record, kb.catalog("condition"))
+    show(render.explain(record, see_also=see_also), measure=True)
 
 
 @app.command(epilog="Examples:  hamknee muscles  ·  hamknee muscles --attachments  ·  hamknee muscles --json")
@@ -191,14 +193,16 @@ def phases(
     from rich.text import Text
 
     from hamknee import render
+    from hamknee.layout import Wrapped
 
     protocol = None
     for r in records:
         if r.get("protocol") != protocol:
             protocol = r.get("protocol")
             treats = ", ".join(render.field_text(r, "applies_to") or [])
-            show(Text.assemble("\n", (protocol or "Phases", "bold underline"),
-                               (f" (for {treats})" if treats else "", "dim")))
+            show(Text(""))
+            show(Wrapped("", Text.assemble((protocol or "Phases", "bold underline"),
+                                           (f" (for {treats})" if treats else "", "dim"))))
         show(render.phase_card(r), measure=True)
     show(Text(""))
     show(render.disclaimer())
@@ -225,7 +229,7 @@ def list_(
                     "hamknee compare pes-anserine-bursitis meniscal-tear --json")
 def compare(
     terms: Annotated[list[str], typer.Argument(help="Two or more entries of the same kind.",
-                                               autocompletion=complete_term)],
+                                               autocompletion=complete_term, metavar="TERM...")],
     as_json: JsonOpt = False,
 ) -> None:
     """Entries of one kind side by side, field by field."""
@@ -329,8 +333,10 @@ def validate(
     deck_note = ""
     if cards:
         deck_note = f" {summary['cards']['total']} cards ({summary['cards']['authored']} authored), no defects."
-    out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{relations} relations.{deck_note}", markup=False, soft_wrap=True)
+    from hamknee.layout import Wrapped
+
+    show(Wrapped("", f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
+                     f"{relations} relations.{deck_note}"))
 
 
 @app.command(epilog="Examples:  hamknee schema > conditions.schema.json")
@@ -368,6 +374,6 @@ def sources(as_json: JsonOpt = False) -> None:
     console = out()
     for i, source in enumerate(bibliography, 1):
         label = f"[{i}]"
-        console.print(render.Citation(label, source))
+        console.print(render.Citation(label, source), crop=False)
         console.print(Wrapped(" " * (len(label) + 1), Text("cited by: " + (", ".join(source["cited_by"]) or "–"),
                                                                   style="dim"), indent=len(label) + 11))
