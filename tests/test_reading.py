@@ -214,7 +214,7 @@ def test_brief_is_far_shorter_than_the_page(hk):
     full = hk("explain", "pes-anserine-bursitis", env={"COLUMNS": "80", **TERMINAL}).stdout
     brief = hk("explain", "pes-anserine-bursitis", "--brief", env={"COLUMNS": "80", **TERMINAL}).stdout
     assert len(brief.splitlines()) * 4 < len(full.splitlines())
-    assert "Key points" in brief and "Key facts" in brief and "Red flags" in brief
+    assert "Key points" in brief and "Key facts" in brief and "Red flag" in brief
 
 
 def test_sections_show_only_what_was_asked(hk):
@@ -410,3 +410,34 @@ def test_json_and_text_agree_on_exit_codes(hk):
     for args in (["search", "zzzqqq"], ["explain", "zzzqqq"], ["phases", "pes-anserine-bursitis"]):
         text, data = hk(*args), hk(*args, "--json")
         assert text.exit_code == data.exit_code == 1, args
+
+
+def test_validation_messages_are_plain_words_with_their_location(hk, tmp_path):
+    from tests.conftest import MINIMAL
+
+    broken = MINIMAL.replace("    sources: [src-a]\nattachments:", "    sources: []\nattachments:").replace(
+        "    aliases: [ST]", "    aliases: ST")
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    r = hk("validate", str(path))
+    assert r.exit_code == 3
+    lines = r.stderr.splitlines()
+    sources = next(line for line in lines if "muscles[0].sources" in line)
+    assert "needs at least 1 item; it has 0" in sources
+    assert f"{path}:" in sources and sources.split(":")[1].isdigit()  # file:line:column
+    aliases = next(line for line in lines if "muscles[0].aliases" in line)
+    assert "must be a list" in aliases and "'ST'" in aliases
+    assert "should" not in r.stderr and "Input" not in r.stderr  # no validation-library wording
+
+
+def test_readme_screenshots_are_rendered_from_the_commands():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[(hamknee [^\]]+)\]\((docs/screenshots/[\w-]+\.svg)\)", readme)
+    assert len(pictures) >= 4
+    for command, path in pictures:
+        svg = (root / path).read_text(encoding="utf-8")
+        assert command.replace("'", "&#x27;") in svg or command in svg, (path, command)

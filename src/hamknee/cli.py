@@ -230,10 +230,16 @@ def err() -> Console:
 
 def report(exc: HamkneeError) -> None:
     console = err()
-    if isinstance(exc, InvalidKnowledgeBase):
-        for line in exc.lines():
+    lines = [*exc.lines(), f"Error: {exc}"] if isinstance(exc, InvalidKnowledgeBase) else [f"Error: {exc}"]
+    for line in lines:
+        if console.is_terminal:  # a person reads it: wrap between words, not inside them
+            from rich.text import Text
+
+            from hamknee.layout import Wrapped
+
+            console.print(Wrapped("", Text(line)), crop=False)
+        else:  # a log or a script: one message a line
             console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
 
 
 def kb_path() -> Path:

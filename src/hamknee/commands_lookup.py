@@ -364,7 +364,7 @@ def sources(as_json: JsonOpt = False) -> None:
         from hamknee.layout import tsv_cell
 
         show_lines("\t".join(tsv_cell(c) for c in (f"[{i}]", render.source_text(s).plain, render.source_url(s),
-                                                    ", ".join(s["cited_by"])))
+                                                    ", ".join(s["cited_by"]) or "–"))
                    for i, s in enumerate(bibliography, 1))
         return
     from rich.text import Text

@@ -457,11 +457,14 @@ class Brief:
             if not value:
                 continue
             label = dict(FIELDS[record["kind"]])[key]
-            warn = key == "red_flags"
-            line = Text.assemble("  ", ((("⚠ " if warn else "") + label + ": "), WARNING if warn else "bold"),
-                                 _first(value, key))
+            if key == "red_flags":  # a warning is kept whole: a cut one could mislead
+                first = value[0] if isinstance(value, list) else value
+                facts.append(Wrapped(Text.assemble("  ", ("⚠ Red flag: ", WARNING)), Text(first, style="yellow"),
+                                     indent=4))
+                continue
+            line = Text.assemble("  ", (label + ": ", "bold"), _first(value, key))
             facts.append(_one_line(line, width))
-        fact_lines = (len(facts) + 2) if facts else 0
+        fact_lines = (self._count(console, width, facts) + 2) if facts else 0
         points: list[RenderableType] = []
         room = budget - fact_lines - 2
         for point in record.get("key_points", []):
@@ -475,9 +478,16 @@ class Brief:
         if points:
             body += [Text(""), Text("Key points", style=HEADING), *points]
         if facts:
-            keep = max(0, min(len(facts), budget - (self._count(console, width, body) if body else 0) - 2))
-            if keep:
-                body += [Text(""), Text("Key facts", style=HEADING), *facts[:keep]]
+            room = budget - (self._count(console, width, body) if body else 0) - 2
+            kept: list[RenderableType] = []
+            for fact in facts:
+                lines = self._count(console, width, [fact])
+                if lines > room:
+                    break
+                kept.append(fact)
+                room -= lines
+            if kept:
+                body += [Text(""), Text("Key facts", style=HEADING), *kept]
         yield from (*head, *body, *tail)
 
 
