@@ -438,6 +438,6 @@ def test_readme_screenshots_are_rendered_from_the_commands():
     readme = (root / "README.md").read_text(encoding="utf-8")
     pictures = re.findall(r"!\[(hamknee [^\]]+)\]\((docs/screenshots/[\w-]+\.svg)\)", readme)
     assert len(pictures) >= 4
-    for command, path in pictures:
+    for _command, path in pictures:
         svg = (root / path).read_text(encoding="utf-8")
         assert svg.startswith("<svg") and "Generated with Rich" in svg, path
