@@ -296,11 +296,11 @@ def _problems(hk, tmp_path: Path, text: str) -> str:
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("year: 2020", "year: [2020]", "sources[0].year"),
-    ("name: Semitendinosus", "name: {first: Semi}", "muscles[0].name: Input should be a valid string"),
-    ("aliases: [ST]", "aliases: ST", "muscles[0].aliases: Input should be a valid list"),
+    ("name: Semitendinosus", "name: {first: Semi}", "muscles[0].name: must be text; got a mapping"),
+    ("aliases: [ST]", "aliases: ST", "muscles[0].aliases: must be a list"),
     ("group: hamstring", "group: 7", "muscles[0].group: must be one of"),
     ("version: 1", "version: two", "version"),
-    ("muscles:\n", "muscles: 3\nx:\n", "muscles: Input should be a valid list"),
+    ("muscles:\n", "muscles: 3\nx:\n", "muscles: must be a list"),
 ])
 def test_wrong_types_are_located(hk, tmp_path, old, new, expected):
     assert expected in _problems(hk, tmp_path, MINIMAL.replace(old, new, 1))

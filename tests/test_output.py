@@ -33,7 +33,9 @@ def test_plain_output_has_no_escape_codes(hk, env):
 def test_output_fits_the_terminal_width(hk, width, command):
     r = hk(*command, env={"COLUMNS": width, "TTY_COMPATIBLE": "1", "NO_COLOR": "1"})
     assert r.exit_code == 0, r.stderr
-    widest = max(len(line) for line in r.stdout.splitlines())
+    # A URL is never split: one longer than the terminal has a line of its own and runs past the edge.
+    lines = [line for line in r.stdout.splitlines() if not line.strip().startswith(("https://", "http://"))]
+    widest = max(len(line) for line in lines)
     assert widest <= int(width), (widest, command)
 
 

@@ -108,6 +108,12 @@ class HamkneeGroup(TyperGroup):
 
         return super().parse_args(ctx, hoist_global_options(args, COMMANDS))
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from hamknee.helptext import tidy
+
+        tidy(self)
+        super().format_help(ctx, formatter)
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         from hamknee.helptext import command_rows
 
@@ -236,10 +242,16 @@ def err() -> Console:
 
 def report(exc: HamkneeError) -> None:
     console = err()
-    if isinstance(exc, InvalidKnowledgeBase):
-        for line in exc.lines():
+    lines = [*exc.lines(), f"Error: {exc}"] if isinstance(exc, InvalidKnowledgeBase) else [f"Error: {exc}"]
+    for line in lines:
+        if console.is_terminal:  # a person reads it: wrap between words, not inside them
+            from rich.text import Text
+
+            from hamknee.layout import Wrapped
+
+            console.print(Wrapped("", Text(line)), crop=False)
+        else:  # a log or a script: one message a line
             console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
 
 
 def kb_path() -> Path:
@@ -268,9 +280,9 @@ def show(renderable: RenderableType, measure: bool = False) -> None:
     if measure:
         from hamknee.layout import MEASURE
 
-        console.print(renderable, width=min(console.width, MEASURE))
+        console.print(renderable, width=min(console.width, MEASURE), crop=False)
     else:
-        console.print(renderable)
+        console.print(renderable, crop=False)
 
 
 def show_lines(lines: Any) -> None:

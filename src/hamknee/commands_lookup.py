@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, complete_term, emit_json, err, get_kb, kb_path, out, show
+from hamknee.cli import JsonOpt, complete_term, emit_json, err, get_kb, kb_path, out, show, terminal
 from hamknee.errors import ExitCode, InvalidKnowledgeBase, UsageProblem, safe_text
 from hamknee.vocab import KIND_SECTION, KINDS, SECTIONS
 
@@ -31,7 +31,7 @@ TermsArg = Annotated[list[str], typer.Argument(
 
 
 @app.command(epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes anserine bursitis --brief  ·  "
-                    "hamknee explain hamstring-strain --section signs --section tests  ·  "
+                    "hamknee explain hamstring-strain -s signs -s tests  ·  "
                     "hamknee explain 'biceps femoris short head' --json")
 def explain(
     term: TermsArg,
@@ -44,7 +44,8 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """Explain any entry: a muscle, attachment, structure, region, condition, phase or concept."""
-    record = get_kb().lookup(" ".join(term))
+    kb = get_kb()
+    record = kb.lookup(" ".join(term))
     if as_json:
         emit_json(record)
         return
@@ -70,7 +71,8 @@ def explain(
             raise typer.Exit(int(ExitCode.NOT_FOUND))
         show(page, measure=True)
         return
-    show(render.explain(record), measure=True)
+    see_also = render.named_like(record, kb.catalog("condition"))
+    show(render.explain(record, see_also=see_also), measure=True)
 
 
 @app.command(epilog="Examples:  hamknee muscles  ·  hamknee muscles --attachments  ·  hamknee muscles --json")
@@ -189,14 +191,16 @@ def phases(
     from rich.text import Text
 
     from hamknee import render
+    from hamknee.layout import Wrapped
 
     protocol = None
     for r in records:
         if r.get("protocol") != protocol:
             protocol = r.get("protocol")
             treats = ", ".join(render.field_text(r, "applies_to") or [])
-            show(Text.assemble("\n", (protocol or "Phases", "bold underline"),
-                               (f" (for {treats})" if treats else "", "dim")))
+            show(Text(""))
+            show(Wrapped("", Text.assemble((protocol or "Phases", "bold underline"),
+                                           (f" (for {treats})" if treats else "", "dim"))))
         show(render.phase_card(r), measure=True)
     show(Text(""))
     show(render.disclaimer())
@@ -223,7 +227,7 @@ def list_(
                     "hamknee compare pes-anserine-bursitis meniscal-tear --json")
 def compare(
     terms: Annotated[list[str], typer.Argument(help="Two or more entries of the same kind.",
-                                               autocompletion=complete_term)],
+                                               autocompletion=complete_term, metavar="TERM...")],
     as_json: JsonOpt = False,
 ) -> None:
     """Entries of one kind side by side, field by field."""
@@ -333,10 +337,15 @@ def validate(
     deck_note = ""
     if cards:
         deck_note = f" {summary['cards']['total']} cards ({summary['cards']['authored']} authored), no defects."
-    out().print(f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
-                f"{summary['relations']} relations"
-                + (f", {len(summary['warnings'])} warning(s)." if summary["warnings"] else ".") + deck_note,
-                markup=False, soft_wrap=True)
+    from hamknee.layout import Wrapped
+
+    line = (f"OK {target}: {summary['entities']} entities ({kinds}), {summary['sources']} sources, "
+            f"{summary['relations']} relations"
+            + (f", {len(summary['warnings'])} warning(s)." if summary["warnings"] else ".") + deck_note)
+    if terminal():
+        show(Wrapped("", line))
+    else:  # one line for scripts and grep
+        out().print(line, markup=False, highlight=False, soft_wrap=True)
     # A warning never fails validation: the file is valid, some facts are weakly sourced.
     for note in summary["warnings"]:
         err().print(f"warning: {note}", markup=False, soft_wrap=True)
@@ -395,7 +404,8 @@ def sources(
 
         def row(i: int, s: dict[str, Any]) -> str:
             cite = render.source_line(s, with_type=True, with_url=False).plain  # the type rides in the citation cell
-            return "\t".join(tsv_cell(c) for c in (f"[{i}]", cite, render.source_url(s), ", ".join(s["cited_by"])))
+            return "\t".join(tsv_cell(c) for c in (f"[{i}]", cite, render.source_url(s),
+                                                    ", ".join(s["cited_by"]) or "–"))
 
         show_lines(row(i, s) for i, s in enumerate(bibliography, 1))
         return
@@ -406,6 +416,6 @@ def sources(
     console = out()
     for i, source in enumerate(bibliography, 1):
         label = f"[{i}]"
-        console.print(render.Citation(label, source))
+        console.print(render.Citation(label, source), crop=False)
         console.print(Wrapped(" " * (len(label) + 1), Text("cited by: " + (", ".join(source["cited_by"]) or "–"),
                                                                   style="dim"), indent=len(label) + 11))

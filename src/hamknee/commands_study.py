@@ -590,7 +590,8 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
          f"{c['mastered']} mastered" + (f", {c['retired']} retired" if c["retired"] else ""))
     _say(f"Reviews: {r['total']} ({r['correct']} right, accuracy {_percent(data['accuracy'])}), {r['today']} today. "
          f"Retention (right after a gap): {_percent(data['retention'])}.")
-    _say("Mastered = FSRS stability of 21 days or more; learning = in its first steps or relearning.", "dim")
+    _say("Mastered: FSRS stability of 21 days or more.", "dim")
+    _say("Learning: in its first steps, or relearning.", "dim")
     if data["by_kind"]:
         out().print(render.table(["Kind", "Reviews", "Right", "Accuracy"],
                                  [[k["kind"], str(k["reviews"]), str(k["correct"]), _percent(k["accuracy"])]
@@ -603,8 +604,9 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
     top = max((d["due"] for d in data["forecast"]), default=0)
     for day in data["forecast"]:
         label = date.fromisoformat(day["date"]).strftime("%a %d %b")
-        _say(f"  {label}  {str(day['due']).rjust(4)} {_bar(day['due'], top)}")
-    _say(f"Database: {data['database']}", "dim")
+        _say(f"  {label}  {str(day['due']).rjust(4)} {_bar(day['due'], top)}".rstrip())
+    _say("Database:", "dim")  # the path on a line of its own, folded if it is wider than the terminal
+    _say(f"  {data['database']}", "dim")
 
 
 @app.command(epilog="Examples:  hamknee stats  ·  hamknee stats --days 14  ·  hamknee stats --json")

@@ -82,9 +82,7 @@ def _plain_usage(argument: Any) -> None:
 
     def make_metavar(self: Any, ctx: Any, *args: Any, **kwargs: Any) -> str:
         text: str = original(ctx, *args, **kwargs)
-        if text.startswith("{") and text.endswith("}"):
-            text = text[1:-1]
-        return text
+        return text.replace("{", "").replace("}", "")
 
     argument.make_metavar = types.MethodType(make_metavar, argument)
 

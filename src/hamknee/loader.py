@@ -449,10 +449,64 @@ def _schema_problems(data: dict[str, Any]) -> tuple[Any, list[tuple[tuple[Any, .
                 message = f"must be kebab-case (lowercase words joined by '-'); got {err.get('input')!r}"
             elif message.startswith("Value error, "):
                 message = message[len("Value error, "):]
+            else:
+                message = _plain(err, message)
             found.setdefault(loc, [])
             if message not in found[loc]:
                 found[loc].append(message)
         return None, [(loc, " or ".join(msgs)) for loc, msgs in found.items()]
+
+
+def _plural(count: Any, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _kind_of(value: Any) -> str:
+    """What a YAML value is, in the words of someone writing YAML."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if value is None:
+        return "nothing (an empty value)"
+    return f"the text {str(value)[:40]!r}"
+
+
+def _plain(err: Any, message: str) -> str:
+    """A validation library message in plain words for someone editing the YAML file."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind == "too_short":
+        return f"needs at least {_plural(ctx.get('min_length', 1), 'item')}; it has {ctx.get('actual_length', 0)}"
+    if kind == "too_long":
+        return f"has too many items: at most {ctx.get('max_length')}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long: at most {_plural(ctx.get('max_length'), 'character')}"
+    if kind == "string_type":
+        return f"must be text; got {_kind_of(value)}"
+    if kind == "list_type":
+        return f"must be a list (one '- item' a line); got {_kind_of(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of fields ('key: value' lines); got {_kind_of(value)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number; got {_kind_of(value)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false; got {_kind_of(value)}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number; got {_kind_of(value)}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(ctx.values()), "")
+        words = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
+                 "less_than": "less than"}[kind]
+        return f"must be {words} {bound}; got {_kind_of(value)}"
+    return message[:1].lower() + message[1:]
 
 
 def _items(data: dict[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -238,8 +239,10 @@ class Citation:
         prefix = Text(" " * self.indent + self.number + " ")
         yield Wrapped(prefix, Text.assemble(source_text(self.source), " ", source_type(self.source)))
         url = source_url(self.source)
-        if url:
-            yield Text.assemble(" " * len(prefix.plain), link(url))
+        if url:  # segments, not Text: a URL wider than the terminal runs on rather than folding
+            yield Segment(" " * len(prefix.plain))
+            yield Segment(url, console.get_style(link(url).style))
+            yield Segment.line()
 
 
 def _title(record: dict[str, Any]) -> list[RenderableType]:
@@ -253,17 +256,18 @@ def _title(record: dict[str, Any]) -> list[RenderableType]:
     return out
 
 
-def _looking_for(record: dict[str, Any]) -> Text | None:
-    """An anatomy page named like a condition ('pes anserine') points to that condition."""
+def named_like(record: dict[str, Any], conditions: list[dict[str, Any]]) -> str | None:
+    """A condition named after this anatomy entry ('pes anserine' -> pes anserine bursitis), if any.
+
+    ``conditions`` are catalog entries (id and name) of the knowledge base's conditions.
+    """
     if record["kind"] == "condition":
         return None
-    names = [normalize(n) for n in (record["name"], *record.get("aliases", []))]
-    for rel in record.get("relations", []):
-        if rel["kind"] != "condition":
-            continue
-        target = normalize(rel["name"])
-        if any(n and target.startswith(n + "-") for n in names):
-            return Text(f"Looking for the condition? hamknee explain {rel['target']}", style="dim")
+    names = [n for n in (normalize(x) for x in (record["name"], *record.get("aliases", []))) if n]
+    for condition in conditions:
+        target = normalize(condition["name"])
+        if any(target.startswith(n + "-") for n in names):
+            return str(condition["id"])
     return None
 
 
@@ -386,14 +390,17 @@ def _unique_links(record: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def explain(record: dict[str, Any], sections: list[str] | None = None) -> RenderableType:
-    """The study page of one entity, or only the named sections of it (keys from ``section_key``)."""
+def explain(record: dict[str, Any], sections: list[str] | None = None, see_also: str | None = None
+            ) -> RenderableType:
+    """The study page of one entity, or only the named sections of it (keys from ``section_key``).
+
+    ``see_also`` is a condition named like this entry, which the page points to under its summary.
+    """
     out: list[RenderableType] = _title(record)
     if sections is None:
         out += _section(record, "summary")
-        hint = _looking_for(record)
-        if hint is not None:
-            out.append(hint)
+        if see_also:
+            out.append(Text(f"Looking for the condition? hamknee explain {see_also}", style="dim"))
         for key in list(PAGE_SECTIONS)[1:]:
             out += _section(record, key)
     else:
@@ -476,11 +483,14 @@ class Brief:
             if not value:
                 continue
             label = dict(FIELDS[record["kind"]])[key]
-            warn = key == "red_flags"
-            line = Text.assemble("  ", ((("⚠ " if warn else "") + label + ": "), WARNING if warn else "bold"),
-                                 _first(value, key))
+            if key == "red_flags":  # a warning is kept whole: a cut one could mislead
+                first = value[0] if isinstance(value, list) else value
+                facts.append(Wrapped(Text.assemble("  ", ("⚠ Red flag: ", WARNING)), Text(first, style="yellow"),
+                                     indent=4))
+                continue
+            line = Text.assemble("  ", (label + ": ", "bold"), _first(value, key))
             facts.append(_one_line(line, width))
-        fact_lines = (len(facts) + 2) if facts else 0
+        fact_lines = (self._count(console, width, facts) + 2) if facts else 0
         points: list[RenderableType] = []
         room = budget - fact_lines - 2
         for point in record.get("key_points", []):
@@ -494,9 +504,16 @@ class Brief:
         if points:
             body += [Text(""), Text("Key points", style=HEADING), *points]
         if facts:
-            keep = max(0, min(len(facts), budget - (self._count(console, width, body) if body else 0) - 2))
-            if keep:
-                body += [Text(""), Text("Key facts", style=HEADING), *facts[:keep]]
+            room = budget - (self._count(console, width, body) if body else 0) - 2
+            kept: list[RenderableType] = []
+            for fact in facts:
+                lines = self._count(console, width, [fact])
+                if lines > room:
+                    break
+                kept.append(fact)
+                room -= lines
+            if kept:
+                body += [Text(""), Text("Key facts", style=HEADING), *kept]
         yield from (*head, *body, *tail)
 
 
@@ -532,9 +549,8 @@ def further(record: dict[str, Any]) -> list[str]:
     return commands
 
 
-
-def disclaimer() -> Text:
-    return Text(DISCLAIMER, style="dim italic")
+def disclaimer() -> RenderableType:
+    return Wrapped("", Text(DISCLAIMER, style="dim italic"))
 
 
 def table(headers: list[str], rows: Iterable[Iterable[str]], title: str | None = None,
