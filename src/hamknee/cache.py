@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from hamknee import __version__
 
 MAGIC = b"HAMKNEE\x02"
-FORMAT = 7  # bump whenever the compiled sections change shape
+FORMAT = 8  # bump whenever the compiled sections change shape
 _HEAD = struct.Struct("<I")
 
 

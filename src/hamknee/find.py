@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hamknee.terms import normalize
@@ -159,7 +159,33 @@ def build_index(docs: Iterable[tuple[str, dict[str, list[str]]]]) -> dict[str, A
         lengths.append(length)
         for word, (tf, mask) in counts.items():
             postings.setdefault(word, []).append([n, tf, mask])
-    return {"ids": ids, "lengths": lengths, "postings": postings, "lay": lay}
+    return {"ids": ids, "lengths": lengths, "postings": {w: pack(hits) for w, hits in postings.items()},
+            "lay": lay}
+
+
+def pack(hits: list[list[float]]) -> bytes:
+    """A term's postings as three packed arrays (documents, weighted term frequencies, field bits).
+
+    Half a million small lists for 5,000 entries cost about 55 MB and most of a search's time to load;
+    the same postings packed are 4 MB of bytes, decoded only for the terms a query uses.
+    """
+    from array import array
+
+    docs = array("i", (int(h[0]) for h in hits))
+    tfs = array("f", (h[1] for h in hits))
+    masks = bytes(int(h[2]) for h in hits)
+    return docs.tobytes() + tfs.tobytes() + masks
+
+
+def unpack(blob: bytes) -> Iterator[tuple[int, float, int]]:
+    from array import array
+
+    count = len(blob) // 9
+    docs = array("i")
+    docs.frombytes(blob[:4 * count])
+    tfs = array("f")
+    tfs.frombytes(blob[4 * count:8 * count])
+    return zip(docs, tfs, blob[8 * count:], strict=True)
 
 
 def query_terms(query: str, vocabulary: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -186,14 +212,14 @@ def query_terms(query: str, vocabulary: dict[str, Any]) -> tuple[list[str], dict
     return terms, corrected
 
 
-def search(query: str, index: dict[str, Any], names: dict[str, str], aliases: dict[str, str],
+def search(query: str, index: dict[str, Any], aliases: dict[str, str],
            limit: int = 10) -> list[dict[str, Any]]:
     """Entries ranked by BM25F, each with the query words it matched and where.
 
-    ``names`` and ``aliases`` map lookup keys to ids (the lookup index): a query that is a whole name or
+    ``aliases`` maps lookup keys to ids (the lookup index): a query that is a whole name or
     alias puts that entry first.
     """
-    postings: dict[str, list[list[float]]] = index["postings"]
+    postings: dict[str, bytes] = index["postings"]
     terms, corrected = query_terms(query, postings)
     typed = {stem(w): w for w in _WORD.findall(query.lower())}
     if not terms:
@@ -207,12 +233,12 @@ def search(query: str, index: dict[str, Any], names: dict[str, str], aliases: di
         hits = postings.get(term)
         if not hits:
             continue
-        idf = math.log(1 + (total - len(hits) + 0.5) / (len(hits) + 0.5))
-        for doc, tf, mask in hits:
-            n = int(doc)
+        found = len(hits) // 9
+        idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+        for n, tf, mask in unpack(hits):
             norm = tf / (1 - B + B * lengths[n] / average)
             scores[n] = scores.get(n, 0.0) + idf * norm * (K1 + 1) / (norm + K1)
-            matched.setdefault(n, {})[term] = int(mask)
+            matched.setdefault(n, {})[term] = mask
     if not scores:
         return []
     content = len(terms)
@@ -240,7 +266,7 @@ def search(query: str, index: dict[str, Any], names: dict[str, str], aliases: di
         for term, mask in matched[n].items():
             best = min(bit for bit in FIELD_OF_BIT if mask & bit)
             where.setdefault(FIELD_OF_BIT[best], []).append(term)
-        results.append({"id": ident, "name": names.get(ident, ident), "score": round(score, 2),
+        results.append({"id": ident, "score": round(score, 2),
                         "matched": [typed.get(corrected.get(w, w), corrected.get(w, w)) for w in terms
                                     if w in matched[n]],
                         "matched_in": where})

@@ -217,14 +217,11 @@ class KnowledgeBase:
         from hamknee import find
 
         index: dict[str, str] = self.section("index")
-        catalog = {e["id"]: e for e in self.catalog()}
-        names = {ident: entry["name"] for ident, entry in catalog.items()}
-        hits = find.search(query, self.section("search"), names, index, limit=limit)
-        for hit in hits:
-            entry = catalog[hit["id"]]
-            hit["kind"] = entry["kind"]
-            hit["summary"] = entry["summary"]
-        return hits
+        hits = find.search(query, self.section("search"), index, limit=limit)
+        # Only the hits' own records are read, not the catalog of every entry.
+        return [{"id": hit["id"], "name": record["name"], "score": hit["score"], "matched": hit["matched"],
+                 "matched_in": hit["matched_in"], "kind": record["kind"], "summary": record["summary"]}
+                for hit, record in zip(hits, self.get_many([h["id"] for h in hits]), strict=True)]
 
     def regions_in(self, query: str) -> list[str]:
         """Regions a query names ('lump behind the knee' names the posterior knee)."""
