@@ -176,3 +176,28 @@ def test_reimport_after_a_change_updates_in_place_and_tags_retired_cards(hk, tmp
         assert f"Wrote {len(after) - len(removed)} notes" in said
     finally:
         col.close()
+
+
+def test_bracket_tags_in_the_knowledge_base_stay_text_in_anki(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A knowledge base is text: a [sound:] tag must not play a file, nor [latex] run LaTeX, in Anki."""
+    hostile = "[sound:alarm.mp3] [latex]\\input{/etc/passwd}[/latex] [$]x[/$]"
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(STUDY_KB.read_text(encoding="utf-8").replace(OLD_SUMMARY, f"{OLD_SUMMARY} {hostile}"),
+                  encoding="utf-8")
+    package = tmp_path / "deck.apkg"
+    export(hk, kb, package, tmp_path / "p.sqlite3")
+    col = collection.Collection(str(tmp_path / "col.anki2"))
+    try:
+        assert import_package(col, package)["new"] > 0
+        shown = []
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            html = card.question() + card.answer()
+            if "alarm.mp3" in html:
+                shown.append(html)
+                assert card.question_av_tags() == [] and card.answer_av_tags() == []
+                assert "[sound:" not in html and "[latex]" not in html and "[$]" not in html
+                assert "&#91;sound:alarm.mp3]" in html  # shown as the text "[sound:alarm.mp3]"
+        assert shown, "no card shows the summary"
+    finally:
+        col.close()

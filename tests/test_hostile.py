@@ -483,6 +483,23 @@ def test_output_closed_in_the_middle_of_a_long_listing(tmp_path, args):
     assert errors == b""
 
 
+def _closed(fd: int):  # type: ignore[no-untyped-def]
+    return lambda: os.close(fd)  # as a shell's >&- or 2>&- does, before the program starts
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["explain", "semitendinosus"], ["--version"]])
+def test_closed_standard_streams_are_an_error_not_a_traceback(tmp_path, args):
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path))
+    r = subprocess.run([*HAMKNEE, *args], stderr=subprocess.PIPE, text=True, timeout=60, env=env,
+                       preexec_fn=_closed(1))
+    assert r.returncode == 4
+    assert r.stderr == ("Error: cannot write output: standard output is closed. Run the command without >&-.\n")
+    # Standard error closed: the command still runs and exits as it would.
+    quiet = subprocess.run([*HAMKNEE, *args], stdout=subprocess.PIPE, text=True, timeout=60, env=env,
+                           preexec_fn=_closed(2))
+    assert quiet.returncode == 0 and quiet.stdout
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["list"], ["explain", "semitendinosus"], ["explain", "semitendinosus", "--json"],
                                   ["muscles", "--attachments"], ["validate"], ["schema"], ["--help"], ["--version"]])

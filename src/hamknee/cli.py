@@ -358,6 +358,11 @@ def run(argv: list[str]) -> int:
     """Entry point of the console script: exit codes, closed pipes and Ctrl-C handled here."""
     import contextlib
 
+    if sys.stderr is None:  # started with standard error closed (2>&-): errors go nowhere, but nothing breaks
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stdout is None:  # started with standard output closed (>&-): say so rather than fail inside a command
+        sys.stderr.write("Error: cannot write output: standard output is closed. Run the command without >&-.\n")
+        return int(ExitCode.CANNOT_WRITE)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]

@@ -44,7 +44,9 @@ _CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; co
 def _html(text: str) -> str:
     from html import escape
 
-    return "<br>".join(escape(visible(line)) for line in text.split("\n"))
+    # Anki acts on bracket tags in a field's text ([sound:...] plays a file, [latex] and [$] run LaTeX,
+    # [anki:...] tags): the bracket as an entity shows the same character and is never read as a tag.
+    return "<br>".join(escape(visible(line)).replace("[", "&#91;") for line in text.split("\n"))
 
 
 def _atomic(target: str, write: Callable[[BinaryIO], None], force: bool = False) -> None:
