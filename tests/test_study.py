@@ -462,7 +462,10 @@ def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.setattr(answers, "judge", judge_then_interrupt)
     db = tmp_path / "p.sqlite3"
-    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--db", str(db), input="1\n2\n3\n4\n5\n")
+    # Typed cards only, in a fixed order: every answer goes through the checker, so the third one is the
+    # one interrupted whatever the shuffle.
+    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--type", "recall", "--seed", "1", "--db", str(db),
+                input="1\n2\n3\n4\n5\n")
     assert result.exit_code == 130
     assert re.search(r"Interrupted: 2 of \d+ answers saved", result.stderr)
     assert len(reviews(db)) == 2
