@@ -256,3 +256,34 @@ def test_the_hamstrings_entry_says_what_the_members_share(hk):
     text = group["explanation"]
     assert "L5, S1, S2" in text and "profunda femoris" in text and "inferior gluteal" in text
     assert "flex the knee" in text and "Who gets hurt" in text
+
+
+def test_osgood_schlatter_site_and_course_are_not_overstated(hk):
+    osd = entry(hk, "osgood-schlatter-disease")
+    assert "5-8 cm" not in osd["pain_location"]
+    assert "4 cm" in osd["pain_location"]
+    assert "37%" in osd["prognosis"]  # persistent pain at 24 months (Holden 2021)
+    assert "sinding-larsen-johansson-disease" in osd["differentials"]
+
+
+def test_plc_stress_radiograph_threshold_is_a_side_to_side_increase(hk):
+    plc = entry(hk, "posterolateral-corner-injury")
+    varus = next(t for t in plc["tests"] if t["name"].startswith("Varus"))
+    assert "over the other knee" in varus["accuracy"]
+    assert "LaPrade 2008" in varus["accuracy"]
+    assert "jisakos-nd-stress-radiographs" not in plc["sources"]
+    assert not any("Numbness or weakness of ankle dorsiflexion" in s for s in plc["symptoms"])
+
+
+def test_pes_anserine_risk_factors_match_the_case_control_study(hk):
+    settle = entry(hk, "pes-anserine-settle-phase")
+    text = settle["explanation"]
+    assert "drive the load" not in text
+    assert "only a valgus knee deformity was associated" in text
+    assert "not a published protocol" in text
+
+
+def test_radicular_pain_can_occur_without_neurological_signs(hk):
+    hip = entry(hk, "knee-pain-from-the-hip")
+    assert "can occur without any neurological signs" in hip["explanation"]
+    assert "Fisher" not in entry(hk, "distal-tendinopathy-load-phase")["explanation"]
