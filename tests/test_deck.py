@@ -31,7 +31,9 @@ def right_answers(deck: Deck, card: Card) -> list[str]:
         record = deck.facts.by_id[ident]
         found += [ident, record["name"], *record.get("aliases", [])]
     ruled_out = {tokens(r) for r in card.rejected}
-    return [r for r in dict.fromkeys(found) if tokens(r) not in ruled_out]
+    asked = set(tokens(card.prompt))  # a name made of the question's own words only repeats the question
+    return [r for r in dict.fromkeys(found) if tokens(r) not in ruled_out
+            and not (len(tokens(r)) > 1 and set(tokens(r)) <= asked)]
 
 
 def swaps(text: str) -> list[str]:

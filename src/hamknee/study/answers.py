@@ -6,6 +6,14 @@ The contract, which the quiz, the card lint and the deck tests rely on:
   (``hamknee.terms.normalize``), nor do articles and generic words ("the", "of", "nerve", "muscle",
   "test", "sign"), a plural or possessive 's', roman numerals against digits ("Phase II" is "phase 2"),
   or word order. A bracketed gloss is optional: "MRI" answers "MRI (magnetic resonance imaging)".
+  Ways of writing the same thing are one (``hamknee.study.synonyms``): "L2-4" is "L2, L3, L4", a nerve's
+  "part" is its "division", "peroneal" is "fibular", "anterior cruciate ligament" is "ACL".
+* **The question's words are optional.** A word the question already gives may be left out ("anterior"
+  for "in which compartment..."), unless it is a contrast word; an answer made only of the question's
+  words repeats it and is no answer ("anterior knee pain" for a condition felt at the anterior knee).
+* **Ruled out, less precise.** A card may rule out a name of its answer that the question contradicts (a
+  lateral tear when the signs are medial); it may take a less precise answer (the sciatic nerve for its
+  tibial division) and then shows the precise one.
 * **Right** when the answer equals a form of an accepted answer: the card's accepted answers and, for
   each entity the card names as its answer, that entity's id, name, name without its gloss, the gloss
   itself and every alias.
@@ -190,10 +198,14 @@ class _Key:
         """Forms ruled out by the card dropped; words the question already gives made optional.
 
         "In which compartment of the thigh does sartorius lie?" is answered by "anterior" as well as by
-        "anterior compartment". A contrast word is never optional, and a form keeps at least one word.
+        "anterior compartment". A contrast word is never optional, and a form keeps a word the question
+        does not give.
         """
         for table in (self.forms, self.broader):
-            for f in [f for f in table if f in blocked]:
+            # Ruled out by the card, or nothing but the question's own words ("dashboard injury" for
+            # "which ligament injury does the dashboard cause?", "anterior knee pain" for pain felt at the
+            # anterior knee): repeating the question is no answer.
+            for f in [f for f in table if f in blocked or (given and len(f) > 1 and all(w in given for w in f))]:
                 del table[f]
             if given:
                 for f, text in list(table.items()):

@@ -47,6 +47,7 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("heavy", "slow", "resistance"), "hsr"),
     (("magnetic", "resonance", "imaging"), "mri"),
     (("iliotibial", "band"), "itb"),
+    (("posterolateral", "corner"), "plc"),
     (("twenty", "four"), "24"),
 )
 

@@ -14,9 +14,11 @@ def authored_cards(facts: Facts, add: list[Card]) -> None:
 
 
 def _affected(facts: Facts | None, spec: dict[str, Any]) -> tuple[str, ...]:
-    """The one structure a condition answer injures: "MCL" names the MCL injury, less precisely.
+    """The one ligament a condition answer injures: "MCL" names the MCL injury, less precisely.
 
-    Only when the condition affects a single structure: "lateral meniscus" is no answer to a medial tear.
+    Only a ligament, whose initials stand for its injury in clinical speech (not the sciatic nerve for an
+    avulsion nor the knee joint for osteoarthritis), and only when the condition injures that one
+    structure ("lateral meniscus" is no answer to a medial tear).
     """
     if facts is None:
         return ()
@@ -27,7 +29,7 @@ def _affected(facts: Facts | None, spec: dict[str, Any]) -> tuple[str, ...]:
             continue
         hurt = [link["target"] for link in record.get("relations", []) if link["type"] == "affects"
                 and (facts.by_id.get(link["target"]) or {}).get("kind") == "structure"]
-        if len(hurt) == 1:
+        if len(hurt) == 1 and facts.by_id[hurt[0]].get("structure_type") == "ligament":
             found += hurt
     return tuple(dict.fromkeys(found))
 

@@ -31,6 +31,9 @@ _IMAGING = re.compile(r"\b(ultrasound|ultrasonography|sonography|duplex|radiogra
                       r"imaging)\b", re.IGNORECASE)
 
 
+_OTHER_SIDE = {"medial": "lateral", "lateral": "medial", "anterior": "posterior", "posterior": "anterior"}
+
+
 def clinical(test: dict[str, Any]) -> bool:
     return not _IMAGING.search(test["name"])
 
@@ -49,6 +52,8 @@ def _test_forms(name: str, facts: Facts | None = None, aliases: list[str] | None
     for mark in (" at ", " with ", " and "):
         if mark in bare:
             found.append(bare.split(mark)[0])
+    if " and " in bare and bare.rsplit(" and ", 1)[1].split()[-1].lower() in ("test", "sign", "squat"):
+        found.append(bare.rsplit(" and ", 1)[1])  # "... range and slump test": the slump test on its own
     head = bare.split(" / ")[0]
     if " / " in bare and facts is not None and normalize(head) in facts.name_ids:
         found.append(head)  # "Ultrasound / venous duplex": an entry of its own; "Compression" alone is not
@@ -81,12 +86,18 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         record = facts.by_id[region]
         names = [facts.name(x) for x in conditions]
         lines = source_lines(record)
+        # A condition felt on both sides answers for each, but not by a name of the other side: "medial
+        # meniscus tear" is no condition of the lateral knee.
+        other = _OTHER_SIDE.get(record.get("side") or "")
+        wrong_side = tuple(n for c in conditions for n in facts.names(c)
+                           if other and other in normalize(n).split("-")
+                           and record["side"] not in normalize(n).split("-"))
         add.append(Card(
             id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
             prompt=f"Name a condition whose pain is felt at the {lc(record['name'])}.",
             answer=any_of(names),
             explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
-            answer_ids=tuple(conditions), entities=(region, *conditions), regions=(region,),
+            answer_ids=tuple(conditions), rejected=wrong_side, entities=(region, *conditions), regions=(region,),
             source=(lines or ("",))[0], sources=lines,
         ))
 
