@@ -256,3 +256,76 @@ def test_the_hamstrings_entry_says_what_the_members_share(hk):
     text = group["explanation"]
     assert "L5, S1, S2" in text and "profunda femoris" in text and "inferior gluteal" in text
     assert "flex the knee" in text and "Who gets hurt" in text
+
+
+def test_osgood_schlatter_site_and_course_are_not_overstated(hk):
+    osd = entry(hk, "osgood-schlatter-disease")
+    assert "5-8 cm" not in osd["pain_location"]
+    assert "4 cm" in osd["pain_location"]
+    assert "37%" in osd["prognosis"]  # persistent pain at 24 months (Holden 2021)
+    assert "sinding-larsen-johansson-disease" in osd["differentials"]
+
+
+def test_plc_stress_radiograph_threshold_is_a_side_to_side_increase(hk):
+    plc = entry(hk, "posterolateral-corner-injury")
+    varus = next(t for t in plc["tests"] if t["name"].startswith("Varus"))
+    assert "over the other knee" in varus["accuracy"]
+    assert "LaPrade 2008" in varus["accuracy"]
+    assert "jisakos-nd-stress-radiographs" not in plc["sources"]
+    assert not any("Numbness or weakness of ankle dorsiflexion" in s for s in plc["symptoms"])
+
+
+def test_pes_anserine_risk_factors_match_the_case_control_study(hk):
+    settle = entry(hk, "pes-anserine-settle-phase")
+    text = settle["explanation"]
+    assert "drive the load" not in text
+    assert "only a valgus knee deformity was associated" in text
+    assert "not a published protocol" in text
+
+
+def test_radicular_pain_can_occur_without_neurological_signs(hk):
+    hip = entry(hk, "knee-pain-from-the-hip")
+    assert "can occur without any neurological signs" in hip["explanation"]
+    assert "Fisher" not in entry(hk, "distal-tendinopathy-load-phase")["explanation"]
+
+
+def test_reverse_slr_covers_l2_to_l4_and_femoral_stretch_bends_the_knee(hk):
+    radic = entry(hk, "lumbar-radiculopathy")
+    stretch = next(t for t in radic["tests"] if t["name"].startswith("Femoral nerve stretch"))
+    assert "L2, L3 and L4" in stretch["accuracy"] and "L2-L3" not in stretch["accuracy"]
+    assert "knee flexion" in stretch["description"].lower()
+    # A root lesion is not a femoral neuropathy; weak adductors tell them apart.
+    assert not any(r["type"] == "affects" and r["target"] == "femoral-nerve" for r in radic["relations"])
+    assert "adductor" in radic["explanation"].lower() and "femoral neuropathy" in radic["explanation"].lower()
+    entrapment = entry(hk, "saphenous-nerve-entrapment")
+    tension = next(t for t in entrapment["tests"] if t["name"] == "Neural tension testing")
+    assert "knee extension, as in a femoral nerve stretch" not in tension["description"]
+    assert "bends the knee" in tension["description"]
+
+
+def test_kocher_figures_are_taught_as_derivation_figures(hk):
+    for term in ("transient-synovitis", "septic-arthritis"):
+        kocher = next(t for t in entry(hk, term)["tests"] if t["name"].startswith("Kocher"))
+        assert "99.6%" in kocher["accuracy"] and "Derivation" in kocher["accuracy"]
+        assert "59%" in kocher["accuracy"] and "0.86" in kocher["accuracy"]
+        assert ">= 40 mm/h" in kocher["description"] and "CRP" in kocher["description"]
+    septic = entry(hk, "septic-arthritis")
+    assert "up to 20%" not in json.dumps(septic)
+    assert "Kingella" in septic["population"] and "gonorrhoeae" in septic["population"]
+
+
+def test_every_slip_is_non_weight_bearing_and_knee_pain_is_the_main_complaint(hk):
+    scfe = entry(hk, "slipped-capital-femoral-epiphysis")
+    assert any("stable as well as unstable" in t for t in scfe["treatment"])
+    assert "if the slip may be unstable" not in json.dumps(scfe)
+    assert "knee pain only" not in scfe["summary"] and "mainly of distal thigh or knee pain" in scfe["summary"]
+    assert "Klein" in scfe["imaging"]
+
+
+def test_infrapatellar_branch_course_is_taught_as_variable(hk):
+    branch = entry(hk, "infrapatellar-branch-of-saphenous-nerve")
+    assert "42.9%" in branch["location"] and "41.9%" in branch["location"] and "15.4%" in branch["location"]
+    assert "femoral nerve" in branch["location"]
+    assert "contributes" in branch["function"]
+    fat_pad = entry(hk, "infrapatellar-fat-pad")
+    assert "recurrent fibular" in fat_pad["function"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from hamknee.kb import open_kb
 from hamknee.paths import shipped_kb
@@ -23,11 +24,16 @@ def typed(deck: Deck) -> list[Card]:
 
 
 def right_answers(deck: Deck, card: Card) -> list[str]:
-    found = list(card.accepted)
-    for ident in card.answer_ids:
+    """Every answer the card must take: its accepted answers, and every name of its answer entities (also the
+    less precise ones, such as the sciatic nerve for its tibial division), except those it rules out."""
+    found = list(card.accepted) + list(card.broader)
+    for ident in (*card.answer_ids, *card.broader_ids):
         record = deck.facts.by_id[ident]
         found += [ident, record["name"], *record.get("aliases", [])]
-    return list(dict.fromkeys(found))
+    ruled_out = {tokens(r) for r in card.rejected}
+    asked = set(tokens(card.prompt))  # a name made of the question's own words only repeats the question
+    return [r for r in dict.fromkeys(found) if tokens(r) not in ruled_out
+            and not (len(tokens(r)) > 1 and set(tokens(r)) <= asked)]
 
 
 def swaps(text: str) -> list[str]:
@@ -62,8 +68,8 @@ def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
     for card in typed(deck):
         rights = right_answers(deck, card)
         right_forms = {tokens(r) for r in rights}
-        owners = set(card.answer_ids) | {i for ids in card.part_ids for i in ids}
-        wrongs = [s for r in rights for s in swaps(r) if tokens(s) not in right_forms]
+        owners = set(card.answer_ids) | set(card.broader_ids) | {i for ids in card.part_ids for i in ids}
+        wrongs = [s for r in rights for s in swaps(r) if tokens(s) not in right_forms] + list(card.rejected)
         wrongs += [deck.facts.by_id[i]["name"] for i in all_ids if i not in owners
                    and tokens(deck.facts.by_id[i]["name"]) not in right_forms]
         for w in wrongs:
@@ -91,3 +97,60 @@ def test_adversarial_answers_on_the_whole_deck() -> None:
 def test_the_shipped_deck_passes_the_card_lint() -> None:
     defects = shipped().lint()
     assert defects == [], defects[:20]
+
+
+# -- answers a student types, through the real quiz ---------------------------------------------------------------
+
+CASES = Path(__file__).parent / "data" / "deck_answers.txt"
+VERDICT = re.compile(r"^(?:[✓≈✗½] )?(Right|Not this time|Partly right)\b")
+
+
+def cases() -> dict[str, list[tuple[str, bool]]]:
+    """card id -> [(answer, must be taken)], in file order."""
+    found: dict[str, list[tuple[str, bool]]] = {}
+    for line in CASES.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        card, answer, expected = (x.strip() for x in line.split("|"))
+        assert expected in ("right", "wrong"), line
+        found.setdefault(card, []).append((answer, expected == "right"))
+    return found
+
+
+def quiz_verdicts(hk, tmp_path: Path, card: str, answers: list[str]) -> list[bool]:  # type: ignore[no-untyped-def]
+    """Each answer typed into `hamknee quiz --card CARD`, in order: whether the quiz took it as right.
+
+    A card comes back while it is learning, so one session takes several answers; when a session ends
+    (the card graduated) the rest go to a new one."""
+    taken: list[bool] = []
+    rest = list(answers)
+    session = 0
+    while rest:
+        session += 1
+        db = tmp_path / f"{card.replace(':', '_')}-{session}.sqlite3"
+        result = hk("quiz", "--card", card, "--db", str(db), input="".join(a + "\n" for a in rest))
+        assert result.exit_code == 0, result.stderr
+        seen = [m.group(1) == "Right" for line in result.stdout.splitlines() if (m := VERDICT.match(line))]
+        assert seen, result.stdout
+        taken += seen[: len(rest)]
+        rest = rest[len(seen):]
+    return taken
+
+
+def test_typed_answers_through_the_quiz(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wrong_accepted: list[str] = []
+    right_rejected: list[str] = []
+    checked = 0
+    for card, pairs in cases().items():
+        # wrong answers first: a missed card always comes back, a known one graduates
+        ordered = [p for p in pairs if not p[1]] + [p for p in pairs if p[1]]
+        for (answer, right), took in zip(ordered, quiz_verdicts(hk, tmp_path, card, [a for a, _ in ordered]),
+                                         strict=True):
+            checked += 1
+            if took and not right:
+                wrong_accepted.append(f"{card}: {answer!r}")
+            elif right and not took:
+                right_rejected.append(f"{card}: {answer!r}")
+    print(f"\n{checked} typed answers checked through the quiz: wrong answers accepted {len(wrong_accepted)}, "
+          f"right answers rejected {len(right_rejected)}")
+    assert (wrong_accepted, right_rejected) == ([], []), (wrong_accepted, right_rejected)

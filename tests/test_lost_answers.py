@@ -50,7 +50,7 @@ def test_a_signal_at_the_rating_prompt_keeps_the_answer(tmp_path, signame):
     code, output = session.finish()
     assert code == 130, output
     assert "Traceback" not in output
-    assert "Interrupted" in output and re.search(r"2 of \d+ answers saved", output), output
+    assert "Interrupted" in output and re.search(r"\b2 answers saved", output), output
     if signame != "SIGINT":
         assert f"Interrupted by {signame}" in output
     saved = reviews(db)
@@ -91,7 +91,7 @@ def _locked_session(proc: subprocess.Popen[str], db: Path, order: list) -> None:
     out = proc.stdout.read()
     rest = proc.stderr.read()
     assert proc.wait(timeout=60) == 0, rest
-    assert re.search(r"(Session complete|End of input): 3 of \d+ answers saved", out), out
+    assert re.search(r"(Session complete|End of input): 3 cards, 3 answers saved", out), out
 
 
 def reviews_while_locked(db: Path) -> list[tuple[str, int, int]]:
@@ -122,7 +122,7 @@ def test_reset_refuses_while_a_session_holds_the_database(tmp_path):
         proc.stdin.close()
         out = proc.stdout.read()
         assert proc.wait(timeout=60) == 0
-    assert re.search(r"3 of \d+ answers saved", out), out
+    assert re.search(r"3 cards, 3 answers saved", out), out
     assert len(reviews(db)) == 3  # in the database a later session opens, not in an unlinked file
     after = subprocess.run([*HAMKNEE, "quiz", "--reset", "--db", str(db)], capture_output=True, text=True, env=env,
                            timeout=60)
@@ -160,7 +160,7 @@ def test_an_endless_input_line_ends_the_input_within_bounded_memory(tmp_path):
     with open("/dev/zero", "rb") as zero:
         code, out, errors, rss = _max_rss_kb([*HAMKNEE, *_quiz(tmp_path / "p.sqlite3", count=2)], zero, env)
     assert code == 0, errors
-    assert b"End of input: 0 of 2 answers saved" in out
+    assert b"End of input: 0 of 2 cards asked, 0 answers saved" in out
     assert rss < 300 * 1024
 
 
@@ -172,7 +172,7 @@ def test_a_ten_megabyte_answer_is_cut_and_saved(tmp_path):
     with answer.open("rb") as handle:
         code, out, errors, rss = _max_rss_kb([*HAMKNEE, *_quiz(db, count=1)], handle, env)
     assert code == 0, errors
-    assert re.search(rb"1 of \d+ answers? saved", out), out
+    assert re.search(rb"1 card, 1 answer saved", out), out
     assert rss < 300 * 1024
     with sqlite3.connect(db) as conn:
         assert len(conn.execute("SELECT answer FROM reviews").fetchone()[0]) <= 1000
@@ -183,5 +183,5 @@ def test_closed_standard_input_ends_the_session_quietly(tmp_path):
                        env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h")), timeout=60,
                        preexec_fn=lambda: os.close(0))
     assert r.returncode == 0, r.stderr
-    assert "End of input: 0 of 1 answer saved" in r.stdout
+    assert "End of input: 0 of 1 card asked, 0 answers saved" in r.stdout
     assert r.stderr == ""

@@ -223,7 +223,8 @@ def test_session_with_right_wrong_and_near_miss_answers(hk, tmp_path: Path) -> N
     saved = reviews(tmp_path / "p.sqlite3")
     assert [(cid, rating, ok) for cid, rating, ok in saved] == [
         (ids[0], int(Rating.Again), 0), (ids[1], int(Rating.Hard), 1), (ids[2], int(Rating.Good), 1)]
-    assert "End of input: 3 of " in out  # the missed card (and the new ones still learning) were coming back
+    # all three cards asked once; the missed card (and the new ones still learning) were coming back
+    assert "End of input: 3 cards, 3 answers saved, 2 right (67%)." in out
 
 
 def test_a_failed_card_comes_back_in_the_same_session(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -234,7 +235,7 @@ def test_a_failed_card_comes_back_in_the_same_session(hk, tmp_path: Path) -> Non
     saved = reviews(tmp_path / "p.sqlite3")
     assert [(cid, rating) for cid, rating, _ in saved] == [
         (RECALL, int(Rating.Again)), (RECALL, int(Rating.Good)), (RECALL, int(Rating.Good))]
-    assert "Session complete: 3 of 3 answers saved, 2 right (67%)." in result.stdout
+    assert "Session complete: 1 card, 3 answers saved, 2 right (67%)." in result.stdout
 
 
 def test_an_empty_line_or_an_impossible_number_asks_again(hk, cards: list[Card], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -333,8 +334,38 @@ def test_end_of_input_ends_the_session_cleanly(hk, tmp_path: Path) -> None:  # t
     db = tmp_path / "p.sqlite3"
     result = quiz(hk, tmp_path, "--count", "5", "--type", "recall", input="2\n")
     assert result.exit_code == 0
-    assert "End of input: 1 of " in result.stdout
+    assert "End of input: 1 of 5 cards asked, 1 answer saved, " in result.stdout
     assert len(reviews(db)) == 1
+
+
+def headers(out: str) -> list[str]:
+    """Each question's number, and ' - again' when a card comes back ('Question 2/3 · again · muscle · recall')."""
+    found = [re.match(r"(Question \d+/\d+)(?: [·-] (again))?", line) for line in out.splitlines()]
+    return [m.group(1) + (" - again" if m.group(2) else "") for m in found if m]
+
+
+def test_count_is_the_number_of_cards_however_often_they_come_back(hk, cards, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--count 3: three cards, each known; each comes back once (its learning step) after the three."""
+    order = session_order(cards, select(cards, entity="semitendinosus", qtype="recall"), 3, seed=4)
+    right = [ANSWERS[c.id][2] for c in order]
+    result = quiz(hk, tmp_path, "--topic", "semitendinosus", "--type", "recall", "--count", "3", "--seed", "4",
+                  input="".join(a + "\n" for a in right * 2))
+    assert result.exit_code == 0, result.stderr
+    assert headers(result.stdout) == ["Question 1/3", "Question 2/3", "Question 3/3", "Question 1/3 - again",
+                                      "Question 2/3 - again", "Question 3/3 - again"]
+    assert "Session complete: 3 cards, 6 answers saved, 6 right (100%)." in result.stdout
+    assert [cid for cid, _, _ in reviews(tmp_path / "p.sqlite3")] == [c.id for c in order] * 2
+
+
+def test_missed_cards_never_crowd_out_the_planned_ones(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every answer wrong: all five planned cards are asked within ten questions, none numbered past 5."""
+    result = quiz(hk, tmp_path, "--type", "recall", "--count", "5", "--seed", "4", input="no idea\n" * 40)
+    assert result.exit_code == 0, result.stderr
+    numbers = headers(result.stdout)
+    assert all(re.fullmatch(r"Question [1-5]/5( - again)?", n) for n in numbers), numbers
+    assert [n for n in numbers if not n.endswith("again")] == [f"Question {i}/5" for i in range(1, 6)]
+    assert numbers.index("Question 5/5") < 10, numbers
+    assert f"Session complete: 5 cards, {len(numbers)} answers saved, 0 right (0%)." in result.stdout
 
 
 def test_due_cards_come_back_before_new_ones(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -402,7 +433,7 @@ def test_ctrl_c_keeps_every_answer_and_exits_130(tmp_path: Path) -> None:
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert stderr.strip().splitlines() == [stderr.strip()]  # one line
-    assert re.match(r"Interrupted: 2 of \d+ answers saved, ", stderr)
+    assert re.match(r"Interrupted: 2 of 5 cards asked, 2 answers saved, ", stderr)
     assert len(reviews(db)) == 2
 
 
@@ -467,7 +498,7 @@ def test_interrupt_in_process_keeps_answers(hk, tmp_path: Path, monkeypatch: pyt
     result = hk("--kb", str(STUDY_KB), "quiz", "--count", "5", "--type", "recall", "--seed", "1", "--db", str(db),
                 input="1\n2\n3\n4\n5\n")
     assert result.exit_code == 130
-    assert re.search(r"Interrupted: 2 of \d+ answers saved", result.stderr)
+    assert re.search(r"Interrupted: 2 of 5 cards asked, 2 answers saved", result.stderr)
     assert len(reviews(db)) == 2
 
 

@@ -185,8 +185,6 @@ def _quiet_dead_streams() -> None:
 
 _RATING_KEYS = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good", "3": "good", "e": "easy",
                 "4": "easy"}
-MAX_RETURNS = 4  # a card still in its learning steps comes back at most this often in one session
-RETURN_AFTER = 3  # ... after this many other cards
 
 
 def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | None:
@@ -205,10 +203,11 @@ def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | No
         _say("Type 1-4, a/h/g/e, or press Enter.", "dim")
 
 
-def _show_question(card: Card, number: int, total: int) -> None:
+def _show_question(card: Card, number: int, total: int, again: bool = False) -> None:
+    """The card's number among the session's cards: a card asked again keeps its number."""
     _say("")
     sep = " · " if _fancy() else " - "
-    _say(f"Question {number}/{total}{sep}{card.kind}{sep}{card.qtype}", "dim")
+    _say(f"Question {number}/{total}{sep}{'again' + sep if again else ''}{card.kind}{sep}{card.qtype}", "dim")
     _say(card.prompt, "bold")
     for i, option in enumerate(card.options, 1):
         _say(f"  {i}. {option}")
@@ -232,7 +231,8 @@ def _show_answer(card: Card, chosen: int | None = None) -> None:
 def _show_verdict(card: Card, verdict: Any) -> None:
     fancy = _fancy()
     if verdict.correct and verdict.exact:
-        _say(("✓ " if fancy else "") + "Right.", "bold green")
+        more = f" ({verdict.note})" if verdict.note.startswith("more precisely") else ""
+        _say(("✓ " if fancy else "") + f"Right{more}.", "bold green")
     elif verdict.correct:
         _say(("≈ " if fancy else "") + f"Right (close enough: {verdict.matched}).", "bold yellow")
     elif verdict.partial:
@@ -244,15 +244,21 @@ def _show_verdict(card: Card, verdict: Any) -> None:
 
 
 class _Tally:
+    """A session's count: the cards planned and asked (each once however often it comes back), the answers."""
+
     def __init__(self, planned: int) -> None:
         self.planned = planned
+        self.asked = 0
         self.answered = 0
         self.right = 0
 
     def line(self) -> str:
         share = f" ({round(100 * self.right / self.answered)}%)" if self.answered else ""
-        noun = "answer" if self.planned == 1 else "answers"
-        return f"{self.answered} of {self.planned} {noun} saved, {self.right} right{share}"
+        cards = "card" if self.planned == 1 else "cards"
+        answers = "answer" if self.answered == 1 else "answers"
+        done = f"{self.planned} {cards}" if self.asked >= self.planned else \
+            f"{self.asked} of {self.planned} {cards} asked"
+        return f"{done}, {self.answered} {answers} saved, {self.right} right{share}"
 
 
 class _Reply:
@@ -344,23 +350,21 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
              self_grade: bool = False) -> bool:
     """Ask the cards in turn, committing each answer; cards still learning come back; False if input ended."""
     import uuid
-    from collections import Counter, deque
 
     from hamknee.study.answers import NameIndex
     from hamknee.study.schedule import Spacer, humanize, now_utc
+    from hamknee.study.session_queue import SessionQueue
 
     reader = _Input()
     names = NameIndex(get_kb().names())  # names and aliases are all it reads
     spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
-    pending = deque(queue)
-    returns: Counter[str] = Counter()
-    number = 0
+    pending = SessionQueue(queue)
     while pending:
-        card = pending.popleft()
-        number += 1
+        turn = pending.next()
+        card = turn.card
         shown = _shuffled(card, rng)
-        _show_question(shown, number, number + len(pending))
+        _show_question(shown, turn.number, pending.total, turn.again)
         reply = _self_graded(reader, shown) if self_grade or card.self_graded else _typed(reader, shown, names)
         if reply is None:
             return False
@@ -374,10 +378,8 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
             # Whatever ends the session from here (a signal, a closed terminal), the judged answer is kept.
             with guard.held():
                 outcome = _save(store, card, reply, reader, spacer, session, tally)
-        if outcome.state in ("learning", "relearning") and returns[card.id] < MAX_RETURNS:
-            returns[card.id] += 1
-            pending.insert(min(len(pending), RETURN_AFTER), card)
-            tally.planned += 1
+                tally.asked += 0 if turn.again else 1
+        if outcome.state in ("learning", "relearning") and pending.again(turn, missed=not reply.correct):
             _say(f"Rated {reply.rating}; it comes back later in this session.", "dim")
         else:
             _say(f"Rated {reply.rating}; next review {humanize(outcome.due - now_utc())}.", "dim")
@@ -417,7 +419,9 @@ CardOpt = Annotated[
                     "hamknee quiz --type choice --seed 7  ·  hamknee quiz --card gracilis:origin:recall  ·  "
                     "hamknee quiz --self  ·  printf '2\\n' | hamknee quiz --count 1  ·  hamknee quiz --stats")
 def quiz(
-    count: Annotated[int, typer.Option("--count", "-n", min=1, max=500, help="Questions in this session.")] = 10,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=500,
+                                       help="Cards in this session, each asked once; a missed card or a new one in "
+                                            "its learning steps is asked again, so it takes more answers.")] = 10,
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
     card: CardOpt = None,
@@ -436,10 +440,12 @@ def quiz(
 
     Type the answer or the number of a choice; ? shows the answer (rated again). An empty line or an
     option that does not exist asks again. A right answer is rated good (hard when only close enough);
-    at a terminal you may change it, or say you were right after a strict verdict (rated hard). Cards
-    you miss, and new cards still in their learning steps, come back later in the same session. With
-    answers piped on stdin the session runs to the end of the input. Every answer is saved as it is
-    given; Ctrl-C stops with exit code 130 and keeps them all.
+    at a terminal you may change it, or say you were right after a strict verdict (rated hard). A card
+    you miss comes back a few questions later, and a new card you know comes back once more after the
+    others (its learning steps), as in Anki: --count 10 asks 10 cards and may take 20 answers or more.
+    A card asked again keeps its number ("Question 3/10 · again"), and the closing line says how many
+    cards and answers the session took. With answers piped on stdin the session runs to the end of the
+    input. Every answer is saved as it is given; Ctrl-C stops with exit code 130 and keeps them all.
     """
     from hamknee.study.schedule import now_utc
 

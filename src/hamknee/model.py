@@ -90,6 +90,10 @@ class AuthoredCard(Strict):
     question: Short
     answer: Short
     accepted: list[Short] = Field(default_factory=list, description="Other answers taken as right.")
+    rejected: list[Short] = Field(
+        default_factory=list,
+        description="Answers wrong for this question although they name the answer (an alias of an answer entity "
+                    "that the question rules out: a lateral tear when the signs are medial).")
     answer_ids: list[Id] = Field(default_factory=list, description="Entities whose every name is a right answer.")
     distractors: list[Short] = Field(default_factory=list, max_length=5, description="Wrong options (2-5).")
     self_graded: bool = Field(False, description="The answer is a sentence: the student grades themselves.")
@@ -111,6 +115,9 @@ class AuthoredCard(Strict):
         for d in self.distractors:
             if normalize(d) in right:
                 raise ValueError(f"distractor {d!r} is also an accepted answer")
+        for r in self.rejected:
+            if normalize(r) in right:
+                raise ValueError(f"rejected answer {r!r} is also an accepted answer")
         if len({normalize(d) for d in self.distractors}) != len(self.distractors):
             raise ValueError("two distractors are the same")
         return self
@@ -199,6 +206,7 @@ class Region(Entity):
 
 class Test(Strict):
     name: Short
+    aliases: list[Short] = Field(default_factory=list, description="Other names of the test ('calf squeeze test').")
     description: Text
     accuracy: Short | None = Field(None, description="Sensitivity/specificity or evidence, with its source.")
 

@@ -6,6 +6,14 @@ The contract, which the quiz, the card lint and the deck tests rely on:
   (``hamknee.terms.normalize``), nor do articles and generic words ("the", "of", "nerve", "muscle",
   "test", "sign"), a plural or possessive 's', roman numerals against digits ("Phase II" is "phase 2"),
   or word order. A bracketed gloss is optional: "MRI" answers "MRI (magnetic resonance imaging)".
+  Ways of writing the same thing are one (``hamknee.study.synonyms``): "L2-4" is "L2, L3, L4", a nerve's
+  "part" is its "division", "peroneal" is "fibular", "anterior cruciate ligament" is "ACL".
+* **The question's words are optional.** A word the question already gives may be left out ("anterior"
+  for "in which compartment..."), unless it is a contrast word; an answer made only of the question's
+  words repeats it and is no answer ("anterior knee pain" for a condition felt at the anterior knee).
+* **Ruled out, less precise.** A card may rule out a name of its answer that the question contradicts (a
+  lateral tear when the signs are medial); it may take a less precise answer (the sciatic nerve for its
+  tibial division) and then shows the precise one.
 * **Right** when the answer equals a form of an accepted answer: the card's accepted answers and, for
   each entity the card names as its answer, that entity's id, name, name without its gloss, the gloss
   itself and every alias.
@@ -35,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz.distance import OSA
 
 from hamknee.study.contrast import is_contrast
+from hamknee.study.synonyms import TYPO, canonical, shorten, spell_out
 from hamknee.terms import normalize
 
 if TYPE_CHECKING:
@@ -42,10 +51,12 @@ if TYPE_CHECKING:
 
 Tokens = tuple[str, ...]
 
+# "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
 _STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "on", "at", "to", "in", "nerve", "muscle", "test",
-                   "sign"})
+                   "sign", "phase"})
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
-            "four": "4", "five": "5", "six": "6", "first": "1", "second": "2", "third": "3", "fourth": "4"}
+            "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+            "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
 _GLOSS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 _CHOICE = re.compile(r"^\(?([0-9]{1,3})[.)]?$")
 _SEPARATOR = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
@@ -73,7 +84,7 @@ def _word(word: str) -> str:
     word = _NUMBERS.get(word, word)
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
-    return word
+    return canonical(word)
 
 
 _LONG_STOP = tuple(w for w in _STOP if len(w) >= 5)
@@ -90,7 +101,7 @@ def _generic(word: str) -> bool:
 @lru_cache(maxsize=65536)
 def tokens(text: str) -> Tokens:
     """The words an answer is compared by, sorted: order, case, punctuation and generic words do not count."""
-    words = normalize(text).split("-")
+    words = shorten([w for w in normalize(spell_out(text)).split("-") if w])
     return tuple(sorted(w for w in (_word(x) for x in words if x) if not _generic(w)))
 
 
@@ -122,6 +133,12 @@ def distance(answer: Tokens, key: Tokens) -> int | None:
         else:
             unmatched.append(word)
     total = 0
+    for word in list(unmatched):
+        # A synonym or abbreviation reached through a typo: one typo, whatever the word (hamknee.study.synonyms)
+        if word.endswith(TYPO) and word[:-1] in left:
+            left.remove(word[:-1])
+            unmatched.remove(word)
+            total += 1
     for word in unmatched:
         best: tuple[int, str] | None = None
         for other in left:
@@ -167,17 +184,43 @@ _EMPTY = NameIndex()
 
 @dataclass
 class _Key:
-    """What a card takes as right: the forms, and the entities they belong to."""
+    """What a card takes as right: the forms, the less precise forms (a nerve's parent), and their entities."""
 
     forms: dict[Tokens, str] = field(default_factory=dict)
     owners: set[str] = field(default_factory=set)
+    broader: dict[Tokens, str] = field(default_factory=dict)
 
     def add(self, text: str) -> None:
         for f in forms(text, gloss=False):
             self.forms.setdefault(f, text)
 
+    def settle(self, blocked: set[Tokens], given: frozenset[str]) -> _Key:
+        """Forms ruled out by the card dropped; words the question already gives made optional.
 
-def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex) -> _Key:
+        "In which compartment of the thigh does sartorius lie?" is answered by "anterior" as well as by
+        "anterior compartment". A contrast word is never optional, and a form keeps a word the question
+        does not give.
+        """
+        for table in (self.forms, self.broader):
+            # Ruled out by the card, or nothing but the question's own words ("dashboard injury" for
+            # "which ligament injury does the dashboard cause?", "anterior knee pain" for pain felt at the
+            # anterior knee): repeating the question is no answer.
+            for f in [f for f in table if f in blocked or (given and len(f) > 1 and all(w in given for w in f))]:
+                del table[f]
+            if given:
+                for f, text in list(table.items()):
+                    short = tuple(w for w in f if is_contrast(w) or w not in given)
+                    # The answer must add something to the question: "anterior knee" is not a condition
+                    # felt at the anterior knee.
+                    if short and short != f and short not in blocked and any(w not in given for w in short):
+                        table.setdefault(short, text)
+        for f in [f for f in self.broader if f in self.forms]:
+            del self.broader[f]
+        return self
+
+
+def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex, broader: Iterable[str] = (),
+         broader_ids: Iterable[str] = ()) -> _Key:
     key = _Key()
     for text in texts:
         key.add(text)
@@ -185,31 +228,47 @@ def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex) -> _Key:
         key.owners.add(ident)
         for f in names.entity_forms(ident):
             key.forms.setdefault(f, names.label.get(f, ident))
+    for text in broader:
+        for f in forms(text, gloss=False):
+            key.broader.setdefault(f, text)
+    for ident in broader_ids:
+        key.owners.add(ident)
+        for f in names.entity_forms(ident):
+            key.broader.setdefault(f, names.label.get(f, ident))
     return key
 
 
-def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = ()) -> Verdict:
+def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), ruled_out: Sequence[str] = (),
+           precise: str = "") -> Verdict:
     """One answer against one thing: exact, close enough, or wrong (with why when it names something else)."""
     answer = tokens(given)
     if not answer:
         return Verdict(False, False, note="no answer", unanswerable=True)
     if answer in key.forms:
         return Verdict(True, True, key.forms[answer])
+    if answer in key.broader:
+        more = f"more precisely: {precise}" if precise else "right, but say it more precisely"
+        return Verdict(True, True, precise or key.broader[answer], note=more)
+    excluded = {f for w in ruled_out for f in forms(w)}
+    if answer in excluded:
+        return Verdict(False, True, note="that does not fit this question")
     wrong_forms = {f: w for w in wrong for f in forms(w)}
     other = names.owners.get(answer, set()) - key.owners
     if answer in wrong_forms or other:
         label = wrong_forms.get(answer) or names.label.get(answer, "another entry")
         return Verdict(False, True, note=f"that is {label}")
     best: tuple[int, str] | None = None
-    for f, text in key.forms.items():
-        d = distance(answer, f)
-        if d is not None and (best is None or d < best[0]):
-            best = (d, text)
+    loose = False
+    for table, is_broader in ((key.forms, False), (key.broader, True)):
+        for f, text in table.items():
+            d = distance(answer, f)
+            if d is not None and (best is None or d < best[0]):
+                best, loose = (d, text), is_broader
     if best is None:
         return Verdict(False, False)
     # A typo is forgiven only if no other entity's name (nor a wrong option) is as near.
     for f in names.by_length.get(len(answer), []):
-        if f in key.forms or not (names.owners[f] - key.owners):
+        if f in key.forms or f in key.broader or not (names.owners[f] - key.owners):
             continue
         d = distance(answer, f)
         if d is not None and d <= best[0]:
@@ -220,6 +279,8 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = ()) -
         d = distance(answer, f)
         if d is not None and d <= best[0]:
             return Verdict(False, False, note=f"closer to {text}")
+    if loose and precise:
+        return Verdict(True, False, precise, note=f"close enough; more precisely: {precise}")
     return Verdict(True, False, best[1], note=f"close enough to {best[1]!r}")
 
 
@@ -240,17 +301,28 @@ def _pieces(given: str) -> list[str]:
 
 def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = (), *,
                answer_ids: Sequence[str] = (), parts: Sequence[Sequence[str]] = (),
-               part_ids: Sequence[Sequence[str]] = (), names: NameIndex | None = None) -> Verdict:
-    """A typed answer against what a card accepts; see the module's contract."""
+               part_ids: Sequence[Sequence[str]] = (), names: NameIndex | None = None,
+               ruled_out: Sequence[str] = (), broader: Sequence[str] = (), broader_ids: Sequence[str] = (),
+               question: str = "", precise: str = "") -> Verdict:
+    """A typed answer against what a card accepts; see the module's contract.
+
+    ``ruled_out``: answers wrong for this card although they are names of the answer (a lateral tear when
+    the signs are medial). ``broader``: right but less precise (the sciatic nerve for its tibial division),
+    shown with ``precise``. ``question``: its words may be left out of the answer.
+    """
     names = names or _EMPTY
-    whole = _key(accepted, answer_ids, names)
+    blocked = {f for w in ruled_out for f in forms(w)}
+    given_words = frozenset(tokens(question)) if question else frozenset()
+    whole = _key(accepted, answer_ids, names, broader, broader_ids).settle(blocked, given_words)
     whole.owners.update(i for ids in part_ids for i in ids)
+    wrong = [*rejected, *ruled_out]
     if not parts:
-        return _match(given, whole, names, rejected)
-    verdict = _match(given, whole, names, rejected)
-    if verdict.correct or verdict.note.startswith("that is"):
+        return _match(given, whole, names, wrong, ruled_out, precise)
+    verdict = _match(given, whole, names, wrong, ruled_out, precise)
+    if verdict.correct or verdict.note.startswith("that "):
         return verdict
-    groups = [_key(texts, part_ids[i] if i < len(part_ids) else (), names) for i, texts in enumerate(parts)]
+    groups = [_key(texts, part_ids[i] if i < len(part_ids) else (), names).settle(blocked, given_words)
+              for i, texts in enumerate(parts)]
     everything = _Key(owners=set().union(*(g.owners for g in groups)) | whole.owners)
     for g in groups:
         everything.forms.update(g.forms)
@@ -260,12 +332,12 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
         hit = None
         for i, g in enumerate(groups):
             g_all = _Key(g.forms, everything.owners)
-            v = _match(piece, g_all, names, rejected)
+            v = _match(piece, g_all, names, wrong, ruled_out)
             if v.correct:
                 hit = (i, v)
                 break
         if hit is None:
-            v = _match(piece, everything, names, rejected)
+            v = _match(piece, everything, names, wrong, ruled_out)
             why = f" ({v.note})" if v.note and not v.correct else ""
             return Verdict(False, False, note=f"{piece!r} is not one of them{why}")
         found.add(hit[0])
@@ -291,12 +363,22 @@ def judge(card: Card, given: str, names: NameIndex | None = None) -> Verdict:
             return Verdict(number - 1 in card.correct, True, card.options[number - 1], chosen=number - 1)
         right = [card.options[i] for i in card.correct]
         wrong = [o for i, o in enumerate(card.options) if i not in card.correct]
-        verdict = judge_text(text, [*right, *card.accepted], [*wrong, *card.rejected],
-                             answer_ids=card.answer_ids, names=names)
+        verdict = judge_text(text, [*right, *card.accepted], wrong, answer_ids=card.answer_ids, names=names,
+                             ruled_out=card.rejected, broader=card.broader, broader_ids=card.broader_ids,
+                             question=card.prompt, precise=card.answer)
         if not verdict.correct:
+            answer = tokens(text)
+            given_words = frozenset(tokens(card.prompt))
             for i, option in enumerate(card.options):
-                if i not in card.correct and tokens(text) in forms(option):
-                    return Verdict(False, True, option, note=verdict.note, chosen=i)
+                if i in card.correct:
+                    continue
+                option_key = _Key()
+                option_key.add(option)
+                if answer in option_key.settle(set(), given_words).forms:
+                    # "posterior" for the compartment question is option 1, not the posterior knee
+                    note = verdict.note if answer in forms(option) else f"that is {option}"
+                    return Verdict(False, True, option, note=note, chosen=i)
         return verdict
-    return judge_text(text, card.accepted, card.rejected, answer_ids=card.answer_ids, parts=card.parts,
-                      part_ids=card.part_ids, names=names)
+    return judge_text(text, card.accepted, answer_ids=card.answer_ids, parts=card.parts, part_ids=card.part_ids,
+                      names=names, ruled_out=card.rejected, broader=card.broader, broader_ids=card.broader_ids,
+                      question=card.prompt, precise=card.answer)

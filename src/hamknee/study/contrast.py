@@ -32,8 +32,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("acl", "pcl", "mcl", "lcl"),
     ("hcon", "hecc"),
     ("qcon", "qecc"),
-    ("tibial", "fibular", "femoral"),
-    ("tibia", "fibula", "femur"),
+    ("tibial", "fibular", "femoral"),  # also the bones: "tibia" is compared as "tibial" (hamknee.study.synonyms)
     ("hip", "knee", "ankle"),
     ("acute", "chronic"),
     ("active", "passive"),

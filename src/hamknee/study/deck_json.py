@@ -16,11 +16,16 @@ def accepted(card: Card, names: Any) -> list[str]:
     found: list[str] = []
     if card.options:
         found += [card.options[i] for i in card.correct]
-    found += list(card.accepted)
-    for ident in card.answer_ids:
+    found += list(card.accepted) + list(card.broader)
+    for ident in (*card.answer_ids, *card.broader_ids):
         record = names.get(ident)
         if record:
             found += [record["name"], *record.get("aliases", [])]
+    if card.rejected:  # an alias the question rules out is not taken
+        from hamknee.study.answers import tokens
+
+        ruled_out = {tokens(r) for r in card.rejected}
+        found = [f for f in found if tokens(f) not in ruled_out]
     return list(dict.fromkeys(found))
 
 

@@ -13,6 +13,7 @@ from hamknee.study.cards.base import (
     Card,
     Facts,
     Record,
+    any_of,
     first_sentence,
     lc,
     one_line,
@@ -22,6 +23,7 @@ from hamknee.study.cards.base import (
     source_lines,
     window,
 )
+from hamknee.terms import normalize
 
 _VERB = {"origin": "arises from", "insertion": "inserts on"}
 _QUESTION = {"origin": "Where does {name} arise (its origin)?", "insertion": "Where does {name} insert?"}
@@ -115,16 +117,26 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
         text = text if text.endswith(".") else text + "."
         source, sources = _sources(m)
         dual = text.lower().startswith("dual")
-        parts = tuple(tuple(facts.names(n)) for n in nerves) if dual else ()
+        # A division of a nerve is also supplied by the nerve it divides from: "sciatic nerve" is right for
+        # the tibial division, as Gray's writes it; the card still shows the division.
+        said = normalize(text)
+        parents = {n: facts.parent[n] for n in nerves if n in facts.parent
+                   and normalize(facts.name(facts.parent[n])) in said}
+        if dual:
+            parents = {n: p for n, p in parents.items() if p not in nerves}
+        parts = tuple(tuple([*facts.names(n), *facts.names(parents.get(n, ""))]) for n in nerves) if dual else ()
         add.append(Card(
             id=f"{m['id']}:innervation:recall", entity=m["id"], kind="muscle", qtype="recall", field="innervation",
             prompt=f"Which nerve supplies {m['name']}?" + (" Name both." if dual else ""),
             answer=key if not dual else _and([facts.name(n) for n in nerves]),
             explanation=f"{m['name']}: {first_sentence(text)}{roots}",
-            accepted=tuple(dict.fromkeys((key, plain(text).rstrip(".")))) if not dual else
+            # The bracket may say which branch ("Obturator nerve (anterior branch)"): that is right too.
+            accepted=tuple(dict.fromkeys((key, plain(text).rstrip("."), one_line(supply["nerve"]).rstrip("."))))
+            if not dual else
             (_and([facts.name(n) for n in nerves]),),
             answer_ids=() if dual else (nerves[0],),
-            parts=parts, part_ids=tuple((n,) for n in nerves) if dual else (),
+            broader_ids=() if dual or nerves[0] not in parents else (parents[nerves[0]],),
+            parts=parts, part_ids=tuple((n, *([parents[n]] if n in parents else [])) for n in nerves) if dual else (),
             entities=(m["id"], *nerves), source=source, sources=sources,
         ))
         if dual:
@@ -177,7 +189,7 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",
             field=_REVERSE[part],
             prompt=f"Name a muscle that {_VERB[part]} the {lc(record['name'])}.",
-            answer=("Any of: " if len(names) > 1 else "") + _and(names),
+            answer=any_of(names),
             explanation=f"The records give the {lc(record['name'])} as "
                         f"{'an origin' if part == 'origin' else 'an insertion'} of {_and(names)}.",
             answer_ids=tuple(right), entities=(site, *muscles),
@@ -189,7 +201,7 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         add.append(Card(
             id=f"{nerve}:innervates:reverse", entity=nerve, kind=record["kind"], qtype="reverse", field="innervates",
             prompt=f"Name a muscle supplied by the {lc(record['name'])}.",
-            answer=("Any of: " if len(names) > 1 else "") + _and(names),
+            answer=any_of(names),
             explanation=f"The {lc(record['name'])} supplies {_and(names)}.",
             answer_ids=tuple(facts.with_parents(muscles)), entities=(nerve, *muscles),
             source=(source_lines(record) or ("",))[0], sources=source_lines(record),

@@ -10,10 +10,31 @@ from hamknee.study.cards.base import Card, Facts, ordered, source_line
 def authored_cards(facts: Facts, add: list[Card]) -> None:
     for r in facts.by_id.values():
         for spec in r.get("cards", []):
-            add.append(authored_card(r, spec))
+            add.append(authored_card(r, spec, facts))
 
 
-def authored_card(r: dict[str, Any], spec: dict[str, Any]) -> Card:
+def _affected(facts: Facts | None, spec: dict[str, Any]) -> tuple[str, ...]:
+    """The one ligament a condition answer injures: "MCL" names the MCL injury, less precisely.
+
+    Only a ligament, whose initials stand for its injury in clinical speech (not the sciatic nerve for an
+    avulsion nor the knee joint for osteoarthritis), and only when the condition injures that one
+    structure ("lateral meniscus" is no answer to a medial tear).
+    """
+    if facts is None:
+        return ()
+    found: list[str] = []
+    for ident in spec.get("answer_ids", []):
+        record = facts.by_id.get(ident) or {}
+        if record.get("kind") != "condition":
+            continue
+        hurt = [link["target"] for link in record.get("relations", []) if link["type"] == "affects"
+                and (facts.by_id.get(link["target"]) or {}).get("kind") == "structure"]
+        if len(hurt) == 1 and facts.by_id[hurt[0]].get("structure_type") == "ligament":
+            found += hurt
+    return tuple(dict.fromkeys(found))
+
+
+def authored_card(r: dict[str, Any], spec: dict[str, Any], facts: Facts | None = None) -> Card:
     card_id = f"{r['id']}:card:{spec['id']}"
     sources = tuple(source_line(s) if isinstance(s, dict) else str(s) for s in spec.get("sources", []))
     answer = spec["answer"]
@@ -28,10 +49,15 @@ def authored_card(r: dict[str, Any], spec: dict[str, Any]) -> Card:
         notes = tuple(explanation if o == answer else f"Not {o}: {explanation}" for o in options)
     qtype = "vignette" if spec.get("vignette") else "choice" if distractors else \
         "self" if spec.get("self_graded") else "recall"
+    accepted = list(spec.get("accepted", []))
+    if qtype == "recall":
+        accepted.insert(0, answer)  # the answer the card shows is always taken
     return Card(
         id=card_id, entity=r["id"], kind=r["kind"], qtype=qtype, field=f"card:{spec['id']}",
         prompt=" ".join(spec["question"].split()), answer=answer, explanation=" ".join(explanation.split()),
-        accepted=tuple(spec.get("accepted", [])), answer_ids=tuple(spec.get("answer_ids", [])),
+        accepted=tuple(dict.fromkeys(accepted)), rejected=tuple(spec.get("rejected", [])),
+        answer_ids=tuple(spec.get("answer_ids", [])),
+        broader_ids=_affected(facts, spec) if qtype in ("vignette", "recall") else (),
         options=options, correct=correct, option_notes=notes, entities=(r["id"], *spec.get("answer_ids", [])),
         source=sources[0] if sources else "", sources=sources, self_graded=bool(spec.get("self_graded")),
         authored=True,

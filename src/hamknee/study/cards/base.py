@@ -48,6 +48,10 @@ class Card:
     sources: tuple[str, ...] = ()
     self_graded: bool = False
     authored: bool = False
+    # Right but less precise (the sciatic nerve for its tibial division; the ligament for its injury): taken,
+    # with the precise answer shown.
+    broader: tuple[str, ...] = ()
+    broader_ids: tuple[str, ...] = ()
 
     @property
     def front(self) -> str:
@@ -120,11 +124,28 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
     return cut.rsplit(" ", 1)[0].rstrip(",;:") + "."
 
 
+ANY_OF = "Any one of: "
+
+
+def any_of(items: list[str]) -> str:
+    """Several right answers as a lecturer lists them: 'Any one of: A, B or C' (one item stands alone)."""
+    if len(items) == 1:
+        return items[0]
+    return ANY_OF + ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def lc(text: str) -> str:
-    """Lower-case the first letter of a value used inside a sentence, unless it is an acronym."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
+    """Lower-case the first letter of a value used inside a sentence, unless it is an acronym or a proper name.
+
+    A name is taken as proper when it is possessive ("Baker's cyst"), hyphenates two capitals
+    ("Osgood-Schlatter disease") or capitalises a later word ("Heiderscheit Phase III ...").
+    """
+    if len(text) < 2 or not text[0].isupper() or text[1].isupper():
+        return text
+    first, *rest = text.split()
+    if re.search(r"'s$|-[A-Z]", first) or any(re.fullmatch(r"[A-Z][a-z]+", w.strip(",.;:")) for w in rest):
+        return text
+    return text[0].lower() + text[1:]
 
 
 def source_line(source: dict[str, Any]) -> str:

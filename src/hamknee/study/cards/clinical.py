@@ -8,6 +8,7 @@ condition's record names anywhere.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hamknee.study.cards.base import (
     MAX_OPTIONS,
@@ -15,6 +16,7 @@ from hamknee.study.cards.base import (
     Card,
     Facts,
     Record,
+    any_of,
     first_sentence,
     lc,
     ordered,
@@ -24,19 +26,34 @@ from hamknee.study.cards.base import (
 from hamknee.terms import normalize
 
 _NOT_KEY = re.compile(r"\b(normal|negative|rules? out|exclude[sd]?|readiness|suspected)\b", re.IGNORECASE)
+# Imaging is an investigation, not a clinical test: never the key of a "clinical test" card.
+_IMAGING = re.compile(r"\b(ultrasound|ultrasonography|sonography|duplex|radiographs?|x-rays?|mri|ct|scans?|"
+                      r"imaging)\b", re.IGNORECASE)
+
+
+_OTHER_SIDE = {"medial": "lateral", "lateral": "medial", "anterior": "posterior", "posterior": "anterior"}
+
+
+def clinical(test: dict[str, Any]) -> bool:
+    return not _IMAGING.search(test["name"])
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _test_forms(name: str, facts: Facts | None = None) -> list[str]:
-    """A test's name as typed: whole, without its bracket, and its head before 'at', 'with' or a slash."""
+def _test_forms(name: str, facts: Facts | None = None, aliases: list[str] | None = None) -> list[str]:
+    """A test's name as typed: whole, without its bracket, its head before 'at', 'with' or a slash, without a
+    trailing 'palpation' ('figure of four'), and its other names."""
     bare = plain(name)
-    found = [name, bare]
+    found = [name, bare, *(aliases or [])]
+    if bare.lower().endswith(" palpation"):
+        found.append(bare[: -len(" palpation")])
     for mark in (" at ", " with ", " and "):
         if mark in bare:
             found.append(bare.split(mark)[0])
+    if " and " in bare and bare.rsplit(" and ", 1)[1].split()[-1].lower() in ("test", "sign", "squat"):
+        found.append(bare.rsplit(" and ", 1)[1])  # "... range and slump test": the slump test on its own
     head = bare.split(" / ")[0]
     if " / " in bare and facts is not None and normalize(head) in facts.name_ids:
         found.append(head)  # "Ultrasound / venous duplex": an entry of its own; "Compression" alone is not
@@ -69,19 +86,26 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         record = facts.by_id[region]
         names = [facts.name(x) for x in conditions]
         lines = source_lines(record)
+        # A condition felt on both sides answers for each, but not by a name of the other side: "medial
+        # meniscus tear" is no condition of the lateral knee.
+        other = _OTHER_SIDE.get(record.get("side") or "")
+        wrong_side = tuple(n for c in conditions for n in facts.names(c)
+                           if other and other in normalize(n).split("-")
+                           and record["side"] not in normalize(n).split("-"))
         add.append(Card(
             id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
             prompt=f"Name a condition whose pain is felt at the {lc(record['name'])}.",
-            answer=("Any of: " if len(names) > 1 else "") + _and(names),
+            answer=any_of(names),
             explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
-            answer_ids=tuple(conditions), entities=(region, *conditions), regions=(region,),
+            answer_ids=tuple(conditions), rejected=wrong_side, entities=(region, *conditions), regions=(region,),
             source=(lines or ("",))[0], sources=lines,
         ))
 
 
-def _key_test(c: Record) -> dict[str, str] | None:
+def _key_test(c: Record) -> dict[str, Any] | None:
     for t in c.get("tests", [])[:1]:
-        if "palpation" in t["name"].lower() or _NOT_KEY.search(t["description"]) or _NOT_KEY.search(t["name"]):
+        if "palpation" in t["name"].lower() or _NOT_KEY.search(t["description"]) or _NOT_KEY.search(t["name"]) \
+                or not clinical(t):
             return None
         return t  # type: ignore[no-any-return]
     return None
@@ -92,14 +116,14 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
     keys = {c["id"]: t for c in conditions if (t := _key_test(c))}
     for c in conditions:
         lines = source_lines(c)
-        tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"])]
+        tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"]) and clinical(t)]
         if tests:
-            accepted = [f for t in tests for f in _test_forms(t["name"], facts)]
+            accepted = [f for t in tests for f in _test_forms(t["name"], facts, t.get("aliases"))]
             named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
                 prompt=f"Name a clinical test used in assessing {lc(c['name'])}.",
-                answer=("Any of: " if len(tests) > 1 else "") + _and([t["name"] for t in tests]),
+                answer=any_of([t["name"] for t in tests]),
                 explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
                 accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
                 source=(lines or ("",))[0],
@@ -133,7 +157,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             id=card_id, entity=c["id"], kind="condition", qtype="choice", field="key-test",
             prompt=f"Which is the key clinical test for {lc(c['name'])}?", answer=key["name"],
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
-            accepted=tuple(_test_forms(key["name"])), options=tuple(options),
+            accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),
             answer_ids=tuple(sorted({i for f in _test_forms(key["name"])
                                    for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})),
             correct=(options.index(key["name"]),), option_notes=notes, entities=(c["id"],),

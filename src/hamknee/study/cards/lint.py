@@ -16,8 +16,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hamknee.study.answers import NameIndex, forms, tokens
-from hamknee.study.cards.base import Card, Facts
+from hamknee.study.answers import NameIndex, _word, forms, tokens
+from hamknee.study.cards.base import ANY_OF, Card, Facts
+from hamknee.terms import normalize
 
 OPTION_LIMIT = 90
 _GENERIC = frozenset({"muscle", "nerve", "test", "phase", "knee", "joint", "pain", "injury", "ligament", "head",
@@ -38,7 +39,9 @@ class Defect:
 
 
 def _content(text: str) -> set[str]:
-    return {w for w in tokens(text) if len(w) >= 4 and w not in _GENERIC and not w.isdigit()}
+    """The words that could give an answer away, written out: 'posterior cruciate ligament', not 'pcl'."""
+    words = (_word(w) for w in normalize(text).split("-") if w)
+    return {w for w in words if len(w) >= 4 and w not in _GENERIC and not w.isdigit()}
 
 
 def _relation_types(facts: Facts, subject: str, targets: Iterable[str]) -> set[str]:
@@ -87,7 +90,7 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
         # Any one of several answers: a giveaway only if every one of them shares a word with the question.
         answers = [names.label.get(f, "") for i in card.answer_ids for f in names.entity_forms(i)[:1]]
         answers = [a for a in answers if a] + list(card.accepted)
-        if not card.answer.startswith("Any of: "):
+        if not card.answer.startswith(ANY_OF):
             answers.append(card.answer)
         shared = [stem & _content(a) for a in answers]
         if all(shared):

@@ -93,6 +93,21 @@ def summary_cards(facts: Facts, add: list[Card]) -> None:
             ))
 
 
+_AUTHORS = re.compile(r"^([A-Z][A-Za-z'-]+)((?:,? [A-Z][A-Za-z'-]+)*)( et al\.)?,? (\d{4})\b")
+
+
+def scheme(record: Record) -> str:
+    """Whose numbering a phase follows ('Goom et al. (2016)'), when its protocol names authors and a year.
+
+    Rehabilitation schemes number their stages differently; the question says which one it asks about.
+    """
+    m = _AUTHORS.match(record.get("protocol") or "")
+    if not m or m.group(1).lower() in record["name"].lower():
+        return ""
+    several = bool(m.group(2) or m.group(3))
+    return f"{m.group(1)}{' et al.' if several else ''} ({m.group(4)})"
+
+
 def next_phase_cards(facts: Facts, add: list[Card]) -> None:
     phases = facts.by_kind.get("phase", [])
     by_protocol: dict[str, list[Record]] = {}
@@ -117,7 +132,8 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
         lines = source_lines(p)
         add.append(Card(
             id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
-            prompt=f"Which phase comes after the {lc(plain(p['name']))}?", answer=plain(nxt["name"]),
+            prompt=(f"In the scheme of {who}, which" if (who := scheme(p)) else "Which")
+            + f" phase comes after the {lc(plain(p['name']))}?", answer=plain(nxt["name"]),
             explanation=first_sentence(f"{plain(nxt['name'])}: {one_line(nxt['summary'])}"),
             accepted=tuple(phase_forms(nxt)), answer_ids=(nxt["id"],), options=tuple(options),
             correct=(options.index(plain(nxt["name"])),), option_notes=notes, entities=(p["id"], nxt["id"]),

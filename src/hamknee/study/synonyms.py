@@ -1,0 +1,130 @@
+"""Ways of writing the same answer that the answer checker treats as one.
+
+Students write a spinal-root range as "L2-L4", "L2-4", "L2 to L4" or "L2, L3, L4"; a nerve's part as its
+"division", "part", "portion" or "branch"; the peroneal nerve by its older name; a ligament by its initials
+or in full. Each of these is brought to one form here, before words are compared, so every card takes
+every spelling. Nothing here joins two things that differ: contrast words (``hamknee.study.contrast``)
+keep their meaning, and an abbreviation stands only for the one phrase it abbreviates ("ACL" for
+"anterior cruciate ligament", never "PCL").
+"""
+
+from __future__ import annotations
+
+import re
+
+# One word for another, in the form the checker compares (lower case, a final plural 's' dropped).
+WORDS: dict[str, str] = {
+    # a nerve's subdivision: textbooks use all four words for the tibial and common fibular parts of the sciatic
+    # nerve and for the two divisions of the obturator nerve
+    "part": "division", "portion": "division", "component": "division", "branch": "division",
+    "branche": "division",
+    # the older names of the fibular nerves and muscles
+    "peroneal": "fibular", "peroneu": "fibularis",
+    # the noun and its adjective name the same bone ("head of the fibula" is the fibular head)
+    "tibia": "tibial", "fibula": "fibular", "femur": "femoral",
+    # the Latin and the English adjective of the goose's foot
+    "anserinu": "anserine", "anserina": "anserine",
+    # the noun and its adjective
+    "meniscu": "meniscal", "menisci": "meniscal",
+}
+
+_TARGETS = frozenset(WORDS.values())
+
+# A phrase and its usual abbreviation, longest phrase first where one contains another.
+PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("anterior", "cruciate", "ligament"), "acl"),
+    (("posterior", "cruciate", "ligament"), "pcl"),
+    (("medial", "collateral", "ligament"), "mcl"),
+    (("tibial", "collateral", "ligament"), "mcl"),
+    (("lateral", "collateral", "ligament"), "lcl"),
+    (("fibular", "collateral", "ligament"), "lcl"),
+    (("anterior", "superior", "iliac", "spine"), "asis"),
+    (("anterior", "inferior", "iliac", "spine"), "aiis"),
+    (("posterior", "superior", "iliac", "spine"), "psis"),
+    (("deep", "vein", "thrombosis"), "dvt"),
+    (("deep", "venous", "thrombosis"), "dvt"),
+    (("straight", "leg", "raise"), "slr"),
+    (("heavy", "slow", "resistance"), "hsr"),
+    (("magnetic", "resonance", "imaging"), "mri"),
+    (("iliotibial", "band"), "itb"),
+    (("posterolateral", "corner"), "plc"),
+    (("twenty", "four"), "24"),
+)
+
+# Spinal segments in order, so that a range can be written out: C1-C8, T1-T12, L1-L5, S1-S5.
+_SEGMENTS: list[str] = [f"{r}{n}" for r, top in (("c", 8), ("t", 12), ("l", 5), ("s", 5)) for n in range(1, top + 1)]
+_ORDER = {s: i for i, s in enumerate(_SEGMENTS)}
+_RANGE = re.compile(r"\b([CTLS])\s?(\d{1,2})\s*(?:-|–|—|to|through|thru)\s*([CTLS])?\s?(\d{1,2})\b", re.IGNORECASE)
+_LIST = re.compile(r"\b([CTLS])(\d{1,2})((?:\s*(?:,|and|&|/)?\s*\d{1,2}\b)+)", re.IGNORECASE)
+
+
+def _range(match: re.Match[str]) -> str:
+    first = f"{match.group(1)}{match.group(2)}".lower()
+    last = f"{match.group(3) or match.group(1)}{match.group(4)}".lower()
+    if first not in _ORDER or last not in _ORDER or not 0 < _ORDER[last] - _ORDER[first] <= 10:
+        return match.group(0)
+    return " ".join(s.upper() for s in _SEGMENTS[_ORDER[first]:_ORDER[last] + 1])
+
+
+def _list(match: re.Match[str]) -> str:
+    root = match.group(1)
+    rest = re.findall(r"\d{1,2}", match.group(3))
+    return " ".join([f"{root}{match.group(2)}", *(f"{root}{n}" for n in rest)])
+
+
+def spell_out(text: str) -> str:
+    """Spinal-root ranges and lists written segment by segment: 'L2-4' and 'L2, 3, 4' become 'L2 L3 L4'."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    return _RANGE.sub(_range, _LIST.sub(_list, text))
+
+
+def _same(word: str, target: str) -> bool:
+    """A word as typed against a listed word: exact, or with the typo the checker forgives in a long plain word."""
+    if word == target:
+        return True
+    from hamknee.study.contrast import is_contrast
+
+    if is_contrast(word) or is_contrast(target) or len(target) < 5 or abs(len(word) - len(target)) > 2:
+        return False
+    from rapidfuzz.distance import OSA
+
+    limit = 2 if len(target) >= 10 else 1
+    return OSA.distance(word, target, score_cutoff=limit) <= limit
+
+
+# Marks a word reached through a typo ("peronneal" is "fibular~"): the checker counts it as one typo, so
+# the answer is close enough, not exact.
+TYPO = "~"
+
+
+def canonical(word: str) -> str:
+    """A word's listed synonym, also when typed with a forgivable typo ('peronneal' is 'fibular~')."""
+    if word in WORDS:
+        return WORDS[word]
+    if len(word) >= 5 and word not in _TARGETS:
+        for listed, target in WORDS.items():
+            if _same(word, listed):
+                return target + TYPO
+    return word
+
+
+def shorten(words: list[str]) -> list[str]:
+    """Phrases replaced by their abbreviation: 'anterior cruciate ligament tear' is 'acl tear'.
+
+    Each word of a phrase may carry the typo the checker forgives ("anterior cruciiate ligament"); a contrast
+    word ("anterior", "medial", "deep") must match exactly.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase, short in PHRASES:
+            here = words[i:i + len(phrase)]
+            if len(here) == len(phrase) and all(_same(w, t) for w, t in zip(here, phrase, strict=True)):
+                out.append(short if tuple(here) == phrase else short + TYPO)
+                i += len(phrase)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
