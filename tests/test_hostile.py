@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hamknee.loader import MAX_BYTES
+from tests import rss
 from tests.conftest import MINIMAL, write_kb
 
 EXIT_CODES = {0, 1, 2, 3, 4, 5, 130}
@@ -199,30 +200,28 @@ def test_alias_bombs_are_refused_in_bounded_time_and_memory(tmp_path, name):
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
         resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
 
-    with subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, preexec_fn=limit) as proc:
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        assert proc.stdout is not None and proc.stderr is not None
-        out, errors = proc.stdout.read(), proc.stderr.read()
-    assert os.waitstatus_to_exitcode(status) == 0, errors
+    launched, report = rss.popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, preexec_fn=limit)
+    with launched as proc:
+        out, errors = proc.communicate()
+    returncode, peak_kb = rss.outcome(report)
+    assert returncode == 0, errors
     seconds, outcome = out.splitlines()
     assert float(seconds) < 2.0
-    assert usage.ru_maxrss < 200 * 1024  # kilobytes on Linux
+    assert peak_kb < 200 * 1024  # kilobytes on Linux
     assert "not supported" in outcome and outcome.startswith(f"{path}:"), outcome
 
 
 def test_alias_bomb_through_the_cli_is_exit_3_within_memory(tmp_path):
     path = write_kb(tmp_path / "bomb.yaml", BOMBS["billion-laughs"])
-    with subprocess.Popen([*HAMKNEE, "--kb", str(path), "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))) as proc:
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        assert proc.stderr is not None
-        errors = proc.stderr.read().decode()
-    assert proc.returncode == 3
+    launched, report = rss.popen([*HAMKNEE, "--kb", str(path), "list"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home")))
+    with launched as proc:
+        errors = proc.communicate()[1].decode()
+    returncode, peak_kb = rss.outcome(report)
+    assert returncode == 3
     assert "anchors and aliases" in errors and clean(errors)
-    assert usage.ru_maxrss < 200 * 1024
+    assert peak_kb < 200 * 1024
 
 
 def test_scalar_aliases_cannot_blow_up(hk, tmp_path):

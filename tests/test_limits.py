@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hamknee.loader import MAX_ITEMS, MAX_KEYS, MAX_NODES
+from tests import rss
 from tests.conftest import MINIMAL
 from tests.ptyrun import HAMKNEE
 
@@ -17,13 +18,12 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru
 
 
 def _measured(args: list[str], home: Path) -> tuple[int, str, int]:
-    with subprocess.Popen([*HAMKNEE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=dict(os.environ, HAMKNEE_HOME=str(home))) as proc:
-        assert proc.stderr is not None
-        errors = proc.stderr.read().decode()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, errors, usage.ru_maxrss
+    launched, report = rss.popen([*HAMKNEE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 env=dict(os.environ, HAMKNEE_HOME=str(home)))
+    with launched as proc:
+        errors = proc.communicate()[1].decode()
+    returncode, peak_kb = rss.outcome(report)
+    return returncode, errors, peak_kb
 
 
 BOMBS = {

@@ -8,12 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests import rss
 from tests.ptyrun import HAMKNEE, Session
 from tests.test_study import ANSWERS, STUDY_KB, reviews, session_order
 
@@ -141,18 +141,11 @@ def test_undecodable_input_is_replaced_not_a_traceback(tmp_path):
 
 
 def _max_rss_kb(command: list[str], stdin: object, env: dict[str, str]) -> tuple[int, bytes, bytes, int]:
-    with subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
-        out: list[bytes] = []
-        errs: list[bytes] = []
-        readers = [threading.Thread(target=lambda: out.append(proc.stdout.read())),  # type: ignore[union-attr]
-                   threading.Thread(target=lambda: errs.append(proc.stderr.read()))]  # type: ignore[union-attr]
-        for reader in readers:
-            reader.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        for reader in readers:
-            reader.join()
-    return proc.returncode, out[0], errs[0], usage.ru_maxrss
+    launched, report = rss.popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    with launched as proc:
+        out, errs = proc.communicate()
+    returncode, peak_kb = rss.outcome(report)
+    return returncode, out, errs, peak_kb
 
 
 def test_an_endless_input_line_ends_the_input_within_bounded_memory(tmp_path):
