@@ -103,3 +103,19 @@ def test_export_cards_lists_retired_cards_from_the_progress_database(hk, tmp_pat
     retired = [c for c in json.loads(result.stdout) if c["retired"]]
     assert [c["id"] for c in retired] == ["gracilis:insertion:recall"]
     assert retired[0]["prompt"] == "Where does Gracilis insert?"
+
+
+def test_a_summary_card_explains_with_a_key_point_not_only_the_answer(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = hk("quiz", "--card", "popliteus-tendinopathy:summary:reverse", "--db", str(tmp_path / "p.sqlite3"),
+                input="?\n")
+    assert result.exit_code == 0, result.stderr
+    assert "That describes the popliteus tendinopathy: posterolateral knee pain, worse running downhill" in \
+        " ".join(result.stdout.split())
+
+
+def test_a_test_question_does_not_name_the_test_in_the_condition_s_brackets(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = hk("quiz", "--card", "fat-pad-impingement:test:recall", "--db", str(tmp_path / "p.sqlite3"),
+                input="?\n")
+    assert result.exit_code == 0, result.stderr
+    question = next(line for line in result.stdout.splitlines() if line.startswith("Name a clinical test"))
+    assert question == "Name a clinical test used in assessing infrapatellar fat pad impingement."

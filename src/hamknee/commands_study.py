@@ -420,8 +420,8 @@ CardOpt = Annotated[
                     "hamknee quiz --self  ·  printf '2\\n' | hamknee quiz --count 1  ·  hamknee quiz --stats")
 def quiz(
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=500,
-                                       help="Cards in this session, each asked once; a missed card or a new one in "
-                                            "its learning steps is asked again, so it takes more answers.")] = 10,
+                                       help="Distinct cards in this session; a missed card, or a new one in its "
+                                            "learning steps, is asked again, so it takes more answers than N.")] = 10,
     topic: TopicOpt = None,
     qtype: TypeOpt = None,
     card: CardOpt = None,

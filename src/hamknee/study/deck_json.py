@@ -21,11 +21,12 @@ def accepted(card: Card, names: Any) -> list[str]:
         record = names.get(ident)
         if record:
             found += [record["name"], *record.get("aliases", [])]
-    if card.rejected:  # an alias the question rules out is not taken
-        from hamknee.study.answers import tokens
+    from hamknee.study.answers import tokens
 
-        ruled_out = {tokens(r) for r in card.rejected}
-        found = [f for f in found if tokens(f) not in ruled_out]
+    # Not taken: an alias the question rules out, and a name made of nothing but the question's words.
+    ruled_out = {tokens(r) for r in card.rejected}
+    asked = set(tokens(card.prompt))
+    found = [f for f in found if tokens(f) not in ruled_out and not (len(tokens(f)) > 1 and set(tokens(f)) <= asked)]
     return list(dict.fromkeys(found))
 
 

@@ -50,7 +50,7 @@ def _test_forms(name: str, facts: Facts | None = None, aliases: list[str] | None
     if bare.lower().endswith(" palpation"):
         found.append(bare[: -len(" palpation")])
     for mark in (" at ", " with ", " and "):
-        if mark in bare:
+        if mark in bare and bare.split(mark)[0].lower() != "palpation":  # palpation alone names no test
             found.append(bare.split(mark)[0])
     if " and " in bare and bare.rsplit(" and ", 1)[1].split()[-1].lower() in ("test", "sign", "squat"):
         found.append(bare.rsplit(" and ", 1)[1])  # "... range and slump test": the slump test on its own
@@ -58,6 +58,14 @@ def _test_forms(name: str, facts: Facts | None = None, aliases: list[str] | None
     if " / " in bare and facts is not None and normalize(head) in facts.name_ids:
         found.append(head)  # "Ultrasound / venous duplex": an entry of its own; "Compression" alone is not
     return list(dict.fromkeys(f for f in found if f))
+
+
+def _unhinted(name: str, answers: list[str]) -> str:
+    """A condition's name for a test question, without its bracketed other name when that names a test
+    ("fat pad impingement (Hoffa's syndrome)" gives away Hoffa's test)."""
+    bracket = set(re.findall(r"[a-z]{4,}", " ".join(re.findall(r"\(([^)]*)\)", name)).lower()))
+    said = {w for a in answers for w in re.findall(r"[a-z]{4,}", a.lower())}
+    return plain(name) if bracket & said else name
 
 
 def region_cards(facts: Facts, add: list[Card]) -> None:
@@ -122,7 +130,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
-                prompt=f"Name a clinical test used in assessing {lc(c['name'])}.",
+                prompt=f"Name a clinical test used in assessing {lc(_unhinted(c['name'], accepted))}.",
                 answer=any_of([t["name"] for t in tests]),
                 explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
                 accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
@@ -155,7 +163,8 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
                       f"The {o} is a test for {lc(facts.name(owner[o]))}, not {lc(c['name'])}." for o in options)
         add.append(Card(
             id=card_id, entity=c["id"], kind="condition", qtype="choice", field="key-test",
-            prompt=f"Which is the key clinical test for {lc(c['name'])}?", answer=key["name"],
+            prompt=f"Which is the key clinical test for {lc(_unhinted(c['name'], _test_forms(key['name'])))}?",
+            answer=key["name"],
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
             accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),
             answer_ids=tuple(sorted({i for f in _test_forms(key["name"])

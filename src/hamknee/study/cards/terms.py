@@ -86,7 +86,9 @@ def summary_cards(facts: Facts, add: list[Card]) -> None:
             add.append(Card(
                 id=f"{r['id']}:summary:reverse", entity=r["id"], kind=kind, qtype="reverse", field="summary",
                 prompt=f"Which {_NOUN[kind]} is this? {clue}", answer=plain(r["name"]),
-                explanation=first_sentence(f"That describes the {lc(plain(r['name']))}. {why}" if why else
+                # One sentence, so that the key point survives the cut to the first sentence: the answer
+                # alone tells the student nothing the answer line does not.
+                explanation=first_sentence(f"That describes the {lc(plain(r['name']))}: {lc(why)}" if why else
                                            f"That describes the {lc(plain(r['name']))}."),
                 accepted=tuple(phase_forms(r)) if kind == "phase" else (),
                 answer_ids=(r["id"],), entities=(r["id"],), source=(lines or ("",))[0], sources=lines,
