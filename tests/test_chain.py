@@ -189,7 +189,7 @@ def test_path_json_gives_the_hops(hk, kb):
     assert [h["relation"] for h in chains[0]] == ["forms", "irritates", "inflamed-in"]
     assert [h["role"] for h in chains[0]] == ["anatomical", "mechanical", "clinical"]
     assert chains[0][0] == {"from": "semitendinosus", "relation": "forms", "label": "forms", "role": "anatomical",
-                            "to": "pes-anserinus", "note": "Its tendon joins the pes anserinus."}
+                            "to": "pes-anserinus", "note": "Its tendon joins the pes anserinus.", "mark": None}
 
 
 def test_path_marks_an_association_as_not_a_cause(hk, kb):
@@ -197,7 +197,7 @@ def test_path_marks_an_association_as_not_a_cause(hk, kb):
     assert [(h["relation"], h["role"]) for h in chains[0]] == [("risk-factor-for", "association")]
     text = " ".join(hk("--kb", kb, "path", "tight-hamstrings", "hamstring-strain").stdout.split())
     assert "Tight hamstrings --a risk factor for [association]--> Hamstring strain" in text
-    assert "Steps marked [association] link the two entries but are not causes." in text
+    assert "Steps marked [association] link the two entries but are not causes: [association] is a risk factor." in text
 
 
 def test_path_shows_every_equally_short_chain_up_to_max(hk, kb):
@@ -676,7 +676,8 @@ def test_shipped_path_semitendinosus_to_pes_anserine_bursitis_passes_the_bursa(h
     chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "pes-anserine-bursitis",
                            "--json").stdout)
     assert "pes-anserine-bursa" in names(chains[0])
-    assert all("pes-anserine-bursa" in names(c) for c in chains if all(h["role"] != "contrast" for h in c))
+    assert all("pes-anserine-bursa" in names(c) for c in chains
+               if all(h["role"] not in ("contrast", "association") for h in c))
     text = " ".join(hk("--kb", str(SHIPPED), "path", "semitendinosus", "pes-anserine-bursitis").stdout.split())
     assert "1. Semitendinosus --forms--> Pes anserinus --irritates--> Pes anserine bursa --inflamed in-->" in text
 
@@ -687,7 +688,7 @@ def test_shipped_path_marks_contrast_steps(hk):
     assert any(h["role"] == "contrast" for c in chains for h in c)
     text = " ".join(hk("--kb", str(SHIPPED), "path", "biceps-femoris", "bakers-cyst").stdout.split())
     assert "--confused with [contrast]-->" in text and "--confused with-->" not in text
-    assert "Steps marked [contrast] link the two entries but are not causes." in text
+    assert "Steps marked [contrast] link the two entries but are not causes: [contrast] tells two things apart." in text
 
 
 def test_every_relation_type_has_a_role():

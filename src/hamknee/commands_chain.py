@@ -26,8 +26,8 @@ def _names(kb: KnowledgeBase) -> dict[str, tuple[str, str]]:
 def _arrow(hop: dict[str, Any]) -> str:
     label = hop["label"]
     label = label[3:] if label.startswith("is ") else label
-    # A contrast or an association joins two entries without one causing the other: say so on the arrow.
-    return f" --{label} [{hop['role']}]--> " if hop.get("role") in ("contrast", "association") else f" --{label}--> "
+    # A step that joins two entries without one causing the other says so on the arrow.
+    return f" --{label} [{hop['mark']}]--> " if hop.get("mark") else f" --{label}--> "
 
 
 def _entity(names: dict[str, tuple[str, str]], ident: str) -> tuple[str, str]:
@@ -86,10 +86,12 @@ def path(
         line = Text(f"{i}. " if len(chains) > 1 else "")
         line.append_text(_chain_text(c, names))
         parts.append(_hang(line, 0, 3 if len(chains) > 1 else 0))
-    marked = sorted({h["role"] for c in chains for h in c if h["role"] in chain.NOT_A_CAUSE})
+    shown = {h["mark"] for c in chains for h in c if h["mark"]}
+    marked = [m for m in chain.MARKS if m in shown]
     if marked:
-        parts.append(Text(f"Steps marked [{'] or ['.join(marked)}] link the two entries but are not causes.",
-                          style="dim"))
+        meanings = "; ".join(f"[{m}] {chain.MARKS[m]}" for m in marked)
+        parts.append(_hang(Text(f"Steps marked [{'] or ['.join(marked)}] link the two entries but are not causes: "
+                                f"{meanings}.", style="dim"), 0))
     goal_id = chains[0][-1]["to"]
     parts.append(Text(f"For the mechanism: hamknee why {goal_id}"
                       if names.get(goal_id, ("", ""))[1] == "condition"
@@ -110,6 +112,10 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
             short = [p["name"].removeprefix(f"{start['name']}, ") for p in start["parts"]]
             head.append(f", with its {' and '.join(short) if len(short) < 3 else ', '.join(short)}", style="bold")
         head.append(f" ({steps} step{'s' if steps != 1 else ''})", style="bold")
+        # Where this hamstring's form of the condition is felt, when it is narrower than the condition's.
+        ends = list(dict.fromkeys(r for c in start["chains"] for r in c[-1].get("felt_at", ())))
+        if ends and set(ends) != {r["region"] for r in answer["felt_at"]}:
+            head.append(", felt at: " + ", ".join(names.get(r, (r, ""))[0] for r in ends), style="bold")
         parts.append(_hang(head, indent))
         for c in start["chains"]:
             parts.append(_hang(_chain_text(c, names), indent + 2))

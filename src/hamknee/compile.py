@@ -57,17 +57,17 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
     for section in SECTIONS:
         for entity in getattr(kb, section):
             data = raw[entity.id]
-            edges = [(r["type"], r["target"], r.get("note")) for r in data.get("relations", [])]
+            edges = [(r["type"], r["target"], r.get("note"), r.get("felt_at")) for r in data.get("relations", [])]
             for dotted, rtype in REFERENCE_FIELDS.get(section, ()):
                 value = _get(data, dotted)
                 for target in value if isinstance(value, list) else [value]:
                     if isinstance(target, str):
-                        edges.append((rtype, target, None))
-            for rtype, target, note in edges:
-                outgoing[entity.id].append({"type": rtype, "target": target, "note": note})
+                        edges.append((rtype, target, None, None))
+            for rtype, target, note, felt in edges:
+                outgoing[entity.id].append({"type": rtype, "target": target, "note": note, "felt_at": felt})
 
     links: dict[str, list[dict[str, Any]]] = {ident: [] for ident in order}
-    seen: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str], dict[str, Any]] = {}
     # A relation written on both ends (A forms B, B formed-by A) is one link, and it is "out" for both writers.
     written = {(ident, edge["type"], edge["target"]) for ident in order for edge in outgoing[ident]}
     for ident in order:
@@ -76,9 +76,11 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
             inverse = INVERSE[rtype]
             for a, t, b in ((ident, rtype, target), (target, inverse, ident)):
                 if (a, t, b) in seen:
+                    # The same link written on both ends: where it is felt may be on either.
+                    if edge["felt_at"] and "felt_at" not in seen[(a, t, b)]:
+                        seen[(a, t, b)]["felt_at"] = edge["felt_at"]
                     continue
-                seen.add((a, t, b))
-                links[a].append({
+                link = {
                     "type": t,
                     "label": LABEL[t],
                     "target": b,
@@ -86,7 +88,11 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
                     "kind": raw[b]["kind"],
                     "note": note,
                     "direction": "out" if (a, t, b) in written else "in",
-                })
+                }
+                if edge["felt_at"]:
+                    link["felt_at"] = edge["felt_at"]
+                seen[(a, t, b)] = link
+                links[a].append(link)
 
     records: dict[str, dict[str, Any]] = {}
     index: dict[str, str] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -670,11 +670,38 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
             else:
                 check_target(loc, value, allowed)
 
+    problems += _step_region_problems(data, kinds, check_target)
+
     for h, graph in edges.items():
         cycle = _find_cycle(graph)
         if cycle:
             section, i = first_at[cycle[0]]
             problems.append(((section, i, "relations"), f"'{h}' relations form a cycle: {' -> '.join(cycle)}"))
+    return problems
+
+
+def _step_region_problems(data: dict[str, Any], kinds: dict[str, str],
+                          check_target: Callable[..., None]) -> list[tuple[tuple[Any, ...], str]]:
+    """A relation's own felt_at narrows where a condition is felt: it needs a condition at one end and only
+    regions that condition is felt at."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    felt: dict[str, set[str]] = {}
+    for section, _i, item in _items(data):
+        if section == "conditions" and isinstance(item.get("id"), str):
+            felt[item["id"]] = {r for r in _list(item.get("felt_at")) if isinstance(r, str)}
+    for section, i, item in _items(data):
+        for j, rel in enumerate(_list(item.get("relations"))):
+            if not isinstance(rel, dict) or not isinstance(rel.get("felt_at"), list):
+                continue
+            loc = (section, i, "relations", j, "felt_at")
+            ends = [e for e in (item.get("id"), rel.get("target")) if isinstance(e, str) and e in felt]
+            if not ends:
+                problems.append((loc, "felt_at on a relation needs a condition at one end of it"))
+                continue
+            for k, region in enumerate(rel["felt_at"]):
+                check_target((*loc, k), region, ("region",))
+                if isinstance(region, str) and kinds.get(region) == "region" and region not in felt[ends[0]]:
+                    problems.append(((*loc, k), f"{region!r} is not in the felt_at of {ends[0]!r}"))
     return problems
 
 

@@ -57,6 +57,11 @@ class Relation(Strict):
     type: RelationType  # type: ignore[valid-type]
     target: Id
     note: Short | None = Field(None, description="The mechanism of this step, in words.")
+    felt_at: list[Id] | None = Field(
+        None, min_length=1,
+        description="For a link between a condition and what it involves: the regions where that form of the "
+                    "condition is felt, when narrower than the condition's own felt_at (medial for the "
+                    "semimembranosus form of distal tendinopathy, lateral for the biceps form).")
 
 
 class View(Strict):

@@ -6,8 +6,13 @@ yields exactly the shortest chains and never wanders: the cost of a query is one
 chains it returns, whatever the size of the knowledge base.
 
 ``path`` may cross any relation: it answers "how are these two connected?", not "what causes what?".
-Each step carries its role, so a contrast ("is confused with") or an association ("is a risk factor
-for") is shown as what it is. Mechanisms, with their grammar, are in ``hamknee.chains.mechanism``.
+Each step carries its role and a mark, so that a step that links without causing reads as what it is:
+a contrast ("is confused with"), an association ("is a risk factor for"), a pass through a hub or a
+region ("stabilizes the knee joint, which is affected in osteoarthritis"), or two things that only
+share a neighbour, a nerve or an action. One thing is never done: a condition reached from one of its
+places is not left for another ("semimembranosus is affected in distal tendinopathy, which is located
+at the fibular head" is false, the fibular head being the biceps form's place). Mechanisms, with their
+grammar, are in ``hamknee.chains.mechanism``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,30 @@ WEAK = frozenset({
 })
 # Roles a reader must not take for a cause: marked in a path.
 NOT_A_CAUSE = frozenset({"contrast", "association"})
+# Two steps that only say both sides are at, supplied by or doing the same thing ("semitendinosus is supplied
+# by the tibial nerve, which supplies popliteus"): the second step is marked with the family's name.
+SHARED: tuple[tuple[str, frozenset[str]], ...] = (
+    ("neighbour", frozenset({"located-at", "inserts-on", "originates-from", "felt-at", "forms", "part-of",
+                             "overlies", "lies-deep-to", "crosses", "crossed-by"})),
+    ("shared nerve", frozenset({"innervated-by", "supplied-by", "branch-of"})),
+    ("shared action", frozenset({"performs"})),
+)
+# Lying next to something does not make it ill: the step after one of these starts from a neighbour.
+NEIGHBOURS = frozenset({"overlies", "lies-deep-to", "crosses", "crossed-by"})
+# What every mark means, in the one-line legend under a path.
+MARKS: dict[str, str] = {
+    "contrast": "tells two things apart",
+    "association": "is a risk factor",
+    "region": "passes through a region or space that both lie in",
+    "hub": "passes through an entry that joins many unrelated things",
+    "neighbour": "joins two things that only lie at or next to the same structure",
+    "shared nerve": "joins two things that share a nerve",
+    "shared action": "joins two things that share an action",
+}
+# A condition is where it is: entered from one of its places (a muscle affected in it, a bone it is located
+# at) it may not be left for another, or "semimembranosus tendinopathy is located at the fibular head".
+INTO_CONDITION = frozenset({"affected-in", "inflamed-in", "location-of", "site-of"})
+OUT_OF_CONDITION = frozenset({"affects", "inflammation-of", "located-at", "felt-at"})
 # Structure types that gather many unrelated things (a joint, a space): hubs, never a cause.
 HUB_STRUCTURES = frozenset({"joint", "space"})
 # An entry with this many parts, examples, or conditions it diagnoses or treats, or actions performed by it
@@ -78,6 +107,15 @@ def hubs(kb: KnowledgeBase) -> frozenset[str]:
     return _HUBS[kb]
 
 
+def places(kb: KnowledgeBase) -> frozenset[str]:
+    """Regions and spaces (the popliteal fossa): hubs that are places."""
+    found = {e["id"] for e in kb.catalog("region")}
+    for entry in kb.catalog("structure"):
+        if (entry.get("structure_type") or kb.get(entry["id"]).get("structure_type")) == "space":
+            found.add(entry["id"])
+    return frozenset(found)
+
+
 def hop(start: str, rtype: str, target: str, note: str | None) -> Hop:
     return {"from": start, "relation": rtype, "label": LABEL.get(rtype, rtype), "role": ROLE.get(rtype, "catalogue"),
             "to": target, "note": note}
@@ -95,82 +133,133 @@ def edge_cost(rtype: str, note: str | None) -> int:
     return cost
 
 
-def distances(graph: Graph, goal: str, depth: int, only: frozenset[str] | None = None) -> dict[str, int]:
-    """Number of steps from each entity within ``depth`` to ``goal``.
+State = tuple[str, bool]  # (entity, arrived at a condition from one of its places)
 
-    The graph holds both directions, so the edges out of a node, inverted, are the edges into it. With
-    ``only``, a step counts only if its relation, read towards the goal, is one of those types.
+
+def _in_place(rtype: str, target: str, conditions: frozenset[str]) -> bool:
+    return rtype in INTO_CONDITION and target in conditions
+
+
+def _bridges(node: str, in_place: bool, rtype: str, conditions: frozenset[str]) -> bool:
+    """Leaving a condition for one of its places after arriving from another: a bridge, not a link."""
+    return in_place and rtype in OUT_OF_CONDITION and node in conditions
+
+
+def distances(graph: Graph, goal: str, depth: int, conditions: frozenset[str] = frozenset()) -> dict[State, int]:
+    """Number of steps from each (entity, state) within ``depth`` to ``goal``.
+
+    The graph holds both directions, so the edges out of a node, inverted, are the edges into it. The state
+    says whether the entity is a condition reached from one of its places, which it may then not leave by
+    another: the search is exact under that rule, not a filter on its results.
     """
-    dist = {goal: 0}
-    queue = deque([goal])
-    while queue:
-        node = queue.popleft()
-        step = dist[node] + 1
+    dist: dict[State, int] = {(goal, False): 0, (goal, True): 0}
+    states: deque[State] = deque([(goal, False)])
+    while states:
+        state = states.popleft()
+        node, flag = state
+        step = dist[state] + 1
         if step > depth:
             continue
-        for rtype, target, _note in graph.get(node, ()):
-            if only is not None and INVERSE.get(rtype) not in only:
+        for back, source, _note in graph.get(node, ()):
+            rtype = INVERSE[back]  # source --rtype--> node
+            if node != goal and _in_place(rtype, node, conditions) != flag:
                 continue
-            if target not in dist:
-                dist[target] = step
-                queue.append(target)
+            for prior in (False, True):
+                key = (source, prior)
+                if key in dist or _bridges(source, prior, rtype, conditions):
+                    continue
+                dist[key] = step
+                states.append(key)
     return dist
 
 
-def _best_edges(graph: Graph, node: str, dist: dict[str, int],
-                only: frozenset[str] | None) -> list[tuple[int, str, str, str | None]]:
-    """The next steps towards the goal from ``node``: one best edge per neighbour, best first."""
-    here = dist[node]
-    best: dict[str, tuple[int, str, str, str | None]] = {}
+def _best_edges(graph: Graph, state: State, dist: dict[State, int],
+                conditions: frozenset[str]) -> list[tuple[int, str, str, str | None, bool]]:
+    """The next steps towards the goal from ``state``: one best edge per neighbour, best first."""
+    node, flag = state
+    here = dist[state]
+    best: dict[str, tuple[int, str, str, str | None, bool]] = {}
     for rtype, target, note in graph.get(node, ()):
-        if dist.get(target) != here - 1 or (only is not None and rtype not in only):
+        if _bridges(node, flag, rtype, conditions):
             continue
-        candidate = (edge_cost(rtype, note), target, rtype, note)
+        flag2 = _in_place(rtype, target, conditions)
+        if dist.get((target, flag2)) != here - 1:
+            continue
+        candidate = (edge_cost(rtype, note), target, rtype, note, flag2)
         if target not in best or candidate < best[target]:
             best[target] = candidate
     return sorted(best.values())
 
 
-def _chains_from(graph: Graph, dist: dict[str, int], start: str, limit: int,
-                 only: frozenset[str] | None = None) -> list[Chain]:
+def _chains_from(graph: Graph, dist: dict[State, int], start: str, limit: int,
+                 conditions: frozenset[str] = frozenset()) -> list[Chain]:
     """Up to ``limit`` shortest chains from ``start`` to the goal of ``dist``, cheapest first."""
-    if start not in dist:
+    if (start, False) not in dist:
         return []
     # Enumerate a bounded number of candidates in greedy order, then rank them exactly.
     cap = max(limit * 20, 200)
     found: list[tuple[int, list[str], Chain]] = []
-    nexts: dict[str, list[tuple[int, str, str, str | None]]] = {}
+    nexts: dict[State, list[tuple[int, str, str, str | None, bool]]] = {}
 
-    def walk(node: str, cost: int, hops: Chain) -> None:
+    def walk(state: State, cost: int, hops: Chain) -> None:
         if len(found) >= cap:
             return
-        if dist[node] == 0:
+        if dist[state] == 0:
             found.append((cost, [h["to"] for h in hops], list(hops)))
             return
-        if node not in nexts:
-            nexts[node] = _best_edges(graph, node, dist, only)
-        for step_cost, target, rtype, note in nexts[node]:
-            hops.append(hop(node, rtype, target, note))
-            walk(target, cost + step_cost, hops)
+        if state not in nexts:
+            nexts[state] = _best_edges(graph, state, dist, conditions)
+        for step_cost, target, rtype, note, flag2 in nexts[state]:
+            hops.append(hop(state[0], rtype, target, note))
+            walk((target, flag2), cost + step_cost, hops)
             hops.pop()
 
-    walk(start, 0, [])
+    walk((start, False), 0, [])
     found.sort(key=lambda item: (item[0], item[1]))
     return [chain for _, _, chain in found[:limit]]
 
 
+def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str]) -> Chain:
+    """The chain with each step's mark: why it links the two sides without one causing the other, or None."""
+    marked: Chain = []
+    for i, step in enumerate(chain):
+        label: str | None = step["role"] if step["role"] in NOT_A_CAUSE else None
+        if label is None and i > 0:
+            middle, before = step["from"], chain[i - 1]["relation"]
+            after = INVERSE[step["relation"]]  # the next entry's relation to the middle one
+            shared = [name for name, family in SHARED if before in family and after in family]
+            if middle in place_ids:
+                label = "region"
+            elif shared and shared[0] != "neighbour":
+                label = shared[0]
+            elif middle in hub_ids:
+                label = "hub"
+            elif shared:
+                label = "neighbour"
+            elif before in NEIGHBOURS and not marked[-1]["mark"]:
+                # Once a chain has moved to a neighbour, what the neighbour does is its own business.
+                label = "neighbour"
+        marked.append(dict(step, mark=label))
+    return marked
+
+
 def shortest_chains(graph: Graph, start: str, goal: str, limit: int = 5,
-                    depth: int = DEFAULT_DEPTH, avoid: frozenset[str] = frozenset()) -> list[Chain]:
-    """The shortest chains of relations from ``start`` to ``goal`` (at most ``depth`` steps).
+                    depth: int = DEFAULT_DEPTH, avoid: frozenset[str] = frozenset(),
+                    conditions: frozenset[str] = frozenset(),
+                    place_ids: frozenset[str] = frozenset()) -> list[Chain]:
+    """The shortest chains of relations from ``start`` to ``goal`` (at most ``depth`` steps), steps marked.
 
     A chain through one of ``avoid`` (the hubs) is dropped when an equally short chain avoids them all:
-    it would only add a hub.
+    it would only add a hub. Among the rest, chains with fewer marked steps come first.
     """
     if start == goal:
         raise UsageProblem("FROM and TO are the same entry.", "Give two different entries.")
-    chains = _chains_from(graph, distances(graph, goal, depth), start, max(limit * 4, 20))
+    dist = distances(graph, goal, depth, conditions)
+    chains = [mark(c, avoid, place_ids)
+              for c in _chains_from(graph, dist, start, max(limit * 4, 20), conditions)]
     direct = [c for c in chains if not any(h["to"] in avoid for h in c[:-1])]
-    return (direct or chains)[:limit]
+    ranked = sorted(direct or chains, key=lambda c: sum(1 for h in c if h["mark"]))
+    return ranked[:limit]
 
 
 def derived_note(kb: KnowledgeBase, hop: Hop) -> str | None:
@@ -208,8 +297,9 @@ def path(kb: KnowledgeBase, start_term: str, goal_term: str, limit: int = 5,
     """The shortest chains between two terms; raises NotFoundError or NoChainError."""
     start = kb.lookup(start_term)
     goal = kb.lookup(goal_term)
+    conditions = frozenset(e["id"] for e in kb.catalog("condition"))
     chains = shortest_chains(kb.section("graph"), start["id"], goal["id"], limit=limit, depth=depth,
-                             avoid=hubs(kb))
+                             avoid=hubs(kb), conditions=conditions, place_ids=places(kb))
     if not chains:
         raise NoChainError(
             f"No chain of relations links {start['id']} to {goal['id']} within {depth} steps.",

@@ -236,6 +236,25 @@ def associations(kb: KnowledgeBase, condition: str, starts: list[str]) -> list[d
     return rows
 
 
+def end_regions(kb: KnowledgeBase, chain: Chain) -> list[str]:
+    """Where the pain of a chain's own end is felt: the regions its last step names, else the condition's.
+
+    Distal tendinopathy is felt medially in its semimembranosus form and laterally in its biceps form; the
+    knowledge base says so on the link between the condition and each muscle, so a chain is placed by its
+    own end, not by everywhere its condition can be felt.
+    """
+    last = chain[-1]
+    condition = kb.get(last["to"])
+    everywhere = list(condition.get("felt_at", []))
+    narrowed: set[str] = set()
+    for link in condition.get("relations", []):
+        if link["target"] == last["from"]:
+            narrowed.update(link.get("felt_at", ()))
+    if not narrowed:
+        return everywhere
+    return [r for r in everywhere if r in narrowed] + sorted(narrowed - set(everywhere))
+
+
 def _fold_parts(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Fold a start whose chains only add "is part of" in front of another start's chains into that start.
 
@@ -263,6 +282,9 @@ def explain(kb: KnowledgeBase, condition: dict[str, Any], per_start: int = 3,
     starts = hamstring_starts(kb)
     names = {entry["id"]: entry["name"] for entry in kb.catalog()}
     found = mechanism_chains(kb, condition["id"], starts, depth)
+    for chains in found.values():
+        for chain in chains:
+            chain[-1]["felt_at"] = end_regions(kb, chain)
     groups = [{"start": s, "name": names[s], "steps": len(found[s][0]), "chains": found[s][:per_start]}
               for s in starts if s in found]
     groups.sort(key=lambda g: rank_key(kb, g["chains"][0]))
@@ -302,20 +324,41 @@ def why(kb: KnowledgeBase, term: str, per_start: int = 3, depth: int = WHY_DEPTH
     return felt_in(kb, region, per_start, depth)
 
 
+def _ending_in(answer: dict[str, Any], region: str) -> dict[str, Any]:
+    """The answer with only the chains whose own end is felt in ``region``."""
+    groups = []
+    for group in answer["from"]:
+        chains = [c for c in group["chains"] if region in c[-1]["felt_at"]]
+        if chains:
+            groups.append(dict(group, chains=chains, steps=len(chains[0])))
+    return dict(answer, **{"from": groups})
+
+
 def felt_in(kb: KnowledgeBase, region: dict[str, Any], per_start: int = 3, depth: int = WHY_DEPTH) -> dict[str, Any]:
-    """The hamstring-related conditions felt in a region, each with its mechanism chains."""
+    """The conditions felt in a region that the hamstrings lead to, each with the chains that end there.
+
+    A hamstring-related condition is listed even when none of its chains ends in the region (it is still
+    felt there); any other condition is listed only for a chain that does, and otherwise named as one to
+    rule out.
+    """
     here = set(felt_ids(kb, region["id"]))
     felt = [e for e in kb.catalog("condition") if e["id"] in here]
-    related = [kb.get(e["id"]) for e in felt if e.get("category") == "hamstring-related"]
-    if not related:
+    conditions = []
+    others = []
+    for entry in felt:
+        answer = _ending_in(explain(kb, kb.get(entry["id"]), per_start, depth), region["id"])
+        if entry.get("category") == "hamstring-related" or answer["from"]:
+            conditions.append(answer)
+        else:
+            others.append(entry)
+    if not conditions:
         raise NoChainError(
             f"No hamstring-related condition is felt at the {region['name'].lower()} in the knowledge base.",
             f"See 'hamknee where {safe_text(region['id'])}' for what else is.",
         )
-    conditions = [explain(kb, r, per_start, depth) for r in related]
     # Conditions with a mechanism from the hamstrings first, most direct first.
     conditions.sort(key=lambda a: (not a["from"], min((len(g["chains"][0]) for g in a["from"]), default=99),
                                    a["name"].lower()))
     return {"region": region["id"], "name": region["name"], "conditions": conditions,
             "also_felt_here": [{"condition": r["id"], "name": r["name"], "category": r["category"]}
-                               for r in felt if r["category"] != "hamstring-related"]}
+                               for r in others]}

@@ -1,0 +1,319 @@
+"""Where each chain ends, and path steps that link without causing: what a student sees of both."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hamknee.vocab import INVERSE
+from tests.test_chain import SHIPPED, _hubs, _shipped, chain_kb, full_kb, names
+
+INTO_CONDITION = {"affected-in", "inflamed-in", "location-of", "site-of"}
+OUT_OF_CONDITION = {"affects", "inflammation-of", "located-at", "felt-at"}
+HAMSTRINGS = ["semitendinosus", "semimembranosus", "biceps-femoris", "biceps-femoris-long-head",
+              "biceps-femoris-short-head"]
+
+
+def _condition(data: dict[str, Any], ident: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(c for c in data["conditions"] if c["id"] == ident)
+    return found
+
+
+def _forms_kb() -> dict[str, Any]:
+    """The small knowledge base with distal tendinopathy felt medially from one muscle, laterally from the other."""
+    data = chain_kb()
+    tendinopathy = _condition(data, "distal-hamstring-tendinopathy")
+    tendinopathy["felt_at"] = ["medial-knee", "posterior-knee", "lateral-knee"]
+    tendinopathy["relations"] = [
+        {"type": "affects", "target": "semimembranosus", "note": "Medial form.",
+         "felt_at": ["medial-knee", "posterior-knee"]},
+        {"type": "affects", "target": "biceps-femoris", "note": "Lateral form.", "felt_at": ["lateral-knee"]},
+        {"type": "located-at", "target": "medial-tibial-condyle", "note": "Where the medial form hurts."},
+        {"type": "located-at", "target": "fibular-head", "note": "Where the lateral form hurts."},
+    ]
+    at_fibula = [{"type": "located-at", "target": "fibular-head", "note": "Its insertion."}]
+    data["conditions"].append({**_condition(data, "mcl-injury"), "id": "lcl-injury", "name": "LCL injury",
+                               "felt_at": ["lateral-knee"], "relations": at_fibula})
+    copied: dict[str, Any] = json.loads(json.dumps(data))  # no shared objects, so no YAML aliases
+    return copied
+
+
+@pytest.fixture
+def forms_kb(tmp_path: Path) -> str:
+    path = tmp_path / "forms.yaml"
+    path.write_text(yaml.safe_dump(_forms_kb(), sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def _starts(answer: dict[str, Any], condition: str) -> list[str]:
+    listed = {c["condition"]: c for c in answer["conditions"]}
+    return [g["start"] for g in listed[condition]["from"]] if condition in listed else []
+
+
+# -- where a chain ends ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("region", "shown", "hidden"), [
+    ("medial knee pain", "semimembranosus", "biceps-femoris"),
+    ("lateral knee", "biceps-femoris", "semimembranosus"),
+    ("behind the knee", "semimembranosus", "biceps-femoris"),
+])
+def test_a_region_lists_a_chain_only_where_its_own_end_is_felt(hk, forms_kb, region, shown, hidden):
+    r = hk("--kb", forms_kb, "why", region, "--json")
+    assert r.exit_code == 0, r.stderr
+    answer = json.loads(r.stdout)
+    assert _starts(answer, "distal-hamstring-tendinopathy") == [shown]
+    for condition in answer["conditions"]:
+        for group in condition["from"]:
+            assert all(answer["region"] in chain[-1]["felt_at"] for chain in group["chains"])
+    text = " ".join(hk("--kb", forms_kb, "why", region).stdout.split())
+    other = {"semimembranosus": "Semimembranosus", "biceps-femoris": "Biceps femoris"}[hidden]
+    assert f"{other} --affected in--> Distal hamstring tendinopathy" not in text
+
+
+def test_why_a_condition_says_where_each_form_is_felt(hk, forms_kb):
+    text = " ".join(hk("--kb", forms_kb, "why", "distal-hamstring-tendinopathy").stdout.split())
+    assert "From Semimembranosus (1 step), felt at: Medial knee, Posterior knee" in text
+    assert "Felt at: Medial knee, Posterior knee, Lateral knee." in text
+
+
+def test_a_region_of_a_step_must_be_where_its_condition_is_felt(hk, tmp_path):
+    data = _forms_kb()
+    _condition(data, "distal-hamstring-tendinopathy")["relations"][1]["felt_at"] = ["anterior-knee"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    r = hk("validate", str(path))
+    assert r.exit_code == 3
+    assert "'anterior-knee' is not in the felt_at of 'distal-hamstring-tendinopathy'" in r.stderr
+
+
+def test_a_region_of_a_step_needs_a_condition_at_one_end(hk, tmp_path):
+    data = _forms_kb()
+    data["muscles"][0]["relations"][0]["felt_at"] = ["medial-knee"]  # semitendinosus forms the pes anserinus
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    r = hk("validate", str(path))
+    assert r.exit_code == 3
+    assert "felt_at on a relation needs a condition at one end of it" in r.stderr
+
+
+# -- path: steps that link without causing -------------------------------------------------------------------
+
+
+def test_path_never_uses_a_condition_as_a_bridge_between_its_places(hk, forms_kb):
+    r = hk("--kb", forms_kb, "path", "semimembranosus", "lcl-injury", "--max", "20", "--json")
+    for chain in json.loads(r.stdout) if r.exit_code == 0 else []:
+        for a, b in itertools.pairwise(chain):
+            assert not (a["relation"] in INTO_CONDITION and b["relation"] in OUT_OF_CONDITION
+                        and a["to"] == "distal-hamstring-tendinopathy"), chain
+    assert "Distal hamstring tendinopathy --located at--> Fibular head" not in hk(
+        "--kb", forms_kb, "path", "semimembranosus", "lcl-injury").stdout
+
+
+def test_path_marks_a_hub_and_explains_the_mark(hk, forms_kb):
+    r = hk("--kb", forms_kb, "path", "semimembranosus", "knee-osteoarthritis")
+    text = " ".join(r.stdout.split())
+    assert "Semimembranosus --stabilizes--> Knee joint --affected in [hub]--> Knee osteoarthritis" in text
+    assert ("Steps marked [hub] link the two entries but are not causes: [hub] passes through an entry that "
+            "joins many unrelated things.") in text
+    chains = json.loads(hk("--kb", forms_kb, "path", "semimembranosus", "knee-osteoarthritis", "--json").stdout)
+    assert [h["mark"] for h in chains[0]] == [None, "hub"]
+
+
+def test_path_marks_a_step_from_a_neighbour(hk, forms_kb):
+    text = " ".join(hk("--kb", forms_kb, "path", "semitendinosus", "mcl-injury").stdout.split())
+    assert "Semitendinosus --overlies--> Medial collateral ligament --affected in [neighbour]--> MCL injury" in text
+    assert "[neighbour] joins two things that only lie at or next to the same structure" in text
+
+
+# -- the shipped knowledge base ---------------------------------------------------------------------------
+
+
+def _why(hk: Any, term: str, *extra: str) -> dict[str, Any]:
+    r = hk("--kb", str(SHIPPED), "why", term, "--json", *extra)
+    assert r.exit_code == 0, r.stderr
+    answer: dict[str, Any] = json.loads(r.stdout)
+    return answer
+
+
+def _text(hk: Any, *args: str) -> str:
+    return " ".join(hk("--kb", str(SHIPPED), *args).stdout.split())
+
+
+@full_kb
+def test_shipped_semitendinosus_is_affected_in_hamstring_strain(hk):
+    answer = _why(hk, "hamstring-strain")
+    assert "semitendinosus" in [g["start"] for g in answer["from"]]
+    assert "Semitendinosus --affected in--> Hamstring strain" in _text(hk, "why", "hamstring-strain")
+
+
+@full_kb
+@pytest.mark.parametrize(("cause", "shown"), [
+    ("hamstring-strain", "Hamstring strain --irritates--> Sciatic nerve --affected in--> Sciatic nerve irritation"),
+    ("proximal-hamstring-avulsion",
+     "Proximal hamstring avulsion --irritates--> Sciatic nerve --affected in--> Sciatic nerve irritation"),
+])
+def test_shipped_strains_and_avulsions_reach_the_sciatic_nerve(hk, cause, shown):
+    answer = _why(hk, "sciatic-nerve-irritation")
+    chains = [c for g in answer["from"] for c in g["chains"] if cause in names(c)]
+    assert {c[0]["from"] for c in chains} >= {"semitendinosus", "semimembranosus", "biceps-femoris-long-head"}
+    assert all(names(c)[-2:] == ["sciatic-nerve", "sciatic-nerve-irritation"] for c in chains)
+    assert shown in _text(hk, "why", "sciatic-nerve-irritation")
+
+
+@full_kb
+def test_shipped_semitendinosus_trigger_points_refer_to_the_thigh(hk):
+    answer = _why(hk, "myofascial-trigger-points")
+    groups = {g["start"]: g for g in answer["from"]}
+    assert "semitendinosus" in groups
+    assert groups["semitendinosus"]["chains"][0][-1]["felt_at"] == ["posterior-thigh"]
+    assert "From Semitendinosus (1 step), felt at: Posterior thigh" in _text(hk, "why", "myofascial-trigger-points")
+
+
+@full_kb
+@pytest.mark.parametrize(("condition", "name"), [("pes-anserine-bursitis", "Pes anserine bursitis"),
+                                                 ("patellofemoral-pain", "Patellofemoral pain")])
+def test_shipped_tight_hamstrings_are_an_association_not_a_step(hk, condition, name):
+    answer = _why(hk, condition)
+    rows = {row["factor"]: row for row in answer["associations"]}
+    assert rows["tight-hamstrings"]["role"] == "association" and rows["tight-hamstrings"]["from_hamstrings"]
+    assert not any("tight-hamstrings" in names(c) for g in answer["from"] for c in g["chains"])
+    text = _text(hk, "why", condition)
+    assert f"Tight hamstrings (reduced hamstring flexibility) is a risk factor for {name}:" in text
+    assert "Risk factors: associated with it, not steps of a mechanism" in text
+
+
+@full_kb
+@pytest.mark.parametrize(("region", "condition", "allowed"), [
+    ("medial knee pain", "distal-hamstring-tendinopathy", {"semimembranosus"}),
+    ("lateral knee pain", "distal-hamstring-tendinopathy", {"biceps-femoris"}),
+    ("behind the knee", "myofascial-trigger-points", {"biceps-femoris"}),
+])
+def test_shipped_regions_list_only_chains_that_end_there(hk, region, condition, allowed):
+    answer = _why(hk, region)
+    assert set(_starts(answer, condition)) == allowed
+    text = _text(hk, "why", region)
+    for muscle in {"semimembranosus": "Semimembranosus", "biceps-femoris": "Biceps femoris",
+                   "semitendinosus": "Semitendinosus"}.items():
+        if muscle[0] not in allowed:
+            assert f"{muscle[1]} --affected in--> {answer_name(answer, condition)}" not in text
+
+
+def answer_name(answer: dict[str, Any], condition: str) -> str:
+    return str(next(c["name"] for c in answer["conditions"] if c["condition"] == condition))
+
+
+@full_kb
+def test_shipped_behind_the_knee_lists_the_sciatic_chains_not_as_a_rule_out(hk):
+    answer = _why(hk, "behind the knee")
+    assert "sciatic-nerve-irritation" in [c["condition"] for c in answer["conditions"]]
+    assert "sciatic-nerve-irritation" not in [c["condition"] for c in answer["also_felt_here"]]
+    assert "Sciatic nerve irritation (neural mechanosensitivity) (other)" in _text(hk, "why", "behind the knee")
+
+
+@full_kb
+def test_shipped_no_region_chain_crosses_a_contrast_an_association_or_a_hub(hk):
+    data = _shipped()
+    hubs = _hubs(data)
+    read = 0
+    for region in data["regions"]:
+        r = hk("--kb", str(SHIPPED), "why", region["id"], "--json")
+        if r.exit_code == 1:
+            continue
+        answer = json.loads(r.stdout)
+        for condition in answer["conditions"]:
+            for chain in (c for g in condition["from"] for c in g["chains"]):
+                read += 1
+                assert region["id"] in chain[-1]["felt_at"], chain
+                assert all(h["role"] in ("anatomical", "mechanical", "clinical") for h in chain), chain
+                assert not any(h["to"] in hubs for h in chain[:-1]), chain
+    assert read >= 10
+
+
+@full_kb
+def test_shipped_shared_steps_are_true_for_the_muscle_of_each_chain(hk):
+    data = _shipped()
+    muscles = {m["id"]: m["name"].lower() for m in data["muscles"] if m["group"] == "hamstring"}
+    for condition in data["conditions"]:
+        r = hk("--kb", str(SHIPPED), "why", condition["id"], "--max", "20", "--json")
+        if r.exit_code != 0:
+            continue
+        for chain in (c for g in json.loads(r.stdout)["from"] for c in g["chains"]):
+            own = {chain[0]["from"], *(h["to"] for h in chain if h["relation"] == "part-of")}
+            for step in chain[1:]:
+                note = (step["note"] or "").lower()
+                for ident, name in muscles.items():
+                    if ident not in own and "," not in name and name in note:
+                        raise AssertionError(f"{chain[0]['from']}: step {step['from']} -> {step['to']} names {name}")
+
+
+def _non_causes_unmarked(chain: list[dict[str, Any]], hubs: set[str]) -> list[str]:
+    """Steps a student could take for a cause: unmarked hubs or shared entries, conditions used as bridges."""
+    problems = []
+    for before, step in itertools.pairwise(chain):
+        after = INVERSE[step["relation"]]
+        if before["relation"] in INTO_CONDITION and step["relation"] in OUT_OF_CONDITION:
+            problems.append(f"bridge through {step['from']}")
+        if step["mark"]:
+            continue
+        if step["from"] in hubs:
+            problems.append(f"unmarked hub {step['from']}")
+        if before["relation"] == after and before["relation"] in (
+                "innervated-by", "performs", "located-at", "inserts-on", "originates-from", "overlies"):
+            problems.append(f"unmarked shared {step['from']} ({before['relation']})")
+    return problems
+
+
+@full_kb
+@pytest.mark.parametrize(("start", "goal", "shown"), [
+    ("semitendinosus", "knee-osteoarthritis", "Semitendinosus --stabilizes--> Knee joint --affected in [hub]--> "
+                                              "Knee osteoarthritis"),
+    ("tight-hamstrings", "patellofemoral-pain", "--a risk factor for [association]--> Patellofemoral pain"),
+    ("biceps-femoris", "deep-vein-thrombosis", "Biceps femoris --forms--> Popliteal fossa --the location of "
+                                               "[region]--> Deep vein thrombosis"),
+    ("semitendinosus", "popliteus-tendinopathy", "--innervated by--> Tibial nerve --innervates [shared nerve]--> "
+                                                 "Popliteus"),
+    ("semimembranosus", "lcl-injury", "Lateral collateral ligament injury"),
+    ("semitendinosus", "lcl-injury", "Lateral collateral ligament injury"),
+])
+def test_shipped_review_paths_mark_what_is_not_a_mechanism(hk, start, goal, shown):
+    hubs = _hubs(_shipped())
+    r = hk("--kb", str(SHIPPED), "path", start, goal, "--max", "10", "--json")
+    assert r.exit_code == 0, r.stderr
+    chains = json.loads(r.stdout)
+    for chain in chains:
+        assert not _non_causes_unmarked(chain, hubs), chain
+    text = _text(hk, "path", start, goal, "--max", "10")
+    assert shown in text
+    assert "Distal hamstring tendinopathy --located at--> Fibular head" not in text
+    if any(h["mark"] for c in chains for h in c):
+        assert "link the two entries but are not causes:" in text
+
+
+@full_kb
+def test_shipped_shared_action_is_marked(hk):
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "lcl-injury", "--depth", "4",
+                           "--max", "30", "--json").stdout)
+    shared = [h for c in chains for a, h in itertools.pairwise(c)
+              if a["relation"] == "performs" and h["relation"] == "performed-by"]
+    assert shared and all(h["mark"] in ("shared action", "hub") for h in shared)
+
+
+@full_kb
+def test_shipped_no_path_from_a_hamstring_leaves_a_non_cause_unmarked(hk):
+    data = _shipped()
+    hubs = _hubs(data)
+    checked = 0
+    for start, condition in itertools.product(HAMSTRINGS, data["conditions"]):
+        r = hk("--kb", str(SHIPPED), "path", start, condition["id"], "--json")
+        if r.exit_code != 0:
+            continue
+        for chain in json.loads(r.stdout):
+            checked += 1
+            assert not _non_causes_unmarked(chain, hubs), chain
+    assert checked >= 100
