@@ -56,7 +56,17 @@ def test_the_first_lookup_writes_a_cache_the_next_one_reads(hk, shipped: Path, r
 
 def _header_end(data: bytes) -> int:
     (length,) = cache._HEAD.unpack(data[len(cache.MAGIC):len(cache.MAGIC) + cache._HEAD.size])
-    return len(cache.MAGIC) + cache._HEAD.size + length
+    return len(cache.MAGIC) + cache._HEAD.size + cache._DIGEST + length
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1:]
+
+
+def _figure_changed(data: bytes) -> bytes:
+    """The pes anserinus's '5 cm' made '9 cm' inside its record: still valid marshal, a wrong fact."""
+    at = data.index(b"about 5 cm below")
+    return data[:at + 6] + b"9" + data[at + 7:]
 
 
 DAMAGES = {
@@ -71,6 +81,9 @@ DAMAGES = {
     "header length too large": lambda data: cache.MAGIC + cache._HEAD.pack(1 << 30) + data[len(cache.MAGIC) + 4:],
     "body zeroed": lambda data: data[: _header_end(data)] + bytes(len(data) - _header_end(data)),
     "body scrambled": lambda data: data[: _header_end(data)] + bytes(reversed(data[_header_end(data):])),
+    "a byte of the header changed": lambda data: _flip(data, len(cache.MAGIC) + cache._HEAD.size + cache._DIGEST + 40),
+    "a byte of the offsets changed": lambda data: _flip(data, _header_end(data) - 30),
+    "a figure in a record changed": _figure_changed,
 }
 
 
@@ -86,6 +99,15 @@ def test_a_damaged_cache_falls_back_to_the_yaml_and_is_rewritten(hk, shipped: Pa
     assert hk("list", "--json").exit_code == 0
     assert served_from_cache(shipped)
     assert hk("explain", "pes-anserine").stdout == reference
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_in_place_of_the_cache_does_not_hang_a_lookup(hk, shipped: Path, reference: str) -> None:
+    target = cache_path(shipped)
+    target.unlink()
+    os.mkfifo(target)
+    r = hk("explain", "pes-anserine")  # with nothing writing to the pipe, opening it to read would block
+    assert r.exit_code == 0 and r.stdout == reference
 
 
 def test_a_cache_damaged_after_it_was_opened_is_left_for_the_yaml(hk, shipped: Path, reference: str) -> None:

@@ -273,3 +273,52 @@ def test_an_unknown_user_in_a_path_is_a_clear_error(tmp_path, args):
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()]
     assert r.stderr.startswith("Error: Cannot find the home folder of '~nosuchuser-hamknee'")
+
+
+# -- what an export must never replace, and what it keeps ----------------------------------------------------
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_an_export_never_replaces_a_study_database_even_with_force(tmp_path, writer):
+    db = tmp_path / "study.sqlite3"
+    assert subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "quiz", "--count", "1", "--type", "recall", "--db",
+                           str(db)], input="x\n", capture_output=True, text=True, env=env(tmp_path),
+                          timeout=120).returncode == 0
+    before = db.read_bytes()
+    r = write(tmp_path, writer, db, "--force")
+    assert r.returncode == 4, r.stderr
+    assert "it is an SQLite database" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == before
+
+
+def test_a_replaced_private_file_stays_private(tmp_path):
+    target = tmp_path / "private.csv"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    assert write(tmp_path, "csv", target, "--force").returncode == 0
+    assert target.read_text().startswith("front,back")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_an_anki_export_refused_for_a_missing_folder_records_nothing(tmp_path):
+    r = write(tmp_path, "anki", tmp_path / "no-such-folder" / "deck.apkg")
+    assert r.returncode == 4 and "No such file or directory" in r.stderr
+    # The next export still finds every note new: the refused one was not recorded as exported.
+    again = write(tmp_path, "anki", tmp_path / "deck.apkg")
+    assert again.returncode == 0, again.stderr
+    notes = int(again.stdout.split("Wrote ")[1].split()[0])
+    assert f"({notes} new or changed" in " ".join(again.stdout.split())
+
+
+def test_quizlet_rows_run_no_formula(tmp_path):
+    hostile = tmp_path / "kb.yaml"
+    text = STUDY_KB.read_text(encoding="utf-8")
+    assert "summary: A partner-held kneeling exercise" in text
+    hostile.write_text(text.replace("summary: A partner-held kneeling exercise",
+                                    "summary: =HYPERLINK(\"http://x.invalid\") A partner-held kneeling exercise"),
+                       encoding="utf-8")
+    r = subprocess.run([*HAMKNEE, "--kb", str(hostile), "export", "csv", "-", "--quizlet"], capture_output=True,
+                       text=True, env=env(tmp_path), timeout=120)
+    assert r.returncode == 0, r.stderr
+    cells = [cell for line in r.stdout.splitlines() for cell in line.split("\t")]
+    assert any("HYPERLINK" in c for c in cells)
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)

@@ -77,3 +77,39 @@ def test_a_bad_value_is_exit_5_with_a_repair_hint(tmp_path, bad):
         assert r.returncode == 5, r.stderr
         assert "holds a value hamknee cannot read" in r.stderr and "hamknee quiz --reset" in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_study_database_that_is_not_a_regular_file_is_refused_untouched(tmp_path: Path) -> None:
+    pipe = tmp_path / "study.sqlite3"
+    os.mkfifo(pipe)
+    r = subprocess.run([*HAMKNEE, "stats", "--db", str(pipe)], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home")))
+    assert r.returncode == 5
+    assert "is not a regular file" in r.stderr and "Traceback" not in r.stderr
+    # No lock file or journal was made beside it.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("study")] == ["study.sqlite3"]
+
+
+def test_a_database_replaced_during_a_session_is_not_written_to(tmp_path: Path) -> None:
+    from tests.ptyrun import Session
+
+    db = tmp_path / "study.sqlite3"
+    home = {"HAMKNEE_HOME": str(tmp_path / "home")}
+    session = Session(["--kb", str(STUDY_KB), "quiz", "--count", "3", "--type", "recall", "--seed", "1",
+                       "--db", str(db)], home)
+    session.expect("> ")
+    session.type("first answer\r")
+    session.expect("> ")  # the first answer is judged and saved; the next question is asked
+    moved = tmp_path / "moved.sqlite3"
+    db.rename(moved)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{db}{suffix}")
+        if side.exists():
+            side.rename(Path(f"{moved}{suffix}"))
+    db.write_bytes(b"")  # another file now stands at the path
+    session.type("second answer\r")
+    code, output = session.finish()
+    assert code == 5, output
+    assert "was moved or replaced while this session had it open" in " ".join(output.split())
+    assert db.read_bytes() == b""  # nothing written into the file that replaced it

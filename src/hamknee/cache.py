@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 import struct
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,7 +18,7 @@ from typing import Any, BinaryIO
 from hamknee import __version__
 
 MAGIC = b"HAMKNEE\x02"
-FORMAT = 8  # bump whenever the compiled sections change shape
+FORMAT = 9  # bump whenever the compiled sections change shape
 _HEAD = struct.Struct("<I")
 
 
@@ -39,6 +40,13 @@ try:  # the same blake2b as hashlib's, without loading OpenSSL first (2 ms on ev
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - an interpreter without the module
     from hashlib import blake2b
+
+
+_DIGEST = 16
+
+
+def _digest(data: bytes | memoryview) -> bytes:
+    return blake2b(data, digest_size=_DIGEST).digest()
 
 
 def cache_file(cache_dir: Path, kb_path: Path) -> Path:
@@ -83,11 +91,13 @@ def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
                 continue
             blob = marshal.dumps(value)
             # A digest per section: a damaged body can still unmarshal, into a value of another shape.
-            offsets[name] = (position, len(blob), blake2b(blob, digest_size=16).digest())
+            offsets[name] = (position, len(blob), _digest(blob))
             body.write(blob)
             position += len(blob)
         for ident, record in records.items():
-            blob = marshal.dumps(record)
+            data = marshal.dumps(record)
+            # Each record carries its own digest: a damaged record is rebuilt, never shown as a fact.
+            blob = _digest(data) + data
             record_offsets[ident] = (position, len(blob))
             body.write(blob)
             position += len(blob)
@@ -95,7 +105,9 @@ def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC + _HEAD.pack(len(header)) + header)
+                # The header's digest is checked before it is unmarshalled: a damaged length or offset
+                # table would otherwise ask for gigabytes or crash the reader.
+                fh.write(MAGIC + _HEAD.pack(len(header)) + _digest(header) + header)
                 body.seek(0)
                 shutil.copyfileobj(body, fh, 1 << 20)
             os.replace(tmp, target)
@@ -110,33 +122,33 @@ class CacheReader:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._fh: BinaryIO = path.open("rb")
-            start = self._fh.read(len(MAGIC) + _HEAD.size)
-            if len(start) != len(MAGIC) + _HEAD.size or not start.startswith(MAGIC):
+            # Non-blocking, so that a named pipe put where the cache belongs cannot hang a lookup.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            self._fh: BinaryIO = os.fdopen(fd, "rb")
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise CacheMiss("not a regular file")
+            start = self._fh.read(len(MAGIC) + _HEAD.size + _DIGEST)
+            if len(start) != len(MAGIC) + _HEAD.size + _DIGEST or not start.startswith(MAGIC):
                 raise CacheMiss("bad magic")
-            (length,) = _HEAD.unpack(start[len(MAGIC):])
-            header = marshal.loads(self._fh.read(length))
+            (length,) = _HEAD.unpack(start[len(MAGIC):len(MAGIC) + _HEAD.size])
+            self._base = len(MAGIC) + _HEAD.size + _DIGEST + length
+            if self._base > info.st_size:
+                raise CacheMiss("truncated header")
+            raw = self._fh.read(length)
+            if len(raw) != length or _digest(raw) != start[-_DIGEST:]:
+                raise CacheMiss("damaged header")
+            header = marshal.loads(raw)
             self.key: dict[str, Any] = header["key"]
             self._sections: dict[str, tuple[int, int, bytes]] = header["sections"]
             self.record_offsets: dict[str, tuple[int, int]] = header["records"]
-            self._base = len(MAGIC) + _HEAD.size + length
-            if os.fstat(self._fh.fileno()).st_size != self._base + header["body"]:
+            if info.st_size != self._base + header["body"]:
                 raise CacheMiss("truncated")
         except CacheMiss:
             self.close()
             raise
-        except (OSError, EOFError, ValueError, TypeError, KeyError, struct.error) as exc:
+        except (OSError, EOFError, ValueError, TypeError, KeyError, struct.error, MemoryError) as exc:
             self.close()
-            raise CacheMiss(str(exc)) from None
-
-    def _read(self, offset: int, length: int) -> Any:
-        try:
-            self._fh.seek(self._base + offset)
-            blob = self._fh.read(length)
-            if len(blob) != length:
-                raise CacheMiss("short read")
-            return marshal.loads(blob)
-        except (OSError, EOFError, ValueError, TypeError) as exc:
             raise CacheMiss(str(exc)) from None
 
     def section(self, name: str) -> Any:
@@ -146,18 +158,15 @@ class CacheReader:
             blob = self._fh.read(length)
         except OSError as exc:
             raise CacheMiss(str(exc)) from None
-        if len(blob) != length or blake2b(blob, digest_size=16).digest() != digest:
+        if len(blob) != length or _digest(blob) != digest:
             raise CacheMiss("damaged section")
         try:
             return marshal.loads(blob)
-        except (EOFError, ValueError, TypeError) as exc:
+        except (EOFError, ValueError, TypeError, MemoryError) as exc:
             raise CacheMiss(str(exc)) from None
 
     def record(self, ident: str) -> dict[str, Any]:
-        value = self._read(*self.record_offsets[ident])
-        if not isinstance(value, dict):
-            raise CacheMiss("bad record")
-        return value
+        return self.records([ident])[0]
 
     def records(self, idents: list[str]) -> list[dict[str, Any]]:
         """Several records, each run of neighbouring ones (a kind is stored together) in one read."""
@@ -176,11 +185,14 @@ class CacheReader:
                 if len(blob) != high - low:
                     raise CacheMiss("short read")
                 for offset, length in spans[start:end]:
-                    value = marshal.loads(blob[offset - low:offset - low + length])
+                    part = blob[offset - low:offset - low + length]
+                    if _digest(part[_DIGEST:]) != part[:_DIGEST]:
+                        raise CacheMiss("damaged record")
+                    value = marshal.loads(part[_DIGEST:])
                     if not isinstance(value, dict):
                         raise CacheMiss("bad record")
                     found.append(value)
-            except (OSError, EOFError, ValueError, TypeError) as exc:
+            except (OSError, EOFError, ValueError, TypeError, MemoryError) as exc:
                 raise CacheMiss(str(exc)) from None
             start = end
         return found

@@ -526,6 +526,11 @@ def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) ->
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 
+        if isinstance(exc, BrokenPipeError) and not out().is_terminal:
+            # The reader of a pipe went away (`| head`): as for every command, a quiet end; the answers
+            # given so far are saved.
+            _quiet_dead_streams()
+            raise typer.Exit(0) from None
         if isinstance(exc, OSError) and not _terminal_gone():
             raise
         why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""

@@ -104,6 +104,8 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
     if same:
         return None, list(same)
     shown = " ".join(term.split())
+    if len(shown) > 60:  # the note is one short line, however long the term
+        shown = shown[:59] + "…"
     for found, how in ((starts, "starts with"), (contains, "has the words")):
         named = {i: c for i, c in found.items() if c in primary}
         for pool in (found, named):

@@ -63,6 +63,8 @@ def check_target(target: Path, force: bool) -> bool:
     try:
         info = os.lstat(target)
     except FileNotFoundError:
+        if not target.parent.is_dir():  # refused now, before anything (the study database) records the export
+            raise _refuse(target, os.strerror(errno.ENOENT), "Choose a writable location.") from None
         return False
     except OSError as exc:
         raise _refuse(target, exc.strerror or str(exc), "Choose a writable location.") from None
@@ -70,9 +72,27 @@ def check_target(target: Path, force: bool) -> bool:
     if kind is not None:
         raise _refuse(target, f"it is {kind}, and only a regular file is ever replaced",
                       "To write to standard output use -; otherwise choose a file name.")
+    if _is_database(target):
+        # Never an export's own format: replacing it would destroy study progress, --force or not.
+        raise _refuse(target, "it is an SQLite database (a study database?), which an export never replaces",
+                      "Choose another file name.")
     if not force and not _confirmed(target):
         raise _refuse(target, "the file exists", "Add --force to replace it, or choose another name.")
     return True
+
+
+def _is_database(target: Path) -> bool:
+    try:
+        with target.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def keep_mode(target: Path, fd: int) -> None:
+    """A replaced file keeps its permissions: a private (0600) export stays private."""
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, stat.S_IMODE(os.stat(target).st_mode))
 
 
 def _confirmed(target: Path) -> bool:
@@ -173,6 +193,8 @@ def write_file(name: str, write: Callable[[BinaryIO], None], *, force: bool = Fa
     fd = -1
     try:
         fd, tmp_name = _open_temporary(target)
+        if existed:
+            keep_mode(target, fd)
         with os.fdopen(os.dup(fd), "wb") as handle:
             write(handle)
             handle.flush()

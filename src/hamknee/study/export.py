@@ -231,7 +231,8 @@ def quizlet_text(cards: Iterable[Card]) -> tuple[str, int]:
     so the lines of a field are joined with ' / ')."""
     lines = []
     for card in interleave(cards):
-        lines.append(f"{visible(_one_line(card.front))}\t{visible(_one_line(card.back))}")
+        # Quizlet rows are pasted, but the same file opened in a spreadsheet must not run a formula.
+        lines.append(f"{csv_cell(_one_line(card.front))}\t{csv_cell(_one_line(card.back))}")
     return "".join(f"{line}\n" for line in lines), len(lines)
 
 

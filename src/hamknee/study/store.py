@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,6 +163,16 @@ def _values(path: Path) -> Iterator[None]:
             "copy).") from None
 
 
+def _regular_or_absent(path: Path) -> None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise StudyDatabaseError(f"Study database {path} is not a regular file (a device, folder or pipe); "
+                                 "nothing was changed.", "Choose a file with --db PATH or HAMKNEE_DB.")
+
+
 def _ts(when: datetime) -> float:
     return when.timestamp()
 
@@ -176,6 +187,8 @@ class Store:
         # Called while a write waits for another program's lock: writes then wait for as long as it takes
         # (an answer is kept, not dropped); without it they give up after BUSY_TIMEOUT_MS.
         self.on_wait = on_wait
+        self._opened: tuple[int, int] | None = None
+        _regular_or_absent(path)  # before the lock file or a journal is made beside a device
         with _guard(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             self._session_lock = _hold(path, exclusive=False)
@@ -184,10 +197,29 @@ class Store:
             with _guard(path):
                 _patiently(self._configure, on_wait=on_wait)
                 _patiently(self._migrate, on_wait=on_wait)
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                self._opened = (info.st_dev, info.st_ino)
         except BaseException:
             self._db.close()
             _release(self._session_lock)
             raise
+
+    def _same_file(self) -> None:
+        """Refuse to write once the file at the path is not the one opened (moved, replaced, restored):
+        the write would go to a file the student no longer has, and be reported as saved."""
+        if self._opened is None:
+            return
+        try:
+            info = os.stat(self.path)
+            now: tuple[int, int] | None = (info.st_dev, info.st_ino)
+        except OSError:
+            now = None
+        if now != self._opened:
+            raise StudyDatabaseError(
+                f"Study database {self.path} was moved or replaced while this session had it open; this "
+                "answer was not saved (the earlier ones are in the file that was there).",
+                "Run the command again to use the file now at that path.")
 
     def close(self) -> None:
         self._db.close()
@@ -267,6 +299,7 @@ class Store:
             _patiently(lambda: self._db.execute("BEGIN IMMEDIATE"), wait=None if self.on_wait else
                        BUSY_TIMEOUT_MS / 1000, on_wait=self.on_wait)
             try:
+                self._same_file()
                 yield self._db
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
