@@ -154,3 +154,30 @@ def test_typed_answers_through_the_quiz(hk, tmp_path: Path) -> None:  # type: ig
     print(f"\n{checked} typed answers checked through the quiz: wrong answers accepted {len(wrong_accepted)}, "
           f"right answers rejected {len(right_rejected)}")
     assert (wrong_accepted, right_rejected) == ([], []), (wrong_accepted, right_rejected)
+
+
+def _verdict(hk, card: str, answer: str, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The first verdict line the real quiz prints for one typed answer to one card."""
+    r = hk("quiz", "--card", card, "--db", str(tmp_path / f"{card}.sqlite3"), input=f"{answer}\n")
+    assert r.exit_code == 0, r.stderr
+    return next(line for line in r.stdout.splitlines() if line.startswith(("✓", "✗", "≈", "Right", "Not")))
+
+
+def test_a_two_sided_condition_is_named_by_the_side_asked(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    right = [("medial-knee:site-of:reverse", "semimembranosus tendinopathy"),
+             ("lateral-knee:site-of:reverse", "biceps femoris tendinopathy"),
+             ("posterior-knee:site-of:reverse", "biceps femoris tendinopathy")]
+    wrong = [("medial-knee:site-of:reverse", "biceps femoris tendinopathy"),
+             ("lateral-knee:site-of:reverse", "semimembranosus tendinopathy")]
+    for card, answer in right:
+        assert not _verdict(hk, card, answer, tmp_path).startswith(("✗", "Not")), (card, answer)
+    for card, answer in wrong:
+        assert _verdict(hk, card, answer, tmp_path).startswith(("✗", "Not")), (card, answer)
+
+
+def test_a_referred_pain_card_asks_about_the_knee(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", "hip-osteoarthritis:felt_at:recall", "--db", str(tmp_path / "p.sqlite3"),
+           input="anterior knee and medial knee\n")
+    assert r.exit_code == 0, r.stderr
+    words = " ".join(r.stdout.split())
+    assert "Where at the knee can the referred pain of hip osteoarthritis be felt?" in words

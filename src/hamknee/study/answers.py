@@ -244,6 +244,11 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     answer = tokens(given)
     if not answer:
         return Verdict(False, False, note="no answer", unanswerable=True)
+    wrong_forms = {f: w for w in wrong for f in forms(w)}
+    # An answer a card names as wrong is wrong, even where it is also a name of a right entry (a two-sided
+    # condition's alias for the other side).
+    if answer in wrong_forms:
+        return Verdict(False, True, note=f"that is {wrong_forms[answer]}")
     if answer in key.forms:
         return Verdict(True, True, key.forms[answer])
     if answer in key.broader:
@@ -252,7 +257,6 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     excluded = {f for w in ruled_out for f in forms(w)}
     if answer in excluded:
         return Verdict(False, True, note="that does not fit this question")
-    wrong_forms = {f: w for w in wrong for f in forms(w)}
     other = names.owners.get(answer, set()) - key.owners
     if answer in wrong_forms or other:
         label = wrong_forms.get(answer) or names.label.get(answer, "another entry")

@@ -68,6 +68,22 @@ def _unhinted(name: str, answers: list[str]) -> str:
     return plain(name) if bracket & said else name
 
 
+_OPPOSITE = {"medial-knee": "lateral-knee", "lateral-knee": "medial-knee"}
+
+
+def _muscles_named(facts: Facts, text: str) -> list[str]:
+    """Muscles whose name or alias is part of the text ("biceps femoris tendinopathy" names biceps femoris)."""
+    padded = f" {normalize(text).replace('-', ' ')} "
+    found = []
+    for m in facts.by_kind.get("muscle", []):
+        for name in (m["name"], *m.get("aliases", [])):
+            words = normalize(name).replace("-", " ")
+            if len(words) > 3 and f" {words} " in padded:
+                found.append(m["id"])
+                break
+    return found
+
+
 def region_cards(facts: Facts, add: list[Card]) -> None:
     sites: dict[str, list[str]] = {}
     for c in facts.by_kind.get("condition", []):
@@ -79,9 +95,15 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         lines = source_lines(c)
         where = first_sentence(c.get("pain_location", "") or c["summary"])
         many = len(felt) > 1
+        # A hip or spine condition is felt first elsewhere (the groin, the back): its knee regions are where
+        # its referred pain reaches, and the question must say so, or "groin" would be a wrong answer.
+        referred = any(link["type"] == "refers-pain-to" or link["target"] == "knee-pain-from-the-hip"
+                       for link in c.get("relations", []))
+        ask = (f"Where at the knee can the referred pain of {lc(c['name'])} be felt?" if referred
+               else f"Where is the pain of {lc(c['name'])} felt?")
         add.append(Card(
             id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
-            prompt=f"Where is the pain of {lc(c['name'])} felt?" + (f" Name all {len(felt)} regions." if many else ""),
+            prompt=ask + (f" Name all {len(felt)} regions." if many else ""),
             answer=_and([facts.name(r) for r in felt]),
             explanation=f"{facts.name(c['id'])}: {where}",
             accepted=(_and([facts.name(r) for r in felt]),) if many else (),
@@ -100,12 +122,19 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         wrong_side = tuple(n for c in conditions for n in facts.names(c)
                            if other and other in normalize(n).split("-")
                            and record["side"] not in normalize(n).split("-"))
+        # It also has aliases for each side ("biceps femoris tendinopathy" is lateral):
+        # the other side's are wrong here.
+        opposite = _OPPOSITE.get(region)
+        other_side = [*wrong_side, *(alias for x in conditions for alias in facts.by_id[x].get("aliases", [])
+                      if opposite and any(opposite in (regions := facts.regions(m)) and region not in regions
+                                          for m in _muscles_named(facts, alias)))]
         add.append(Card(
             id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
             prompt=f"Name a condition whose pain is felt at the {lc(record['name'])}.",
             answer=any_of(names),
             explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
-            answer_ids=tuple(conditions), rejected=wrong_side, entities=(region, *conditions), regions=(region,),
+            answer_ids=tuple(conditions), rejected=tuple(other_side), entities=(region, *conditions),
+            regions=(region,),
             source=(lines or ("",))[0], sources=lines,
         ))
 
