@@ -181,3 +181,10 @@ def test_a_referred_pain_card_asks_about_the_knee(hk, tmp_path) -> None:  # type
     assert r.exit_code == 0, r.stderr
     words = " ".join(r.stdout.split())
     assert "Where at the knee can the referred pain of hip osteoarthritis be felt?" in words
+
+
+def test_a_sciatic_division_is_right_without_its_nerve(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    card = "biceps-femoris-short-head:innervation:recall"
+    for answer in ("common fibular division", "common peroneal division", "peroneal division of sciatic nerve"):
+        assert not _verdict(hk, card, answer, tmp_path).startswith(("✗", "Not")), answer
+    assert _verdict(hk, card, "tibial division", tmp_path).startswith(("✗", "Not"))

@@ -105,6 +105,16 @@ def _nerve_key(facts: Facts, m: Record) -> str:
     return text.split(":")[0] if ":" in text else text
 
 
+def _division_forms(key: str) -> tuple[str, ...]:
+    """"Common fibular division of the sciatic nerve" is also said without its nerve: "common fibular division"."""
+    head, sep, _ = key.lower().partition(" of the sciatic nerve")
+    if not sep or not head.endswith("division"):
+        return ()
+    short = head.removeprefix("common ")
+    forms = [head, short, f"{short} of the sciatic nerve"]
+    return tuple(dict.fromkeys([*forms, *(f.replace("fibular", "peroneal") for f in forms)]))
+
+
 def nerve_cards(facts: Facts, add: list[Card]) -> None:
     for m in facts.by_kind.get("muscle", []):
         nerves = facts.nerves[m["id"]]
@@ -131,7 +141,8 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
             answer=key if not dual else _and([facts.name(n) for n in nerves]),
             explanation=f"{m['name']}: {first_sentence(text)}{roots}",
             # The bracket may say which branch ("Obturator nerve (anterior branch)"): that is right too.
-            accepted=tuple(dict.fromkeys((key, plain(text).rstrip("."), one_line(supply["nerve"]).rstrip("."))))
+            accepted=tuple(dict.fromkeys((key, plain(text).rstrip("."), one_line(supply["nerve"]).rstrip("."),
+                                          *_division_forms(key))))
             if not dual else
             (_and([facts.name(n) for n in nerves]),),
             answer_ids=() if dual else (nerves[0],),
