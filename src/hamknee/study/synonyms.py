@@ -11,6 +11,7 @@ keep their meaning, and an abbreviation stands only for the one phrase it abbrev
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # One word for another, in the form the checker compares (lower case, a final plural 's' dropped).
 WORDS: dict[str, str] = {
@@ -79,6 +80,7 @@ def spell_out(text: str) -> str:
     return _RANGE.sub(_range, _LIST.sub(_list, text))
 
 
+@lru_cache(maxsize=1 << 16)
 def _same(word: str, target: str) -> bool:
     """A word as typed against a listed word: exact, or with the typo the checker forgives in a long plain word."""
     if word == target:
@@ -98,6 +100,7 @@ def _same(word: str, target: str) -> bool:
 TYPO = "~"
 
 
+@lru_cache(maxsize=1 << 16)
 def canonical(word: str) -> str:
     """A word's listed synonym, also when typed with a forgivable typo ('peronneal' is 'fibular~')."""
     if word in WORDS:
@@ -109,6 +112,12 @@ def canonical(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
+def _starting(word: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The phrases a word can begin (a name index checks every word of every name: tens of thousands)."""
+    return tuple((phrase, short) for phrase, short in PHRASES if _same(word, phrase[0]))
+
+
 def shorten(words: list[str]) -> list[str]:
     """Phrases replaced by their abbreviation: 'anterior cruciate ligament tear' is 'acl tear'.
 
@@ -118,7 +127,7 @@ def shorten(words: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(words):
-        for phrase, short in PHRASES:
+        for phrase, short in _starting(words[i]):
             here = words[i:i + len(phrase)]
             if len(here) == len(phrase) and all(_same(w, t) for w, t in zip(here, phrase, strict=True)):
                 out.append(short if tuple(here) == phrase else short + TYPO)
