@@ -607,13 +607,15 @@ def test_reset_of_a_corrupt_database_backs_it_up(hk, tmp_path: Path) -> None:  #
 
 def test_hamknee_db_environment_variable(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "env.sqlite3"
-    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "1", input="1\n", env={"HAMKNEE_DB": str(db)})
+    # A typed card: "1" is an answer (a self-graded card would take it as Enter and wait for a rating).
+    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "1", "--type", "recall", input="1\n",
+                env={"HAMKNEE_DB": str(db)})
     assert result.exit_code == 0
     assert len(reviews(db)) == 1
 
 
 def test_default_database_lives_in_the_data_directory(hk, isolated_home: Path) -> None:  # type: ignore[no-untyped-def]
-    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "1", input="1\n")
+    result = hk("--kb", str(STUDY_KB), "quiz", "--count", "1", "--type", "recall", input="1\n")
     assert result.exit_code == 0
     assert len(reviews(isolated_home / "data" / "study.sqlite3")) == 1
 
