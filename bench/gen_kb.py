@@ -121,6 +121,8 @@ def _clone(item: dict[str, Any], section: str, round_: int, rename: dict[str, st
         clone["aliases"] = [f"{alias} copy {round_}" for alias in item.get("aliases", [])]
         for relation in clone.get("relations", []):
             relation["target"] = rename.get(relation["target"], relation["target"])
+            if "felt_at" in relation:  # where this form of the condition is felt: the clone's own regions
+                relation["felt_at"] = [rename.get(r, r) for r in relation["felt_at"]]
         for dotted in REFERENCES.get(section, ()):
             _set(clone, dotted, rename)
     return clone
