@@ -137,46 +137,49 @@ def build_index(docs: Iterable[tuple[str, dict[str, list[str]]]]) -> dict[str, A
 
     ``docs`` gives each entry's id and its texts by field name (see ``FIELDS``).
     """
+    from array import array
+
     ids: list[str] = []
     lengths: list[float] = []
-    postings: dict[str, list[list[float]]] = {}
+    # Postings grow straight into packed arrays (documents, weighted term frequencies, field bits), decoded
+    # only for the terms a query uses: a list per hit for 5,000 entries is half a million lists and 55 MB.
+    post_docs: dict[str, array[int]] = {}
+    post_tfs: dict[str, array[float]] = {}
+    post_masks: dict[str, bytearray] = {}
     lay: dict[str, list[int]] = {}
+    stems: dict[str, str] = {}  # a knowledge base has a few thousand distinct words and a million uses
     for n, (ident, fields) in enumerate(docs):
         ids.append(ident)
-        counts: dict[str, list[float]] = {}
+        tf: dict[str, float] = {}
+        mask: dict[str, int] = {}
         length = 0.0
         for field, texts in fields.items():
             weight, bit = FIELDS[field]
             for text in texts:
-                found = words(text)
+                found = _WORD.findall(text.lower().replace("'s", "").replace("’s", ""))
                 length += weight * len(found)
-                for word in found:
-                    entry = counts.setdefault(word, [0.0, 0])
-                    entry[0] += weight
-                    entry[1] = int(entry[1]) | bit
+                for raw in found:
+                    word = stems.get(raw)
+                    if word is None:
+                        word = stems[raw] = stem(raw)
+                    tf[word] = tf.get(word, 0.0) + weight
+                    mask[word] = mask.get(word, 0) | bit
                 if field == "lay":
                     phrase = canonical(normalize(text))
                     if phrase and n not in lay.setdefault(phrase, []):
                         lay[phrase].append(n)
         lengths.append(length)
-        for word, (tf, mask) in counts.items():
-            postings.setdefault(word, []).append([n, tf, mask])
-    return {"ids": ids, "lengths": lengths, "postings": {w: pack(hits) for w, hits in postings.items()},
-            "lay": lay}
-
-
-def pack(hits: list[list[float]]) -> bytes:
-    """A term's postings as three packed arrays (documents, weighted term frequencies, field bits).
-
-    Half a million small lists for 5,000 entries cost about 55 MB and most of a search's time to load;
-    the same postings packed are 4 MB of bytes, decoded only for the terms a query uses.
-    """
-    from array import array
-
-    docs = array("i", (int(h[0]) for h in hits))
-    tfs = array("f", (h[1] for h in hits))
-    masks = bytes(int(h[2]) for h in hits)
-    return docs.tobytes() + tfs.tobytes() + masks
+        for word, weighted in tf.items():
+            docs_of = post_docs.get(word)
+            if docs_of is None:
+                docs_of = post_docs[word] = array("i")
+                post_tfs[word] = array("f")
+                post_masks[word] = bytearray()
+            docs_of.append(n)
+            post_tfs[word].append(weighted)
+            post_masks[word].append(mask[word])
+    postings = {w: d.tobytes() + post_tfs[w].tobytes() + bytes(post_masks[w]) for w, d in post_docs.items()}
+    return {"ids": ids, "lengths": lengths, "postings": postings, "lay": lay}
 
 
 def unpack(blob: bytes) -> Iterator[tuple[int, float, int]]:
