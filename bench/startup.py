@@ -239,7 +239,7 @@ def _bench(args: argparse.Namespace, runs: int, cold_large_runs: int, sizes: lis
         generated[str(size)] = {"entities": size, "megabytes": round(target.stat().st_size / 1e6, 1),
                                 "generated_in_s": round(seconds, 1)}
     base_env = {k: v for k, v in os.environ.items()
-                if k not in ("HAMKNEE_KB", "HAMKNEE_HOME", "HAMKNEE_DB", "FORCE_COLOR")}
+                if k not in ("HAMKNEE_KB", "HAMKNEE_HOME", "HAMKNEE_DB", "FORCE_COLOR", "PYTHONDONTWRITEBYTECODE")}
     base_env.update(COLUMNS="100", NO_COLOR="1")
     warm_home = {kb: work / f"warm-{kb}" for kb in kb_files}
     out_dir = work / "out"

@@ -15,6 +15,7 @@ from hamknee.cli import emit_json, err, get_kb, out
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from hamknee.study.answers import NameIndex
     from hamknee.study.cards import Card
     from hamknee.study.deck import Deck
     from hamknee.study.schedule import Outcome, Rating, Spacer
@@ -346,17 +347,15 @@ def _confirm(reader: _Input, reply: _Reply) -> None:
         _say("Counted as right (hard).", "dim")
 
 
-def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Guard,
+def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Guard, names: NameIndex,
              self_grade: bool = False) -> bool:
     """Ask the cards in turn, committing each answer; cards still learning come back; False if input ended."""
     import uuid
 
-    from hamknee.study.answers import NameIndex
     from hamknee.study.schedule import Spacer, humanize, now_utc
     from hamknee.study.session_queue import SessionQueue
 
     reader = _Input()
-    names = NameIndex(get_kb().names())  # names and aliases are all it reads
     spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
     pending = SessionQueue(queue)
@@ -470,8 +469,9 @@ def quiz(
             queue = _named_cards(deck, card)
             with _open_store(db) as store:
                 _sync(store, deck, now)
+                names = deck.names()
                 deck.close()
-                _run(store, queue, rng, self_grade)
+                _run(store, queue, names, rng, self_grade)
             return
         chosen = set(_chosen(deck, topic, qtype))
         with _open_store(db) as store:
@@ -486,8 +486,9 @@ def quiz(
                 when = f" Next card due {humanize(upcoming - now)}." if upcoming else ""
                 _say(f"Nothing to study now ({why}; change it with --new N).{when}")
                 return
+            names = deck.names()
             deck.close()
-            _run(store, queue, rng, self_grade)
+            _run(store, queue, names, rng, self_grade)
 
 
 def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
@@ -510,7 +511,7 @@ def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
     return queue
 
 
-def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) -> None:
+def _run(store: Store, queue: list[Card], names: NameIndex, rng: Any, self_grade: bool = False) -> None:
     from hamknee.errors import ExitCode
     from hamknee.study.session_guard import SessionEnded, guarded
 
@@ -522,7 +523,7 @@ def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) ->
             from hamknee.study.session_guard import lock_waiter
 
             store.on_wait = lock_waiter(_tell, str(store.path), guard)
-            finished = _session(store, queue, tally, rng, guard, self_grade)
+            finished = _session(store, queue, tally, rng, guard, names, self_grade)
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 

@@ -178,6 +178,21 @@ class NameIndex:
     def entity_forms(self, ident: str) -> list[Tokens]:
         return self.forms_of.get(ident, [])
 
+    def dump(self) -> dict[str, Any]:
+        """The index as plain data for the deck cache: building it reads every name of every entry."""
+        return {"owners": {f: sorted(ids) for f, ids in self.owners.items()}, "by_length": self.by_length,
+                "forms_of": self.forms_of, "label": self.label}
+
+    @classmethod
+    def restore(cls, data: dict[str, Any]) -> NameIndex:
+        """An index from ``dump``'s data; TypeError, ValueError or KeyError when the data has another shape."""
+        index = cls()
+        index.owners = {tuple(f): set(ids) for f, ids in data["owners"].items()}
+        index.by_length = {int(n): [tuple(f) for f in fs] for n, fs in data["by_length"].items()}
+        index.forms_of = {str(i): [tuple(f) for f in fs] for i, fs in data["forms_of"].items()}
+        index.label = {tuple(f): str(name) for f, name in data["label"].items()}
+        return index
+
 
 _EMPTY = NameIndex()
 

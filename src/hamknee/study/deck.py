@@ -19,13 +19,16 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hamknee import cache
 from hamknee.kb import KnowledgeBase
 from hamknee.study.cards import Card
 
-DECK_FORMAT = 1
+if TYPE_CHECKING:
+    from hamknee.study.answers import NameIndex
+
+DECK_FORMAT = 2
 FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Card))
 
 # A head: (id, kind, entity, qtype, entities, regions).
@@ -78,8 +81,9 @@ class Deck:
     """Every card of a knowledge base, from the deck cache when it is current."""
 
     def __init__(self, kb: KnowledgeBase, fingerprint: str, heads: list[Head], reader: cache.CacheReader | None,
-                 cards: list[Card] | None) -> None:
+                 cards: list[Card] | None, names: NameIndex | None = None) -> None:
         self._kb = kb
+        self._names = names
         self.fingerprint = fingerprint
         self.heads = heads
         self._reader = reader
@@ -101,6 +105,17 @@ class Deck:
 
     def ids(self) -> list[str]:
         return [h[0] for h in self.heads]
+
+    def names(self) -> NameIndex:
+        """Every entry's names as answer forms, which the checker compares a typed answer with."""
+        from hamknee.study.answers import NameIndex
+
+        if self._names is None and self._reader is not None:
+            with contextlib.suppress(cache.CacheMiss, KeyError, TypeError, ValueError, AttributeError):
+                self._names = NameIndex.restore(self._reader.section("names"))
+        if self._names is None:
+            self._names = NameIndex(self._kb.names())
+        return self._names
 
     def card(self, ident: str) -> Card:
         found = self._cards.get(ident)
@@ -181,10 +196,14 @@ def load(kb: KnowledgeBase) -> Deck:
         cached = _open_cached(kb, target, key)
         if cached is not None:
             return cached
+    from hamknee.study.answers import NameIndex
+
     cards = generate_deck(kb)
     fingerprint = _fingerprint(key, cards)
+    names = NameIndex(kb.names())
     if target is not None and key is not None:
         sections: dict[str, Any] = {
+            "names": names.dump(),
             "meta": {"fingerprint": fingerprint, "count": len(cards)},
             "heads": [_head(c) for c in cards],
             "records": {c.id: {name: getattr(c, name) for name in FIELDS} for c in cards},
@@ -192,4 +211,4 @@ def load(kb: KnowledgeBase) -> Deck:
         # A read-only cache directory, or a card field marshal cannot store, costs speed, never the command.
         with contextlib.suppress(OSError, ValueError):
             cache.write(target, key, sections)
-    return Deck(kb, fingerprint, [_head(c) for c in cards], None, cards)
+    return Deck(kb, fingerprint, [_head(c) for c in cards], None, cards, names)
