@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hamknee.find import build_index
+from hamknee.find import build_index, canonical
 from hamknee.model import REFERENCE_FIELDS, KnowledgeBaseFile
 from hamknee.sourcing import warnings as source_warnings
 from hamknee.terms import normalize
@@ -149,6 +149,10 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
     return {
         "meta": {"title": kb.title, "count": len(order), "version": kb.version},
         "index": index,
+        # Forgiving lookups compare a term with every key's canonical form, and which keys are an entry's own
+        # id or name (not an alias): both worked out once here, not on every lookup of 25,000 keys.
+        "lookup": {"canonical": {key: canonical(key) for key in index},
+                   "primary": sorted({normalize(raw[i]["name"]) for i in order} | set(order))},
         "catalog": catalog,
         "search": search_index,
         "kinds": {kind: [e["id"] for e in catalog if e["kind"] == kind] for kind in SECTIONS.values()},

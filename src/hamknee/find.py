@@ -71,12 +71,13 @@ class Resolution:
         self.note = note
 
 
-def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str] = frozenset()
-            ) -> tuple[Resolution | None, list[str]]:
+def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str] = frozenset(),
+            forms: dict[str, str] | None = None) -> tuple[Resolution | None, list[str]]:
     """The entry ``term`` opens, or None with the candidates it could mean (most likely first).
 
     ``primary`` holds the lookup keys that are ids or names (not aliases): when several entries start with
-    the term, the one whose own name does is the one a student means.
+    the term, the one whose own name does is the one a student means. ``forms`` maps keys to their
+    ``canonical`` form, when the compiled index has them.
     """
     key = normalize(term)
     if not key:
@@ -90,8 +91,11 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
     starts: dict[str, str] = {}
     contains: dict[str, str] = {}
     query = wanted.split("-")
+    forms = forms or {}
     for candidate, ident in index.items():
-        form = canonical(candidate)
+        form = forms.get(candidate)
+        if form is None:
+            form = canonical(candidate)
         if form == wanted:
             same.setdefault(ident, candidate)
         elif form.startswith(wanted):
@@ -218,7 +222,7 @@ def query_terms(query: str, vocabulary: dict[str, Any]) -> tuple[list[str], dict
 
 
 def search(query: str, index: dict[str, Any], aliases: dict[str, str],
-           limit: int = 10) -> list[dict[str, Any]]:
+           limit: int = 10, forms: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Entries ranked by BM25F, each with the query words it matched and where.
 
     ``aliases`` maps lookup keys to ids (the lookup index): a query that is a whole name or
@@ -248,7 +252,7 @@ def search(query: str, index: dict[str, Any], aliases: dict[str, str],
         return []
     content = len(terms)
     phrase = canonical(normalize(query))
-    exact = aliases.get(normalize(query)) or _by_canonical(phrase, aliases)
+    exact = aliases.get(normalize(query)) or _by_canonical(phrase, aliases, forms)
     lay_docs = set(index["lay"].get(phrase, ()))
     ids: list[str] = index["ids"]
     ranked: list[tuple[float, int]] = []
@@ -278,10 +282,11 @@ def search(query: str, index: dict[str, Any], aliases: dict[str, str],
     return results
 
 
-def _by_canonical(phrase: str, keys: dict[str, str]) -> str | None:
+def _by_canonical(phrase: str, keys: dict[str, str], forms: dict[str, str] | None = None) -> str | None:
     if not phrase:
         return None
-    found = {ident for key, ident in keys.items() if canonical(key) == phrase}
+    forms = forms or {}
+    found = {ident for key, ident in keys.items() if (forms.get(key) or canonical(key)) == phrase}
     return found.pop() if len(found) == 1 else None
 
 

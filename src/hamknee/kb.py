@@ -135,8 +135,9 @@ class KnowledgeBase:
             return ident
         from hamknee import find
 
-        primary = {normalize(e["name"]) for e in self.catalog()} | {e["id"] for e in self.catalog()}
-        found, self._candidates = find.resolve(term, self._index_of(kind), primary)
+        lookup: dict[str, Any] = self.section("lookup")
+        found, self._candidates = find.resolve(term, self._index_of(kind), set(lookup["primary"]),
+                                               lookup["canonical"])
         if found is None:
             return None
         if found.note and self.on_note is not None:
@@ -217,7 +218,8 @@ class KnowledgeBase:
         from hamknee import find
 
         index: dict[str, str] = self.section("index")
-        hits = find.search(query, self.section("search"), index, limit=limit)
+        hits = find.search(query, self.section("search"), index, limit=limit,
+                           forms=self.section("lookup")["canonical"])
         # Only the hits' own records are read, not the catalog of every entry.
         return [{"id": hit["id"], "name": record["name"], "score": hit["score"], "matched": hit["matched"],
                  "matched_in": hit["matched_in"], "kind": record["kind"], "summary": record["summary"]}
