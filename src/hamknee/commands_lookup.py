@@ -148,19 +148,15 @@ RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region 
 def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
     """Conditions, optionally only those felt in one region."""
     kb = get_kb()
-    records = (kb.conditions_felt_at(kb.lookup(region, kind="region")["id"]) if region
-               else kb.records("condition"))
+    records = kb.condition_rows(kb.lookup(region, kind="region")["id"] if region else None)
     if as_json:
         emit_json([{k: r.get(k) for k in ("id", "name", "category", "felt_at", "summary")} for r in records])
         return
-    from hamknee import render
-
     if not records:
         err().print("No conditions in this knowledge base" + (" for that region." if region else "."),
                     markup=False, highlight=False)
         raise typer.Exit(int(ExitCode.NOT_FOUND))
-    rows = [[r["id"], r["name"], r["category"], ", ".join(render.field_text(r, "felt_at") or []), r["summary"]]
-            for r in records]
+    rows = [[r["id"], r["name"], r["category"], ", ".join(r["felt_at_names"]), r["summary"]] for r in records]
     _listing(["Id", "Condition", "Category", "Felt at", "Summary"], rows, ids=[0], disclaimer=True, head=3,
              bare=[4])
 

@@ -157,6 +157,11 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
         "search": search_index,
         "kinds": {kind: [e["id"] for e in catalog if e["kind"] == kind] for kind in SECTIONS.values()},
         "felt_in": felt_in,
+        # The conditions listing, row by row, without reading a record: (id, name, category, felt_at ids,
+        # felt_at names, summary).
+        "condition_rows": [(i, raw[i]["name"], raw[i].get("category"), list(raw[i].get("felt_at", [])),
+                            [raw[r]["name"] if r in raw else r for r in raw[i].get("felt_at", [])],
+                            raw[i]["summary"]) for i in order if raw[i]["kind"] == "condition"],
         "phases_for": phases_for,
         "source_table": sources,
         # What validate reports, so that it can be answered from the cache.

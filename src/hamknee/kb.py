@@ -99,6 +99,13 @@ class KnowledgeBase:
         ids: list[str] = self.section("kinds").get(kind, [])
         return ids
 
+    def condition_rows(self, region: str | None = None) -> list[dict[str, Any]]:
+        """Every condition (or those felt in one region) as a listing row: id, name, category, felt_at,
+        felt_at_names, summary; from the index alone."""
+        rows = self.section("condition_rows")
+        return [{"id": i, "name": n, "category": c, "felt_at": f, "felt_at_names": fn, "summary": s}
+                for i, n, c, f, fn, s in rows if region is None or region in f]
+
     def conditions_felt_at(self, region: str) -> list[dict[str, Any]]:
         """The records of the conditions felt in a region, and no others."""
         return self.get_many(self.section("felt_in").get(region, []))

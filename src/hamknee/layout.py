@@ -86,7 +86,8 @@ class Grid:
         # below without their label.
         self.head = head
         self.bare = frozenset(bare)
-        self.rows = [[as_text(c) for c in row] for row in rows]
+        self._cells = [list(row) for row in rows]
+        self._rows: list[list[Text]] | None = None
         self.title = title
         self.ids = frozenset(ids)
         self.prose = frozenset(prose) if prose is not None else frozenset({len(self.headers) - 1})
@@ -208,12 +209,20 @@ class Grid:
         for line in self.lines(console, width or console.width):
             console.print(line, soft_wrap=True)
 
+    @property
+    def rows(self) -> list[list[Text]]:
+        # Styled text only for a terminal: a piped listing of thousands of rows needs none.
+        if self._rows is None:
+            self._rows = [[as_text(c) for c in row] for row in self._cells]
+        return self._rows
+
     def tsv(self) -> Iterator[str]:
         """One record a line, tab-separated, no header: for grep, cut and awk."""
-        for row in self.rows:
-            yield "\t".join(tsv_cell(cell.plain) for cell in row)
+        for row in self._cells:
+            yield "\t".join(tsv_cell(cell.plain if isinstance(cell, Text) else str(cell)) for cell in row)
 
 
 def tsv_cell(text: str) -> str:
     """A cell of a tab-separated record: one line, no tabs, nothing a terminal would act on."""
-    return "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+    line = " ".join(text.split())
+    return line if line.isprintable() else "".join(ch for ch in line if ch.isprintable())
