@@ -67,7 +67,7 @@ COMMANDS: list[Command] = [
     Command("muscles --attachments", ("muscles", "--attachments")),
     Command("conditions", ("conditions",), group="whole"),
     Command("conditions --region medial-knee", ("conditions", "--region", "medial-knee")),
-    Command("phases", ("phases",)),
+    Command("phases", ("phases",), group="whole"),  # every phase of the knowledge base
     Command("phases hamstring-strain", ("phases", "hamstring-strain")),
     Command("list", ("list",), group="whole"),
     Command("list --json", ("list", "--json"), group="whole"),

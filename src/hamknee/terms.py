@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"['’`]")
 # Everything but [0-9a-z] and U+00C0..U+FFFF, spelt as the ranges it matches: the negated class with a
@@ -11,6 +12,7 @@ _APOSTROPHES = re.compile(r"['’`]")
 _SEPARATORS = re.compile(r"[\x00-/:-`{-\xbf\U00010000-\U0010ffff]+")
 
 
+@lru_cache(maxsize=65536)  # card generation normalises the same names hundreds of thousands of times
 def normalize(term: str) -> str:
     """Case, spaces, hyphens, underscores and apostrophes do not matter: 'Baker's cyst' == 'bakers-cyst'."""
     text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", term).casefold())

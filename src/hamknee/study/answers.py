@@ -80,6 +80,7 @@ class Verdict:
     chosen: int | None = None
 
 
+@lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     word = _NUMBERS.get(word, word)
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):

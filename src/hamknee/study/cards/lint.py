@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hamknee.study.answers import NameIndex, _word, forms, tokens
 from hamknee.study.cards.base import ANY_OF, Card, Facts
@@ -38,10 +39,11 @@ class Defect:
     message: str
 
 
-def _content(text: str) -> set[str]:
+@lru_cache(maxsize=65536)  # the same options and prompts recur across thousands of cards
+def _content(text: str) -> frozenset[str]:
     """The words that could give an answer away, written out: 'posterior cruciate ligament', not 'pcl'."""
     words = (_word(w) for w in normalize(text).split("-") if w)
-    return {w for w in words if len(w) >= 4 and w not in _GENERIC and not w.isdigit()}
+    return frozenset(w for w in words if len(w) >= 4 and w not in _GENERIC and not w.isdigit())
 
 
 def _relation_types(facts: Facts, subject: str, targets: Iterable[str]) -> set[str]:
