@@ -167,12 +167,14 @@ def test_shipped_strains_and_avulsions_reach_the_sciatic_nerve(hk, cause, shown)
 
 
 @full_kb
-def test_shipped_semitendinosus_trigger_points_refer_to_the_thigh(hk):
+def test_shipped_medial_hamstring_trigger_points_refer_to_the_gluteal_fold_thigh_and_calf(hk):
     answer = _why(hk, "myofascial-trigger-points")
     groups = {g["start"]: g for g in answer["from"]}
-    assert "semitendinosus" in groups
-    assert groups["semitendinosus"]["chains"][0][-1]["felt_at"] == ["posterior-thigh"]
-    assert "From Semitendinosus (1 step), felt at: Posterior thigh" in _text(hk, "why", "myofascial-trigger-points")
+    for muscle in ("semitendinosus", "semimembranosus"):
+        assert groups[muscle]["chains"][0][-1]["felt_at"] == ["posterior-thigh", "buttock", "calf"]
+    assert groups["biceps-femoris"]["chains"][0][-1]["felt_at"] == ["posterior-knee", "posterior-thigh"]
+    assert ("From Semitendinosus (1 step), felt at: Posterior thigh, Buttock, Calf (posterior leg)"
+            in _text(hk, "why", "myofascial-trigger-points"))
 
 
 @full_kb
@@ -297,7 +299,7 @@ def test_shipped_review_paths_mark_what_is_not_a_mechanism(hk, start, goal, show
 
 @full_kb
 def test_shipped_shared_action_is_marked(hk):
-    chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "lcl-injury", "--depth", "4",
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "biceps-femoris-short-head", "gastrocnemius-strain",
                            "--max", "30", "--json").stdout)
     shared = [h for c in chains for a, h in itertools.pairwise(c)
               if a["relation"] == "performs" and h["relation"] == "performed-by"]
@@ -398,3 +400,36 @@ def test_shipped_path_marks_injuries_that_only_happen_together(hk):
                            "--json").stdout)
     together = [h for c in chains for h in c if h["from"] == "mcl-injury" and h["to"] == "acl-injury"]
     assert together and all(h["mark"] == "co-occurrence" for h in together)
+
+
+@full_kb
+@pytest.mark.parametrize(("region", "condition", "starts"), [
+    ("lateral knee pain", "distal-hamstring-tear", {"biceps-femoris"}),
+    ("behind the knee", "distal-hamstring-tear", {"biceps-femoris"}),
+    ("medial knee pain", "distal-hamstring-tear", {"semitendinosus"}),
+    ("lateral knee pain", "posterolateral-corner-injury", {"biceps-femoris"}),
+    ("lateral knee pain", "common-fibular-neuropathy", {"biceps-femoris"}),
+    ("buttock", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
+    ("calf", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
+    ("back of the thigh", "proximal-hamstring-tendinopathy",
+     {"semitendinosus", "semimembranosus", "biceps-femoris-long-head"}),
+])
+def test_shipped_region_lists_each_hamstring_condition_felt_there(hk, region, condition, starts):
+    answer = _why(hk, region)
+    assert set(_starts(answer, condition)) == starts
+
+
+@full_kb
+def test_shipped_biceps_femoris_reaches_the_lateral_knee_by_its_own_tendon_and_its_nerve(hk):
+    text = _text(hk, "why", "lateral knee pain")
+    assert "Biceps femoris --affected in--> Distal hamstring tear" in text
+    assert "Biceps femoris --affected in--> Posterolateral corner injury" in text
+    assert ("Biceps femoris --compresses--> Common fibular nerve --affected in--> Common fibular (peroneal) nerve "
+            "injury at the fibular head") in text
+    # The nerve is injured beside a torn corner or ligament, not by it: no ligament chain runs through the nerve.
+    for condition in ("posterolateral-corner-injury", "lcl-injury"):
+        r = hk("--kb", str(SHIPPED), "why", condition, "--json")
+        chains = [c for g in json.loads(r.stdout)["from"] for c in g["chains"]] if r.exit_code == 0 else []
+        assert not any("common-fibular-nerve" in names(c) for c in chains), condition
+    where = _text(hk, "where", "lateral knee")
+    assert where.index("Red flags") < where.index("Common fibular")
