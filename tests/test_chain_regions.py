@@ -410,6 +410,8 @@ def test_shipped_path_marks_injuries_that_only_happen_together(hk):
     ("lateral knee pain", "posterolateral-corner-injury", {"biceps-femoris"}),
     ("lateral knee pain", "common-fibular-neuropathy", {"biceps-femoris"}),
     ("buttock", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
+    ("buttock", "hamstring-strain", {"semimembranosus"}),  # the stretch type, ~2 cm from the tuberosity
+    ("back of the thigh", "hamstring-strain", {"semitendinosus", "semimembranosus", "biceps-femoris-long-head"}),
     ("calf", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
     ("back of the thigh", "proximal-hamstring-tendinopathy",
      {"semitendinosus", "semimembranosus", "biceps-femoris-long-head"}),
