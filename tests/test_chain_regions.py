@@ -167,12 +167,14 @@ def test_shipped_strains_and_avulsions_reach_the_sciatic_nerve(hk, cause, shown)
 
 
 @full_kb
-def test_shipped_semitendinosus_trigger_points_refer_to_the_thigh(hk):
+def test_shipped_medial_hamstring_trigger_points_refer_to_the_gluteal_fold_thigh_and_calf(hk):
     answer = _why(hk, "myofascial-trigger-points")
     groups = {g["start"]: g for g in answer["from"]}
-    assert "semitendinosus" in groups
-    assert groups["semitendinosus"]["chains"][0][-1]["felt_at"] == ["posterior-thigh"]
-    assert "From Semitendinosus (1 step), felt at: Posterior thigh" in _text(hk, "why", "myofascial-trigger-points")
+    for muscle in ("semitendinosus", "semimembranosus"):
+        assert groups[muscle]["chains"][0][-1]["felt_at"] == ["posterior-thigh", "buttock", "calf"]
+    assert groups["biceps-femoris"]["chains"][0][-1]["felt_at"] == ["posterior-knee", "posterior-thigh"]
+    assert ("From Semitendinosus (1 step), felt at: Posterior thigh, Buttock, Calf (posterior leg)"
+            in _text(hk, "why", "myofascial-trigger-points"))
 
 
 @full_kb
@@ -297,7 +299,7 @@ def test_shipped_review_paths_mark_what_is_not_a_mechanism(hk, start, goal, show
 
 @full_kb
 def test_shipped_shared_action_is_marked(hk):
-    chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "lcl-injury", "--depth", "4",
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "biceps-femoris-short-head", "gastrocnemius-strain",
                            "--max", "30", "--json").stdout)
     shared = [h for c in chains for a, h in itertools.pairwise(c)
               if a["relation"] == "performs" and h["relation"] == "performed-by"]
@@ -317,3 +319,119 @@ def test_shipped_no_path_from_a_hamstring_leaves_a_non_cause_unmarked(hk):
             checked += 1
             assert not _non_causes_unmarked(chain, hubs), chain
     assert checked >= 100
+
+
+# Steps that say where something is, what it goes with, or how it is tested or treated: true, never a cause.
+ALONE_NOT_A_CAUSE = {
+    "located-at", "location-of", "felt-at", "site-of", "related-to",
+    "diagnosed-with", "diagnoses", "treated-with", "treats", "prevents", "prevented-by", "measures", "measured-by",
+    "example-of", "has-example", "precedes", "follows", "performs", "performed-by", "antagonist-of",
+}
+# Two steps that only say both ends share something: one cause, one effect, one structure acted on, one nerve.
+SHARED_FAMILIES = [
+    {"caused-by", "contributed-to-by"}, {"causes", "contributes-to"},
+    {"irritates", "compresses", "pulls-on", "stabilizes", "refers-pain-to"},
+    {"innervated-by", "supplied-by", "branch-of"}, {"treated-with", "prevented-by"}, {"diagnosed-with", "measured-by"},
+    {"located-at", "inserts-on", "originates-from", "felt-at", "forms", "part-of", "overlies", "lies-deep-to",
+     "crosses", "crossed-by"},
+]
+
+
+def _unmarked_non_causes(chain: list[dict[str, Any]], hubs: set[str], places: set[str]) -> list[str]:
+    """Every step of a path that is not a mechanism yet carries no mark."""
+    problems = []
+    for i, step in enumerate(chain):
+        if step["mark"]:
+            continue
+        what = f"{step['from']} {step['relation']} {step['to']}"
+        if step["role"] in ("contrast", "association", "catalogue") or step["relation"] in ALONE_NOT_A_CAUSE:
+            problems.append(f"unmarked {step['role']} step: {what}")
+        if i == 0:
+            continue
+        before, after = chain[i - 1]["relation"], INVERSE[step["relation"]]
+        if step["from"] in hubs or step["from"] in places:
+            problems.append(f"unmarked step out of the hub {what}")
+        if any(before in family and after in family for family in SHARED_FAMILIES):
+            problems.append(f"unmarked shared {step['from']}: {what}")
+        if before in INTO_CONDITION and step["relation"] in OUT_OF_CONDITION:
+            problems.append(f"bridge through {step['from']}")
+    return problems
+
+
+def _places(data: dict[str, Any]) -> set[str]:
+    return {r["id"] for r in data["regions"]} | {s["id"] for s in data["structures"]
+                                                  if s.get("structure_type") == "space"}
+
+
+@full_kb
+def test_shipped_every_path_from_a_muscle_to_a_condition_marks_every_step_that_is_not_a_cause(hk):
+    data = _shipped()
+    hubs, places = _hubs(data), _places(data)
+    checked, problems = 0, []
+    for muscle, condition in itertools.product(data["muscles"], data["conditions"]):
+        r = hk("--kb", str(SHIPPED), "path", muscle["id"], condition["id"], "--json")
+        assert r.exit_code in (0, 1), r.stderr
+        for chain in json.loads(r.stdout) if r.exit_code == 0 else []:
+            checked += 1
+            problems += [f"{muscle['id']} -> {condition['id']}: {p}" for p in _unmarked_non_causes(chain, hubs, places)]
+    assert not problems, "\n".join(problems[:30])
+    assert checked >= 12 * 30
+
+
+@full_kb
+@pytest.mark.parametrize(("start", "goal", "shown", "legend"), [
+    ("semimembranosus", "bakers-cyst", "Semimembranosus --the location of [location]--> Baker's cyst",
+     "[location] says where something is, not what causes it"),
+    ("hamstring-strain", "gastrocnemius-strain",
+     "Eccentric contraction --causes [shared cause]--> Gastrocnemius strain (tennis leg)",
+     "[shared cause] joins two things that have the same cause"),
+    ("peace-and-love", "askling-l-protocol", "PEACE & LOVE --treats [catalogue]--> Hamstring strain",
+     "[catalogue] names a test, treatment, action, example or sequence, not a cause"),
+])
+def test_shipped_path_marks_places_shared_causes_and_catalogue_steps(hk, start, goal, shown, legend):
+    text = _text(hk, "path", start, goal)
+    assert shown in text
+    assert "link the two entries but are not causes:" in text and legend in text
+
+
+@full_kb
+def test_shipped_path_marks_injuries_that_only_happen_together(hk):
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "acl-injury", "--max", "10",
+                           "--json").stdout)
+    together = [h for c in chains for h in c if h["from"] == "mcl-injury" and h["to"] == "acl-injury"]
+    assert together and all(h["mark"] == "co-occurrence" for h in together)
+
+
+@full_kb
+@pytest.mark.parametrize(("region", "condition", "starts"), [
+    ("lateral knee pain", "distal-hamstring-tear", {"biceps-femoris"}),
+    ("behind the knee", "distal-hamstring-tear", {"biceps-femoris"}),
+    ("medial knee pain", "distal-hamstring-tear", {"semitendinosus"}),
+    ("lateral knee pain", "posterolateral-corner-injury", {"biceps-femoris"}),
+    ("lateral knee pain", "common-fibular-neuropathy", {"biceps-femoris"}),
+    ("buttock", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
+    ("buttock", "hamstring-strain", {"semimembranosus"}),  # the stretch type, ~2 cm from the tuberosity
+    ("back of the thigh", "hamstring-strain", {"semitendinosus", "semimembranosus", "biceps-femoris-long-head"}),
+    ("calf", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
+    ("back of the thigh", "proximal-hamstring-tendinopathy",
+     {"semitendinosus", "semimembranosus", "biceps-femoris-long-head"}),
+])
+def test_shipped_region_lists_each_hamstring_condition_felt_there(hk, region, condition, starts):
+    answer = _why(hk, region)
+    assert set(_starts(answer, condition)) == starts
+
+
+@full_kb
+def test_shipped_biceps_femoris_reaches_the_lateral_knee_by_its_own_tendon_and_its_nerve(hk):
+    text = _text(hk, "why", "lateral knee pain")
+    assert "Biceps femoris --affected in--> Distal hamstring tear" in text
+    assert "Biceps femoris --affected in--> Posterolateral corner injury" in text
+    assert ("Biceps femoris --compresses--> Common fibular nerve --affected in--> Common fibular (peroneal) nerve "
+            "injury at the fibular head") in text
+    # The nerve is injured beside a torn corner or ligament, not by it: no ligament chain runs through the nerve.
+    for condition in ("posterolateral-corner-injury", "lcl-injury"):
+        r = hk("--kb", str(SHIPPED), "why", condition, "--json")
+        chains = [c for g in json.loads(r.stdout)["from"] for c in g["chains"]] if r.exit_code == 0 else []
+        assert not any("common-fibular-nerve" in names(c) for c in chains), condition
+    where = _text(hk, "where", "lateral knee")
+    assert where.index("Red flags") < where.index("Common fibular")

@@ -8,11 +8,12 @@ chains it returns, whatever the size of the knowledge base.
 ``path`` may cross any relation: it answers "how are these two connected?", not "what causes what?".
 Each step carries its role and a mark, so that a step that links without causing reads as what it is:
 a contrast ("is confused with"), an association ("is a risk factor for"), a pass through a hub or a
-region ("stabilizes the knee joint, which is affected in osteoarthritis"), or two things that only
-share a neighbour, a nerve or an action. One thing is never done: a condition reached from one of its
-places is not left for another ("semimembranosus is affected in distal tendinopathy, which is located
-at the fibular head" is false, the fibular head being the biceps form's place). Mechanisms, with their
-grammar, are in ``hamknee.chains.mechanism``.
+region ("stabilizes the knee joint, which is affected in osteoarthritis"), two things that only
+share a neighbour, a nerve, an action, a treatment, a test, a cause or an effect, or a step that on its own
+says where something is, what it goes with, or how it is tested or treated. One thing is never done: a
+condition reached from one of its places is not left for another ("semimembranosus is affected in distal
+tendinopathy, which is located at the fibular head" is false, the fibular head being the biceps form's
+place). Mechanisms, with their grammar, are in ``hamknee.chains.mechanism``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,26 @@ SHARED: tuple[tuple[str, frozenset[str]], ...] = (
                              "overlies", "lies-deep-to", "crosses", "crossed-by"})),
     ("shared nerve", frozenset({"innervated-by", "supplied-by", "branch-of"})),
     ("shared action", frozenset({"performs"})),
+    ("shared treatment", frozenset({"treated-with", "prevented-by"})),
+    ("shared test", frozenset({"diagnosed-with", "measured-by"})),
+    # "Gastrocnemius strain is caused by eccentric contraction, which causes a hamstring avulsion": one cause
+    # of two conditions, or two causes of one condition, or two things acting on one structure, join the two
+    # ends without either acting on the other.
+    ("shared cause", frozenset({"caused-by", "contributed-to-by"})),
+    ("shared effect", frozenset({"causes", "contributes-to"})),
+    ("shared target", frozenset({"irritates", "compresses", "pulls-on", "stabilizes", "refers-pain-to"})),
 )
+# Sharing these says more than passing through a hub does (the tibial nerve supplies many muscles, MRI shows
+# many conditions); a hub says more than sharing a neighbour, a cause or a structure acted on (the knee joint).
+OUTRANK_HUB = frozenset({"shared nerve", "shared action", "shared treatment", "shared test"})
+# A step that is true but says where something is, what it goes with or how it is handled, not what it does:
+# marked on its own, because "semimembranosus is the location of Baker's cyst" is a place (the cyst lies
+# between semimembranosus and the medial head of gastrocnemius), and "MCL injury is related to ACL
+# injury" is two injuries that happen together, neither causing the other.
+LOCATION = frozenset({"located-at", "location-of", "felt-at", "site-of"})
+CATALOGUE = frozenset({"diagnosed-with", "diagnoses", "treated-with", "treats", "prevents", "prevented-by",
+                       "measures", "measured-by", "example-of", "has-example", "precedes", "follows",
+                       "performs", "performed-by", "antagonist-of"})
 # Lying next to something does not make it ill: the step after one of these starts from a neighbour.
 NEIGHBOURS = frozenset({"overlies", "lies-deep-to", "crosses", "crossed-by"})
 # What every mark means, in the one-line legend under a path.
@@ -62,6 +82,15 @@ MARKS: dict[str, str] = {
     "neighbour": "joins two things that only lie at or next to the same structure",
     "shared nerve": "joins two things that share a nerve",
     "shared action": "joins two things that share an action",
+    "shared treatment": "joins two things treated or prevented the same way",
+    "shared test": "joins two things found or measured by the same test",
+    "shared cause": "joins two things that have the same cause",
+    "shared effect": "joins two causes of the same thing",
+    "shared target": "joins two things that act on the same structure",
+    "location": "says where something is, not what causes it",
+    "co-occurrence": "joins two conditions that happen together or resemble each other, neither causing the other",
+    "related": "says two things are related, not that one causes the other",
+    "catalogue": "names a test, treatment, action, example or sequence, not a cause",
 }
 # A condition is where it is: entered from one of its places (a muscle affected in it, a bone it is located
 # at) it may not be left for another, or "semimembranosus tendinopathy is located at the fibular head".
@@ -219,8 +248,26 @@ def _chains_from(graph: Graph, dist: dict[State, int], start: str, limit: int,
     return [chain for _, _, chain in found[:limit]]
 
 
-def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str]) -> Chain:
-    """The chain with each step's mark: why it links the two sides without one causing the other, or None."""
+def own_mark(step: Hop, conditions: frozenset[str]) -> str | None:
+    """What a step says when it is read alone, if that is not a cause: a place, a relation, a catalogue entry."""
+    rtype = step["relation"]
+    if rtype in LOCATION:
+        return "location"
+    if rtype == "related-to":
+        return "co-occurrence" if step["from"] in conditions and step["to"] in conditions else "related"
+    if rtype in CATALOGUE:
+        return "catalogue"
+    return None
+
+
+def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str],
+         conditions: frozenset[str] = frozenset()) -> Chain:
+    """The chain with each step's mark: why it links the two sides without one causing the other, or None.
+
+    A step is marked for what it does in the chain (a contrast, a pass through a region, a hub or a shared
+    neighbour, nerve, action, treatment or test) and otherwise for what it says alone (a location, a
+    relation, a catalogue entry); only anatomy along one structure, mechanisms and clinical steps go unmarked.
+    """
     marked: Chain = []
     for i, step in enumerate(chain):
         label: str | None = step["role"] if step["role"] in NOT_A_CAUSE else None
@@ -230,15 +277,17 @@ def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str]) -> Ch
             shared = [name for name, family in SHARED if before in family and after in family]
             if middle in place_ids:
                 label = "region"
-            elif shared and shared[0] != "neighbour":
+            elif shared and shared[0] in OUTRANK_HUB:
                 label = shared[0]
             elif middle in hub_ids:
                 label = "hub"
             elif shared:
-                label = "neighbour"
+                label = shared[0]
             elif before in NEIGHBOURS and not marked[-1]["mark"]:
                 # Once a chain has moved to a neighbour, what the neighbour does is its own business.
                 label = "neighbour"
+        if label is None:
+            label = own_mark(step, conditions)
         marked.append(dict(step, mark=label))
     return marked
 
@@ -255,7 +304,7 @@ def shortest_chains(graph: Graph, start: str, goal: str, limit: int = 5,
     if start == goal:
         raise UsageProblem("FROM and TO are the same entry.", "Give two different entries.")
     dist = distances(graph, goal, depth, conditions)
-    chains = [mark(c, avoid, place_ids)
+    chains = [mark(c, avoid, place_ids, conditions)
               for c in _chains_from(graph, dist, start, max(limit * 4, 20), conditions)]
     direct = [c for c in chains if not any(h["to"] in avoid for h in c[:-1])]
     ranked = sorted(direct or chains, key=lambda c: sum(1 for h in c if h["mark"]))
