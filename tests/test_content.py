@@ -400,3 +400,12 @@ def test_lcl_injury_teaches_treatment_by_grade_without_unattributed_mechanism_fi
     assert "grade I-II" in treatment and "PLC reconstruction" in treatment
     assert "laprade-2025-plc-consensus" in source_ids(hk, "lcl-injury")
     assert "jisakos-nd-stress-radiographs" not in source_ids(hk, "lcl-injury")
+
+
+def test_late_distal_tendinopathy_phase_says_its_evidence_is_medial_only(hk):
+    text = page(hk, "distal-tendinopathy-return-phase")
+    assert "nothing specific exists for the lateral (biceps femoris) form" in text
+    # The caveat lives in the text, so the phase stays in its protocol's sequence.
+    phases = ("distal-tendinopathy-load-phase", "distal-tendinopathy-return-phase")
+    protocols = {entry(hk, p)["protocol"] for p in phases}
+    assert len(protocols) == 1
