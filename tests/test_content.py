@@ -329,3 +329,83 @@ def test_infrapatellar_branch_course_is_taught_as_variable(hk):
     assert "contributes" in branch["function"]
     fat_pad = entry(hk, "infrapatellar-fat-pad")
     assert "recurrent fibular" in fat_pad["function"]
+
+
+def page(hk, term: str) -> str:
+    """The explained page as a student reads it, with line wrapping folded away."""
+    r = hk("--no-pager", "explain", term)
+    assert r.exit_code == 0, r.stderr
+    return " ".join(r.stdout.split())
+
+
+def source_ids(hk, term: str) -> set[str]:
+    return {s["id"] for s in entry(hk, term)["sources"]}
+
+
+def test_meniscofemoral_ligaments_are_present_in_most_knees_not_half(hk):
+    text = page(hk, "lateral-meniscus")
+    assert "about half of people" not in text and "in about half" not in text
+    assert "in most knees" in text and "71%" in text
+    assert "O-shaped" in text
+    assert "deckey-2021-meniscofemoral-ligaments" in source_ids(hk, "lateral-meniscus")
+
+
+def test_posterior_hip_capsule_nerves_come_from_the_sacral_plexus(hk):
+    text = page(hk, "knee-pain-from-the-hip")
+    assert "sciatic-plexus" not in text and "sciatic plexus" not in text
+    assert "sacral-plexus branches" in text and "nerve to quadratus femoris" in text
+
+
+def test_posterolateral_corner_share_is_of_ligament_injuries_not_all_knee_injuries(hk):
+    text = page(hk, "lateral-collateral-ligament")
+    assert "16% of knee injuries" not in text and "almost 16% of knee injuries" not in text
+    assert "16% of knee ligament injuries" in text and "9.1%" in text
+    # The LCL and LCL-injury entries now teach the same figure.
+    assert "16% of knee LIGAMENT injuries" in page(hk, "lcl-injury")
+
+
+def test_the_synovial_membrane_not_the_fibrous_capsule_passes_in_front_of_the_cruciates(hk):
+    text = page(hk, "joint-capsule")
+    assert "the posterior capsule passes on the sides of and in front of them" not in text
+    assert "synovial membrane, reflected forward from the back of the joint, passes round the front" in text
+    assert "suprapatellar bursa" in text
+
+
+def test_biceps_femoris_is_the_main_not_the_only_lateral_rotator(hk):
+    text = page(hk, "biceps-femoris")
+    assert "Only muscle that externally rotates" not in text
+    assert "only muscle that can externally rotate" not in text
+    assert "Main lateral (external) rotator of the flexed knee" in text
+
+
+def test_conjoined_hamstring_tendon_is_medial_to_semimembranosus(hk):
+    text = page(hk, "proximal-hamstring-tendinopathy")
+    assert "lateral facet" not in text
+    assert "medial (posteromedial) part of the tuberosity" in text
+    assert "46 had MRI-confirmed tendinopathy" in text
+    assert "zissen-2010-high-hamstring-tendinopathy" in source_ids(hk, "proximal-hamstring-tendinopathy")
+
+
+def test_male_sex_is_not_an_established_risk_factor_for_patellar_tendinopathy(hk):
+    risks = entry(hk, "patellar-tendinopathy")["risk_factors"]
+    assert "Male sex" not in risks
+    assert any(r.startswith("Male sex (possible") for r in risks)
+    assert "P = .070" in page(hk, "patellar-tendinopathy")
+
+
+def test_lcl_injury_teaches_treatment_by_grade_without_unattributed_mechanism_figures(hk):
+    lcl = entry(hk, "lcl-injury")
+    assert "twisting (30%)" not in lcl["mechanism"]
+    treatment = " ".join(lcl["treatment"])
+    assert "grade I-II" in treatment and "PLC reconstruction" in treatment
+    assert "laprade-2025-plc-consensus" in source_ids(hk, "lcl-injury")
+    assert "jisakos-nd-stress-radiographs" not in source_ids(hk, "lcl-injury")
+
+
+def test_late_distal_tendinopathy_phase_says_its_evidence_is_medial_only(hk):
+    text = page(hk, "distal-tendinopathy-return-phase")
+    assert "nothing specific exists for the lateral (biceps femoris) form" in text
+    # The caveat lives in the text, so the phase stays in its protocol's sequence.
+    phases = ("distal-tendinopathy-load-phase", "distal-tendinopathy-return-phase")
+    protocols = {entry(hk, p)["protocol"] for p in phases}
+    assert len(protocols) == 1
