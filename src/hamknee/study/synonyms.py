@@ -27,6 +27,12 @@ WORDS: dict[str, str] = {
     "anserinu": "anserine", "anserina": "anserine",
     # the noun and its adjective
     "meniscu": "meniscal", "menisci": "meniscal",
+    # the everyday word for the bone
+    "kneecap": "patella",
+    # the verb and its noun: "dorsiflex the ankle" is ankle dorsiflexion
+    "dorsiflex": "dorsiflexion", "dorsiflexe": "dorsiflexion", "dorsiflexing": "dorsiflexion",
+    "dorsiflexed": "dorsiflexion", "plantarflex": "plantarflexion", "plantarflexe": "plantarflexion",
+    "plantarflexing": "plantarflexion", "plantarflexed": "plantarflexion",
 }
 
 _TARGETS = frozenset(WORDS.values())
@@ -50,6 +56,9 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("iliotibial", "band"), "itb"),
     (("posterolateral", "corner"), "plc"),
     (("twenty", "four"), "24"),
+    # written as two words
+    (("dorsi", "flexion"), "dorsiflexion"),
+    (("plantar", "flexion"), "plantarflexion"),
 )
 
 # Spinal segments in order, so that a range can be written out: C1-C8, T1-T12, L1-L5, S1-S5.
