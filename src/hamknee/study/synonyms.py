@@ -20,7 +20,7 @@ WORDS: dict[str, str] = {
     "part": "division", "portion": "division", "component": "division", "branch": "division",
     "branche": "division",
     # the older names of the fibular nerves and muscles
-    "peroneal": "fibular", "peroneu": "fibularis",
+    "peroneal": "fibular", "peroneu": "fibulari",
     # the noun and its adjective name the same bone ("head of the fibula" is the fibular head)
     "tibia": "tibial", "fibula": "fibular", "femur": "femoral",
     # the Latin and the English adjective of the goose's foot

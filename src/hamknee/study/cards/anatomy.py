@@ -226,8 +226,18 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
 
 
 def _others(record: Record, field: str) -> list[str]:
-    """Muscles without an entry that the record names for this field (``other_muscles``)."""
+    """Muscles without an entry that the record names for this field (``other_muscles``), as written."""
     return list((record.get("other_muscles") or {}).get(field) or [])
+
+
+def _other_forms(names: list[str]) -> tuple[str, ...]:
+    """Each muscle by its name and by each other name its bracket gives: 'Tensor fasciae latae (TFL)'."""
+    found: list[str] = []
+    for name in names:
+        found.append(plain(name))
+        for gloss in re.findall(r"\(([^)]*)\)", name):
+            found += [g.strip() for g in gloss.split(",") if g.strip()]
+    return tuple(dict.fromkeys(found))
 
 
 def _through_division(facts: Facts) -> dict[str, list[str]]:
@@ -260,7 +270,7 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             answer=any_of(names),
             explanation=f"The records give the {lc(record['name'])} as "
                         f"{'an origin' if part == 'origin' else 'an insertion'} of {_and(names)}.",
-            accepted=tuple(others), answer_ids=tuple(right), entities=(site, *muscles),
+            accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
             source=source_line(src[0]) if src else "", sources=source_lines(record),
         ))
     divisions = _through_division(facts)
@@ -274,7 +284,8 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             prompt=f"Name a muscle supplied by the {lc(record['name'])}.",
             answer=any_of(names),
             explanation=f"The {lc(record['name'])} supplies {_and(names)}.",
-            accepted=tuple(others), answer_ids=tuple(facts.with_parents(muscles)), entities=(nerve, *muscles),
+            accepted=_other_forms(others), answer_ids=tuple(facts.with_parents(muscles)),
+            entities=(nerve, *muscles),
             source=(source_lines(record) or ("",))[0], sources=source_lines(record),
         ))
 

@@ -38,7 +38,9 @@ def _affected(facts: Facts | None, spec: dict[str, Any]) -> tuple[str, ...]:
 def _why_not(option: str, facts: Facts | None, vignette: bool) -> str:
     """What a wrong option is, not the answer's explanation again (the quiz shows that next): for a
     vignette, the picture of the condition the option names."""
-    ids = sorted(facts.name_ids.get(normalize(option), set())) if facts is not None else []
+    if facts is None:
+        return f"Not {option}."
+    ids = sorted(facts.name_ids.get(normalize(option), set()))
     record = facts.by_id[ids[0]] if ids else None
     if vignette and record is not None and record["kind"] == "condition":
         return f"{option}: {first_sentence(record['summary'])}"
