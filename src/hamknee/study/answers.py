@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 Tokens = tuple[str, ...]
 
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
-_STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "on", "at", "to", "in", "nerve", "muscle", "test",
-                   "sign", "phase"})
+_STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
+                   "test", "sign", "phase"})
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
@@ -350,7 +350,15 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
     whole.owners.update(i for ids in part_ids for i in ids)
     wrong = [*rejected, *ruled_out]
     if not parts:
-        return _match(given, whole, names, wrong, ruled_out, precise)
+        verdict = _match(given, whole, names, wrong, ruled_out, precise)
+        # The question's words said again are no error: "three articulations" for "how many articulations ...?"
+        said = tokens(given)
+        kept = [w for w in said if is_contrast(w) or w not in given_words]
+        if not verdict.correct and not verdict.other and kept and len(kept) < len(said):
+            again = _match(" ".join(kept), whole, names, wrong, ruled_out, precise)
+            if again.correct:
+                return again
+        return verdict
     verdict = _match(given, whole, names, wrong, ruled_out, precise)
     if verdict.correct or verdict.other or verdict.note.startswith("that "):
         return verdict

@@ -33,6 +33,7 @@ WORDS: dict[str, str] = {
     "dorsiflex": "dorsiflexion", "dorsiflexe": "dorsiflexion", "dorsiflexing": "dorsiflexion",
     "dorsiflexed": "dorsiflexion", "plantarflex": "plantarflexion", "plantarflexe": "plantarflexion",
     "plantarflexing": "plantarflexion", "plantarflexed": "plantarflexion",
+    "extending": "extension", "flexing": "flexion",
 }
 
 _TARGETS = frozenset(WORDS.values())
@@ -45,6 +46,11 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("tibial", "collateral", "ligament"), "mcl"),
     (("lateral", "collateral", "ligament"), "lcl"),
     (("fibular", "collateral", "ligament"), "lcl"),
+    # the ligament is often left unsaid: "posterior cruciate" is the PCL
+    (("anterior", "cruciate"), "acl"),
+    (("posterior", "cruciate"), "pcl"),
+    (("medial", "collateral"), "mcl"),
+    (("lateral", "collateral"), "lcl"),
     (("anterior", "superior", "iliac", "spine"), "asis"),
     (("anterior", "inferior", "iliac", "spine"), "aiis"),
     (("posterior", "superior", "iliac", "spine"), "psis"),
