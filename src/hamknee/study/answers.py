@@ -10,7 +10,9 @@ The contract, which the quiz, the card lint and the deck tests rely on:
   "part" is its "division", "peroneal" is "fibular", "anterior cruciate ligament" is "ACL".
 * **The question's words are optional.** A word the question already gives may be left out ("anterior"
   for "in which compartment..."), unless it is a contrast word; an answer made only of the question's
-  words repeats it and is no answer ("anterior knee pain" for a condition felt at the anterior knee).
+  words repeats it and is no answer ("anterior knee pain" for a condition felt at the anterior knee). The
+  question's words said again in an answer are no error either ("three articulations" for "how many
+  articulations ...?").
 * **Ruled out, less precise.** A card may rule out a name of its answer that the question contradicts (a
   lateral tear when the signs are medial); it may take a less precise answer (the sciatic nerve for its
   tibial division) and then shows the precise one.
@@ -26,7 +28,8 @@ The contract, which the quiz, the card lint and the deck tests rely on:
 * **Sets.** A card whose answer is several things (``Card.parts``, one group of accepted forms per
   thing) takes them in any order, separated by commas, "and", "&", "/" or ";". All of them is right;
   some of them is *partial*: not right, and the verdict names what was missing. Naming anything that is
-  not one of them is wrong. A shared word is distributed: "medial and lateral femoral condyles".
+  not one of them is wrong. A shared word is distributed: "medial and lateral femoral condyles", "front and
+  inner knee"; a compound side is both sides: "anteromedial knee" is the anterior and the medial knee.
 * **Choice cards** take an option's number, or its text judged as above against the right options,
   with the wrong options counting as other entities. A number that is not an option, or an empty answer,
   is *unanswerable*: the quiz asks again instead of grading it.
