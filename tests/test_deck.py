@@ -188,3 +188,22 @@ def test_a_sciatic_division_is_right_without_its_nerve(hk, tmp_path) -> None:  #
     for answer in ("common fibular division", "common peroneal division", "peroneal division of sciatic nerve"):
         assert not _verdict(hk, card, answer, tmp_path).startswith(("✗", "Not")), answer
     assert _verdict(hk, card, "tibial division", tmp_path).startswith(("✗", "Not"))
+
+
+def test_a_wrong_vignette_option_is_explained_once(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    card = next(c for c in shipped().cards if c.id == "acl-injury:card:vignette")
+    wrong = next(i for i, o in enumerate(card.options) if "Posterior cruciate" in o)
+    # the quiz reshuffles the options, so the wrong one is typed by name
+    r = hk("quiz", "--card", card.id, "--db", str(tmp_path / "v.sqlite3"),
+           input=f"{card.options[wrong]}\n")
+    assert r.exit_code == 0, r.stderr
+    words = " ".join(r.stdout.split())
+    assert "Posterior cruciate ligament injury: Tear of the PCL" in words
+    assert words.count(card.explanation) == 1, words
+
+
+def test_a_bare_side_is_not_told_it_is_itself(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    line = _verdict(hk, "patellofemoral-pain:felt_at:recall", "posterior", tmp_path)
+    assert "Posterior knee is not right here" in line and "that is" not in line, line
+    line = _verdict(hk, "saphenous-nerve-entrapment:felt_at:recall", "medial and posterior", tmp_path)
+    assert "('posterior' is not one of them)" in line and "that is" not in line, line

@@ -216,7 +216,7 @@ def test_session_with_right_wrong_and_near_miss_answers(hk, tmp_path: Path) -> N
     result = quiz(hk, tmp_path, *args, input="linea aspera\npes anserinous\ntibial nerve\n")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "Not this time (that is Linea aspera)." in out
+    assert "Not this time (Linea aspera is not right here)." in out
     assert "Right (close enough: Pes anserinus)." in out
     assert "Right." in out
     assert "More: hamknee explain semitendinosus" in out

@@ -100,7 +100,9 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
     catalog: list[dict[str, Any]] = []
     for ident in order:
         data = raw[ident]
-        for sid in data["sources"]:
+        # the sources of the muscles named without an entry of their own are cited by the entry that names them
+        other = (data.get("other_muscles") or {}).get("sources", [])
+        for sid in dict.fromkeys([*data["sources"], *other]):
             cited_by[sid].append(ident)
         record = dict(data)
         record["relations"] = links[ident]

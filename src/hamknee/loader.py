@@ -629,6 +629,8 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
                 for k, view in enumerate(_list(entry.get("views"))):
                     if isinstance(view, dict):
                         check_sources((section, i, field, j, "views", k, "sources"), view.get("sources"))
+        if isinstance(item.get("other_muscles"), dict):
+            check_sources((section, i, "other_muscles", "sources"), item["other_muscles"].get("sources"))
         for j, value in enumerate(_list(item.get("values"))):
             if isinstance(value, dict):
                 check_sources((section, i, "values", j, "sources"), value.get("sources"))

@@ -182,6 +182,21 @@ class Muscle(Entity):
     etymology: Short | None = None
 
 
+class OtherMuscles(Strict):
+    """Muscles without an entry of their own that arise or insert at a landmark, or that a nerve supplies.
+
+    A card that asks for "a muscle that arises from the linea aspera" takes each of them as a right answer, as
+    it takes the muscles that have entries. A name may carry its abbreviation in brackets ("Tensor fasciae
+    latae (TFL)").
+    """
+
+    origin: list[Short] = Field(default_factory=list, description="Muscles that arise here.")
+    insertion: list[Short] = Field(default_factory=list, description="Muscles that insert here.")
+    supplies: list[Short] = Field(default_factory=list, description="Muscles this nerve supplies (also by its "
+                                                                    "branches).")
+    sources: list[Id] = Field(min_length=1)
+
+
 class LandmarkEntity(Entity):
     attachment_type: Literal["bony landmark", "tendon insertion", "bony surface"]
     bone: Short
@@ -190,6 +205,7 @@ class LandmarkEntity(Entity):
     level: Level | None = None
     palpation: Short | None = None
     clinical: Text | None = None
+    other_muscles: OtherMuscles | None = Field(None, description="Muscles without an entry that attach here.")
 
 
 class Structure(Entity):
@@ -200,6 +216,8 @@ class Structure(Entity):
     level: Level | None = None
     function: Text | None = None
     clinical: Text | None = None
+    other_muscles: OtherMuscles | None = Field(None, description="Muscles without an entry that this nerve "
+                                                                 "supplies.")
 
 
 class Region(Entity):
@@ -227,6 +245,10 @@ class Condition(Entity):
     )
     felt_at: list[Id] = Field(min_length=1, description="Ids of the regions where the pain is felt.")
     pain_location: Text = Field(description="Where it hurts, with the landmark.")
+    pain_sites: list[Short] = Field(
+        default_factory=list,
+        description="Short names of where it hurts, more precise than the regions ('behind the patella', "
+                    "'inferior pole of the patella'); each is a right answer to 'where is the pain felt?'.")
     mechanism: Text
     population: Text = Field(description="Who typically gets it.")
     risk_factors: list[Short] = Field(default_factory=list)

@@ -10,7 +10,9 @@ The contract, which the quiz, the card lint and the deck tests rely on:
   "part" is its "division", "peroneal" is "fibular", "anterior cruciate ligament" is "ACL".
 * **The question's words are optional.** A word the question already gives may be left out ("anterior"
   for "in which compartment..."), unless it is a contrast word; an answer made only of the question's
-  words repeats it and is no answer ("anterior knee pain" for a condition felt at the anterior knee).
+  words repeats it and is no answer ("anterior knee pain" for a condition felt at the anterior knee). The
+  question's words said again in an answer are no error either ("three articulations" for "how many
+  articulations ...?").
 * **Ruled out, less precise.** A card may rule out a name of its answer that the question contradicts (a
   lateral tear when the signs are medial); it may take a less precise answer (the sciatic nerve for its
   tibial division) and then shows the precise one.
@@ -26,7 +28,8 @@ The contract, which the quiz, the card lint and the deck tests rely on:
 * **Sets.** A card whose answer is several things (``Card.parts``, one group of accepted forms per
   thing) takes them in any order, separated by commas, "and", "&", "/" or ";". All of them is right;
   some of them is *partial*: not right, and the verdict names what was missing. Naming anything that is
-  not one of them is wrong. A shared word is distributed: "medial and lateral femoral condyles".
+  not one of them is wrong. A shared word is distributed: "medial and lateral femoral condyles", "front and
+  inner knee"; a compound side is both sides: "anteromedial knee" is the anterior and the medial knee.
 * **Choice cards** take an option's number, or its text judged as above against the right options,
   with the wrong options counting as other entities. A number that is not an option, or an empty answer,
   is *unanswerable*: the quiz asks again instead of grading it.
@@ -52,8 +55,8 @@ if TYPE_CHECKING:
 Tokens = tuple[str, ...]
 
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
-_STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "on", "at", "to", "in", "nerve", "muscle", "test",
-                   "sign", "phase"})
+_STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
+                   "test", "sign", "phase"})
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
@@ -78,6 +81,19 @@ class Verdict:
     missing: tuple[str, ...] = ()
     unanswerable: bool = False
     chosen: int | None = None
+    other: str | None = None  # the other entry (or wrong option) the answer names
+
+
+def _plain_words(text: str) -> set[str]:
+    return {w for w in normalize(text).split("-") if w and w not in _STOP}
+
+
+def _names_other(given: str, label: str) -> Verdict:
+    """Wrong because the answer names something else: say what, unless the answer is that name already
+    ("posterior" is the posterior knee: "that is Posterior knee" would only repeat it; "ASIS" is not)."""
+    if _plain_words(given) <= _plain_words(label):
+        return Verdict(False, True, note=f"{label} is not right here", other=label)
+    return Verdict(False, True, note=f"that is {label}", other=label)
 
 
 @lru_cache(maxsize=65536)
@@ -264,7 +280,7 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     # An answer a card names as wrong is wrong, even where it is also a name of a right entry (a two-sided
     # condition's alias for the other side).
     if answer in wrong_forms:
-        return Verdict(False, True, note=f"that is {wrong_forms[answer]}")
+        return _names_other(given, wrong_forms[answer])
     if answer in key.forms:
         return Verdict(True, True, key.forms[answer])
     if answer in key.broader:
@@ -275,8 +291,7 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
         return Verdict(False, True, note="that does not fit this question")
     other = names.owners.get(answer, set()) - key.owners
     if answer in wrong_forms or other:
-        label = wrong_forms.get(answer) or names.label.get(answer, "another entry")
-        return Verdict(False, True, note=f"that is {label}")
+        return _names_other(given, wrong_forms.get(answer) or names.label.get(answer, "another entry"))
     best: tuple[int, str] | None = None
     loose = False
     for table, is_broader in ((key.forms, False), (key.broader, True)):
@@ -304,6 +319,10 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     return Verdict(True, False, best[1], note=f"close enough to {best[1]!r}")
 
 
+# The everyday words for a side, which a list shares out as it does "medial": "front and inner knee".
+_LAY_SIDES = frozenset({"front", "back", "inner", "outer", "inside", "outside"})
+
+
 def _pieces(given: str) -> list[str]:
     """The items of a list answer; a leading side word takes the last item's noun ("medial and lateral X")."""
     parts = [p.strip() for p in _SEPARATOR.split(given) if p and p.strip()]
@@ -313,10 +332,23 @@ def _pieces(given: str) -> list[str]:
     out = []
     for p in parts:
         words = normalize(p).split("-")
-        if words and len(words) < len(tail) and all(is_contrast(_word(w)) for w in words):
+        if words and len(words) < len(tail) and all(is_contrast(_word(w)) or w in _LAY_SIDES for w in words):
             p = " ".join([*words, *tail[len(words):]])
         out.append(p)
     return out
+
+
+_COMPOUND = re.compile(r"^(antero|postero|supero|infero)-?(medial|lateral)\b(.*)$", re.IGNORECASE)
+_COMPOUND_FIRST = {"antero": "anterior", "postero": "posterior", "supero": "superior", "infero": "inferior"}
+
+
+def _compound(piece: str) -> list[str]:
+    """A compound side as its two sides: 'anteromedial knee' is 'anterior knee' and 'medial knee'."""
+    m = _COMPOUND.match(piece.strip())
+    if not m:
+        return []
+    rest = m.group(3)
+    return [f"{_COMPOUND_FIRST[m.group(1).lower()]}{rest}", f"{m.group(2).lower()}{rest}"]
 
 
 def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = (), *,
@@ -337,9 +369,17 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
     whole.owners.update(i for ids in part_ids for i in ids)
     wrong = [*rejected, *ruled_out]
     if not parts:
-        return _match(given, whole, names, wrong, ruled_out, precise)
+        verdict = _match(given, whole, names, wrong, ruled_out, precise)
+        # The question's words said again are no error: "three articulations" for "how many articulations ...?"
+        said = tokens(given)
+        kept = [w for w in said if is_contrast(w) or w not in given_words]
+        if not verdict.correct and not verdict.other and kept and len(kept) < len(said):
+            again = _match(" ".join(kept), whole, names, wrong, ruled_out, precise)
+            if again.correct:
+                return again
+        return verdict
     verdict = _match(given, whole, names, wrong, ruled_out, precise)
-    if verdict.correct or verdict.note.startswith("that "):
+    if verdict.correct or verdict.other or verdict.note.startswith("that "):
         return verdict
     groups = [_key(texts, part_ids[i] if i < len(part_ids) else (), names).settle(blocked, given_words)
               for i, texts in enumerate(parts)]
@@ -348,17 +388,26 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
         everything.forms.update(g.forms)
     found: set[int] = set()
     exact = True
-    for piece in _pieces(given):
-        hit = None
+
+    def group_of(piece: str) -> tuple[int, Verdict] | None:
         for i, g in enumerate(groups):
-            g_all = _Key(g.forms, everything.owners)
-            v = _match(piece, g_all, names, wrong, ruled_out)
+            v = _match(piece, _Key(g.forms, everything.owners), names, wrong, ruled_out)
             if v.correct:
-                hit = (i, v)
-                break
+                return i, v
+        return None
+
+    pieces = _pieces(given)
+    while pieces:
+        piece = pieces.pop(0)
+        hit = group_of(piece)
+        if hit is None and (both := _compound(piece)) and all(group_of(p) for p in both):
+            pieces[:0] = both  # "anteromedial knee" is the anterior and the medial knee
+            continue
         if hit is None:
             v = _match(piece, everything, names, wrong, ruled_out)
-            why = f" ({v.note})" if v.note and not v.correct else ""
+            # "'posterior' is not one of them" says it all; "(that is Posterior knee)" would repeat it
+            why = f" ({v.note})" if v.note and not v.correct and not (v.other and v.note.endswith("right here")) \
+                else ""
             return Verdict(False, False, note=f"{piece!r} is not one of them{why}")
         found.add(hit[0])
         exact = exact and hit[1].exact
@@ -396,8 +445,8 @@ def judge(card: Card, given: str, names: NameIndex | None = None) -> Verdict:
                 option_key.add(option)
                 if answer in option_key.settle(set(), given_words).forms:
                     # "posterior" for the compartment question is option 1, not the posterior knee
-                    note = verdict.note if answer in forms(option) else f"that is {option}"
-                    return Verdict(False, True, option, note=note, chosen=i)
+                    note = verdict.note if answer in forms(option) else _names_other(text, option).note
+                    return Verdict(False, True, option, note=note, chosen=i, other=option)
         return verdict
     return judge_text(text, card.accepted, answer_ids=card.answer_ids, parts=card.parts, part_ids=card.part_ids,
                       names=names, ruled_out=card.rejected, broader=card.broader, broader_ids=card.broader_ids,

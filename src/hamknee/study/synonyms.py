@@ -20,13 +20,20 @@ WORDS: dict[str, str] = {
     "part": "division", "portion": "division", "component": "division", "branch": "division",
     "branche": "division",
     # the older names of the fibular nerves and muscles
-    "peroneal": "fibular", "peroneu": "fibularis",
+    "peroneal": "fibular", "peroneu": "fibulari",
     # the noun and its adjective name the same bone ("head of the fibula" is the fibular head)
     "tibia": "tibial", "fibula": "fibular", "femur": "femoral",
     # the Latin and the English adjective of the goose's foot
     "anserinu": "anserine", "anserina": "anserine",
     # the noun and its adjective
     "meniscu": "meniscal", "menisci": "meniscal",
+    # the everyday word for the bone
+    "kneecap": "patella",
+    # the verb and its noun: "dorsiflex the ankle" is ankle dorsiflexion
+    "dorsiflex": "dorsiflexion", "dorsiflexe": "dorsiflexion", "dorsiflexing": "dorsiflexion",
+    "dorsiflexed": "dorsiflexion", "plantarflex": "plantarflexion", "plantarflexe": "plantarflexion",
+    "plantarflexing": "plantarflexion", "plantarflexed": "plantarflexion",
+    "extending": "extension", "flexing": "flexion",
 }
 
 _TARGETS = frozenset(WORDS.values())
@@ -39,6 +46,11 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("tibial", "collateral", "ligament"), "mcl"),
     (("lateral", "collateral", "ligament"), "lcl"),
     (("fibular", "collateral", "ligament"), "lcl"),
+    # the ligament is often left unsaid: "posterior cruciate" is the PCL
+    (("anterior", "cruciate"), "acl"),
+    (("posterior", "cruciate"), "pcl"),
+    (("medial", "collateral"), "mcl"),
+    (("lateral", "collateral"), "lcl"),
     (("anterior", "superior", "iliac", "spine"), "asis"),
     (("anterior", "inferior", "iliac", "spine"), "aiis"),
     (("posterior", "superior", "iliac", "spine"), "psis"),
@@ -50,6 +62,9 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("iliotibial", "band"), "itb"),
     (("posterolateral", "corner"), "plc"),
     (("twenty", "four"), "24"),
+    # written as two words
+    (("dorsi", "flexion"), "dorsiflexion"),
+    (("plantar", "flexion"), "plantarflexion"),
 )
 
 # Spinal segments in order, so that a range can be written out: C1-C8, T1-T12, L1-L5, S1-S5.

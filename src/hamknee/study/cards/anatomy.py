@@ -7,6 +7,8 @@ a record gives is a right answer and none is ever a distractor.
 
 from __future__ import annotations
 
+import re
+
 from hamknee.study.cards.base import (
     MAX_OPTIONS,
     MIN_OPTIONS,
@@ -39,6 +41,39 @@ def _sources(r: Record) -> tuple[str, tuple[str, ...]]:
     return (lines[0] if lines else "", lines)
 
 
+_PART_OF = re.compile(r"\b((?:[A-Za-z-]+,? ){1,3}(?:lip|part|border|surface|aspect|margin|impression|facet|half|"
+                      r"third|end|apex|tip|edge) of (?:the )?)$", re.IGNORECASE)
+_NOT_A_MODIFIER = frozenset({"into", "to", "on", "at", "by", "from", "forming", "via", "with", "and", "the", "of",
+                             "in", "mainly", "a", "its"})
+
+
+def _precise(facts: Facts, detail: str, sites: list[str]) -> tuple[str, ...]:
+    """The record's own more precise words for a site: "lateral lip of the linea aspera" for the linea aspera.
+
+    Only a phrase that ends in the site's name and names a part of it ("lip", "surface", "impression" ...)
+    with a word that says which ("lateral lip", not "part"), within one clause of the detail."""
+    found: list[str] = []
+    for clause in re.split(r"[;:.()]", one_line(detail)):
+        for site in sites:
+            for name in facts.names(site):
+                hit = re.search(rf"\b{re.escape(name)}\b", clause, re.IGNORECASE)
+                if not hit:
+                    continue
+                m = _PART_OF.search(clause[:hit.start()])
+                if not m:
+                    continue
+                words = m.group(1).split()
+                while words and words[0].lower().strip(",") in _NOT_A_MODIFIER:
+                    words = words[1:]
+                # a modifier, the part's noun, "of"; each modifier may be left out but the last
+                # ("medial impression" for "lower, medial impression")
+                tail = 3 if words[-1].lower() == "the" else 2  # the part's noun, "of", "the"
+                while len(words) > tail:
+                    found.append(" ".join([*words, hit.group(0)]).replace(",", "").strip())
+                    words = words[1:]
+    return tuple(dict.fromkeys(found))
+
+
 def site_cards(facts: Facts, add: list[Card]) -> None:
     for m in facts.by_kind.get("muscle", []):
         for part in ("origin", "insertion"):
@@ -54,7 +89,7 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
                 prompt=_QUESTION[part].format(name=m["name"]) + (" Name each site." if set_card else ""),
                 answer=site_names[0] + (f" (also right: {_and(site_names[1:])})" if len(sites) > 1 else ""),
                 explanation=f"{m['name']} {_VERB[part]}: {detail}",
-                accepted=(_and(site_names),) if set_card else (),
+                accepted=(_and(site_names),) if set_card else _precise(facts, m[part]["detail"], sites),
                 answer_ids=() if set_card else tuple(sites),
                 parts=tuple(tuple(facts.names(s)) for s in sites) if set_card else (),
                 part_ids=tuple((s,) for s in sites) if set_card else (),
@@ -94,6 +129,7 @@ def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list
         id=card_id, entity=m["id"], kind="muscle", qtype="choice", field=part,
         prompt=_QUESTION[part].format(name=m["name"]).replace(" (its origin)", ""), answer=facts.name(key),
         explanation=f"{m['name']} {_VERB[part]}: {first_sentence(m[part]['detail'])}",
+        accepted=_precise(facts, m[part]["detail"], sites),
         answer_ids=tuple(sites), options=tuple(options), correct=(options.index(facts.name(key)),),
         option_notes=tuple(notes), entities=(m["id"], key), source=source, sources=sources,
     ))
@@ -189,12 +225,43 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
         ))
 
 
+def _others(record: Record, field: str) -> list[str]:
+    """Muscles without an entry that the record names for this field (``other_muscles``), as written."""
+    return list((record.get("other_muscles") or {}).get(field) or [])
+
+
+def _other_forms(names: list[str]) -> tuple[str, ...]:
+    """Each muscle by its name and by each other name its bracket gives: 'Tensor fasciae latae (TFL)'."""
+    found: list[str] = []
+    for name in names:
+        found.append(plain(name))
+        for gloss in re.findall(r"\(([^)]*)\)", name):
+            found += [g.strip() for g in gloss.split(",") if g.strip()]
+    return tuple(dict.fromkeys(found))
+
+
+def _through_division(facts: Facts) -> dict[str, list[str]]:
+    """Nerve -> the muscles supplied by one of its divisions in words that name it: "tibial division of the
+    sciatic nerve" supplies semitendinosus, so the sciatic nerve does; "tibial nerve" alone (gastrocnemius)
+    does not say so."""
+    found: dict[str, list[str]] = {}
+    for m in facts.by_kind.get("muscle", []):
+        said = normalize(plain(one_line((m.get("innervation") or {}).get("nerve", ""))))
+        for n in facts.nerves[m["id"]]:
+            parent = facts.parent.get(n)
+            if parent and parent not in facts.nerves[m["id"]] and normalize(facts.name(parent)) in said:
+                found.setdefault(parent, []).append(m["id"])
+    return found
+
+
 def reverse_cards(facts: Facts, add: list[Card]) -> None:
-    """'Name a muscle that arises from X': every muscle the records attach there (and its parent) is right."""
+    """'Name a muscle that arises from X': every muscle the records attach there (and its parent) is right,
+    and so is every muscle without an entry that the site's record names (``other_muscles``)."""
     for (part, site), muscles in sorted(facts.at_site.items()):
         record = facts.by_id[site]
         right = facts.with_parents(muscles)
-        names = [facts.name(x) for x in muscles]
+        others = _others(record, part)
+        names = [facts.name(x) for x in muscles] + [plain(o) for o in others]
         src = record.get("sources") or []
         add.append(Card(
             id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",
@@ -203,18 +270,22 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             answer=any_of(names),
             explanation=f"The records give the {lc(record['name'])} as "
                         f"{'an origin' if part == 'origin' else 'an insertion'} of {_and(names)}.",
-            answer_ids=tuple(right), entities=(site, *muscles),
+            accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
             source=source_line(src[0]) if src else "", sources=source_lines(record),
         ))
-    for nerve, muscles in sorted(facts.supplied_by.items()):
+    divisions = _through_division(facts)
+    for nerve in sorted(set(facts.supplied_by) | set(divisions)):
+        muscles = list(dict.fromkeys([*facts.supplied_by.get(nerve, []), *divisions.get(nerve, [])]))
         record = facts.by_id[nerve]
-        names = [facts.name(x) for x in muscles]
+        others = _others(record, "supplies")
+        names = [facts.name(x) for x in muscles] + [plain(o) for o in others]
         add.append(Card(
             id=f"{nerve}:innervates:reverse", entity=nerve, kind=record["kind"], qtype="reverse", field="innervates",
             prompt=f"Name a muscle supplied by the {lc(record['name'])}.",
             answer=any_of(names),
             explanation=f"The {lc(record['name'])} supplies {_and(names)}.",
-            answer_ids=tuple(facts.with_parents(muscles)), entities=(nerve, *muscles),
+            accepted=_other_forms(others), answer_ids=tuple(facts.with_parents(muscles)),
+            entities=(nerve, *muscles),
             source=(source_lines(record) or ("",))[0], sources=source_lines(record),
         ))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hamknee.study.cards.base import Card, Facts, ordered, source_line
+from hamknee.study.cards.base import Card, Facts, first_sentence, ordered, source_line
+from hamknee.terms import normalize
 
 
 def authored_cards(facts: Facts, add: list[Card]) -> None:
@@ -34,6 +35,18 @@ def _affected(facts: Facts | None, spec: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _why_not(option: str, facts: Facts | None, vignette: bool) -> str:
+    """What a wrong option is, not the answer's explanation again (the quiz shows that next): for a
+    vignette, the picture of the condition the option names."""
+    if facts is None:
+        return f"Not {option}."
+    ids = sorted(facts.name_ids.get(normalize(option), set()))
+    record = facts.by_id[ids[0]] if ids else None
+    if vignette and record is not None and record["kind"] == "condition":
+        return f"{option}: {first_sentence(record['summary'])}"
+    return f"Not {option}."
+
+
 def authored_card(r: dict[str, Any], spec: dict[str, Any], facts: Facts | None = None) -> Card:
     card_id = f"{r['id']}:card:{spec['id']}"
     sources = tuple(source_line(s) if isinstance(s, dict) else str(s) for s in spec.get("sources", []))
@@ -46,7 +59,8 @@ def authored_card(r: dict[str, Any], spec: dict[str, Any], facts: Facts | None =
     if distractors:
         options = tuple(ordered([answer, *distractors], card_id))
         correct = (options.index(answer),)
-        notes = tuple(explanation if o == answer else f"Not {o}: {explanation}" for o in options)
+        notes = tuple(explanation if o == answer else _why_not(o, facts, bool(spec.get("vignette")))
+                      for o in options)
     qtype = "vignette" if spec.get("vignette") else "choice" if distractors else \
         "self" if spec.get("self_graded") else "recall"
     accepted = list(spec.get("accepted", []))

@@ -106,8 +106,12 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             prompt=ask + (f" Name all {len(felt)} regions." if many else ""),
             answer=_and([facts.name(r) for r in felt]),
             explanation=f"{facts.name(c['id'])}: {where}",
-            accepted=(_and([facts.name(r) for r in felt]),) if many else (),
-            answer_ids=() if many else (felt[0],),
+            # The record's more precise names of the site ("behind the patella") are right too, for a set as a
+            # whole ("anteromedial knee" is the medial and the anterior knee).
+            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(c.get("pain_sites", [])),
+            # a site that is an entry of its own ("tibial tuberosity") is right by all its names
+            answer_ids=(() if many else (felt[0],)) + tuple(sorted(
+                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), set())})),
             parts=tuple(tuple(facts.names(r)) for r in felt) if many else (),
             part_ids=tuple((r,) for r in felt) if many else (),
             entities=(c["id"], *felt), regions=tuple(felt), source=(lines or ("",))[0], sources=lines,
