@@ -409,3 +409,54 @@ def test_late_distal_tendinopathy_phase_says_its_evidence_is_medial_only(hk):
     phases = ("distal-tendinopathy-load-phase", "distal-tendinopathy-return-phase")
     protocols = {entry(hk, p)["protocol"] for p in phases}
     assert len(protocols) == 1
+
+
+def test_hip_extension_does_not_pair_late_swing_with_knee_flexion(hk):
+    page = " ".join(hk("--no-pager", "explain", "hip-extension").stdout.split())
+    assert "late swing into early stance" not in page
+    assert "belongs to gait (late swing and early stance)" not in page
+    assert "Late swing is different" in page and "loading response" in page
+    assert "brake knee extension" in page
+
+
+def test_structural_differentiation_does_not_name_the_hamstring_from_an_unchanged_response(hk):
+    for term in ("sciatic-nerve-irritation", "straight-leg-raise-test"):
+        text = json.dumps(entry(hk, term))
+        assert "unchanged = hamstring" not in text, term
+        assert "the hamstring is the likely source" not in text, term
+        assert "neural source not supported" in text, term
+    slr = " ".join(hk("--no-pager", "explain", "straight-leg-raise-test").stdout.split())
+    assert "lowered a few degrees below the angle that produced symptoms" in slr
+
+
+def test_sit_bone_is_the_ischial_tuberosity_and_still_finds_the_buttock(hk):
+    assert "sitting bone" not in entry(hk, "buttock")["aliases"]
+    assert entry(hk, "sit bone")["id"] == "ischial-tuberosity"
+    r = hk("where", "sitting bone", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["region"] == "buttock"
+
+
+def test_mcl_stress_radiograph_threshold_gives_its_flexion_angle(hk):
+    injury = entry(hk, "mcl-injury")
+    assert "20 degrees" in injury["imaging"] and "1.7 mm at 0 degrees" in injury["imaging"]
+    assert not any("ACL" in r for r in injury["risk_factors"])
+    assert "Pellegrini-Stieda" in injury["imaging"]
+
+
+def test_segond_fracture_is_credited_to_the_lateral_capsule_not_the_biceps(hk):
+    condyle = entry(hk, "lateral-tibial-condyle")
+    assert "lateral capsular ligament" in condyle["explanation"]
+    assert "association" in " ".join(condyle["key_points"])
+    assert "head of the fibula" in condyle["location"]
+
+
+def test_imaging_and_referral_claims_are_not_overstated(hk):
+    assert "most accurate" not in json.dumps(entry(hk, "ultrasound"))
+    assert "most accurate way" not in json.dumps(entry(hk, "distal-hamstring-tendinopathy"))
+    assert "anisotropy" in entry(hk, "ultrasound")["explanation"]
+    hip = entry(hk, "hip-joint")["explanation"]
+    assert "knee pain by only 2%" in hip and "not knee pain as such" in hip
+    assert "medial-knee" not in entry(hk, "acl-injury")["felt_at"]
+    dvt = entry(hk, "deep-vein-thrombosis")["prognosis"]
+    assert "refers to PE, not to DVT" in dvt and "post-thrombotic syndrome" in dvt

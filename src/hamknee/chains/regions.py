@@ -48,8 +48,15 @@ def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
         candidates.append(" ".join(kept))
     for candidate in candidates:
         ident = kb.resolve(candidate)
-        if ident is not None and kb.get(ident)["kind"] == "region":
+        if ident is None:
+            continue
+        if kb.get(ident)["kind"] == "region":
             return kb.get(ident)
+        # A landmark is not a region, but it lies in one: 'sit bone' is the ischial tuberosity, felt in the buttock.
+        places = [target for rtype, target, _note in kb.section("graph").get(ident, ())
+                  if rtype == "located-at" and kb.get(target)["kind"] == "region"]
+        if len(places) == 1:
+            return kb.get(places[0])
     return None
 
 
