@@ -329,3 +329,66 @@ def test_infrapatellar_branch_course_is_taught_as_variable(hk):
     assert "contributes" in branch["function"]
     fat_pad = entry(hk, "infrapatellar-fat-pad")
     assert "recurrent fibular" in fat_pad["function"]
+
+
+def test_sciatic_nerve_runs_deep_to_the_long_head_not_posterior_to_it(hk):
+    long_head = entry(hk, "biceps-femoris-long-head")
+    views = [v["value"] for d in long_head["disagreements"] for v in d["views"]]
+    assert not any("posterior to" in v.lower() for v in views)
+    fix = next(c for c in long_head["corrections"] if "posterior to" in c["claim"])
+    assert "deep" in fix["correction"].lower()
+    assert "superficial" in fix["correction"].lower()
+
+
+def test_anterior_knee_does_not_point_to_acl_injury(hk):
+    page = hk("explain", "anterior-knee").stdout
+    assert "Looking for the condition? hamknee explain acl-injury" not in page
+    assert "Anterior cruciate ligament injury" not in page
+    acl = entry(hk, "acl-injury")
+    assert acl["felt_at"] == ["whole-knee"]
+    for region in ("anterior-knee", "medial-knee", "posterior-knee"):
+        listed = {r["id"] for r in json.loads(hk("conditions", "--region", region, "--json").stdout)}
+        assert "acl-injury" not in listed, region
+
+
+def test_lachman_headline_figures_are_the_awake_meta_analysis(hk):
+    acl = entry(hk, "acl-injury")
+    lachman = next(k for k in acl["key_points"] if k.startswith("Lachman"))
+    assert "0.81" in lachman and "van Eck 2013" in lachman
+    assert "96.8%" not in lachman
+    test = next(t for t in acl["tests"] if t["name"] == "Lachman test")
+    assert test["accuracy"].startswith("Awake")
+
+
+def test_unproven_hamstring_strain_risk_factors_are_marked_proposed(hk):
+    factors = entry(hk, "hamstring-strain")["risk_factors"]
+    for weak in ("flexibility", "Fatigue", "core"):
+        line = next(f for f in factors if weak in f)
+        assert "proposed" in line, line
+    joined = " ".join(factors)
+    assert "RR 4.8" in joined and "ACL injury (RR 1.7)" in joined and "calf strain (RR 1.5)" in joined
+
+
+def test_fibular_nerve_rate_is_tied_to_multiligament_injuries(hk):
+    plc = entry(hk, "posterolateral-corner")
+    point = next(k for k in plc["key_points"] if "fibular nerve" in k)
+    assert "MULTILIGAMENT" in point and "31%" in point
+    assert "about a third of PLC" not in point
+    dial = next(k for k in plc["key_points"] if "Dial test" in k)
+    assert "isolated PLC" in dial and "PCL" in dial
+
+
+def test_distal_tendinopathy_review_is_semimembranosus_only(hk):
+    phase = entry(hk, "tendinopathy-isotonic-phase")
+    assert "distal (knee-level) hamstring tendinopathy the narrative review" not in phase["explanation"]
+    assert "distal SEMIMEMBRANOSUS tendinopathy" in phase["explanation"]
+
+
+def test_distal_dvt_surveillance_is_not_called_an_ash_guideline(hk):
+    dvt = entry(hk, "dvt-with-calf-strain")
+    text = dvt["explanation"] + " ".join(dvt["key_points"])
+    assert "(ASH 2017)" not in text
+    assert "CHEST" in text
+    kinds = {s["id"]: s.get("type") for s in dvt["sources"]}
+    assert kinds["chest-2021-vte-guideline"] == "guideline"
+    assert kinds["ash-2017-distal-dvt"] == "review"
