@@ -392,3 +392,34 @@ def test_distal_dvt_surveillance_is_not_called_an_ash_guideline(hk):
     kinds = {s["id"]: s.get("type") for s in dvt["sources"]}
     assert kinds["chest-2021-vte-guideline"] == "guideline"
     assert kinds["ash-2017-distal-dvt"] == "review"
+
+
+def test_rectus_femoris_two_heads_and_aiis_avulsion_are_taught(hk):
+    page = hk("explain", "rectus-femoris").stdout
+    assert "STRAIGHT head from the anterior inferior iliac spine" in page
+    assert "REFLECTED head" in page
+    assert "avulse the AIIS" in page
+
+
+def test_femoral_nerve_lies_outside_the_femoral_sheath(hk):
+    nerve = entry(hk, "femoral-nerve")
+    assert "OUTSIDE the femoral sheath" in nerve["location"]
+    assert "NAVeL" in nerve["location"]
+
+
+def test_attachment_pages_name_plantaris_tibial_supply_and_the_mpfl(hk):
+    condyles = entry(hk, "posterior-femoral-condyles")
+    assert any("Plantaris" in k for k in condyles["key_points"])
+    tubercle = entry(hk, "adductor-tubercle")
+    assert "TIBIAL division" in tubercle["explanation"]
+    assert "medial patellofemoral ligament" in tubercle["explanation"]
+    assert "wikipedia-nd-adductor-magnus" not in {s["id"] for s in tubercle["sources"]}
+
+
+def test_acl_bundles_and_middle_genicular_artery(hk):
+    acl = entry(hk, "anterior-cruciate-ligament")
+    points = " ".join(acl["key_points"])
+    assert "ANTEROMEDIAL tight in flexion" in points and "POSTEROLATERAL tight in extension" in points
+    assert "middle genicular artery" in points
+    opl = entry(hk, "oblique-popliteal-ligament")
+    assert any("MIDDLE GENICULAR ARTERY" in k for k in opl["key_points"])
