@@ -423,3 +423,35 @@ def test_acl_bundles_and_middle_genicular_artery(hk):
     assert "middle genicular artery" in points
     opl = entry(hk, "oblique-popliteal-ligament")
     assert any("MIDDLE GENICULAR ARTERY" in k for k in opl["key_points"])
+
+
+def test_clinical_pages_teach_the_examined_signs_and_grades(hk):
+    bakers = entry(hk, "bakers-cyst")
+    assert any("Foucher" in s for s in bakers["signs"])
+    assert any("popliteal artery aneurysm" in s for s in bakers["signs"])
+    oa = entry(hk, "knee-osteoarthritis")
+    assert any(f.startswith("Female sex") for f in oa["risk_factors"])
+    assert "Kellgren-Lawrence" in oa["imaging"] and "subchondral cysts" in oa["imaging"]
+    perthes = entry(hk, "perthes-disease")
+    assert [g["grade"] for g in perthes["grading"]][:1] == ["Herring lateral pillar A"]
+    assert "age at onset" in perthes["prognosis"]
+
+
+def test_l4_weakness_includes_ankle_dorsiflexion(hk):
+    radic = entry(hk, "lumbar-radiculopathy")
+    l4 = next(k for k in radic["key_points"] if k.startswith("'L4") or k.startswith("L4"))
+    assert "DORSIFLEXION" in l4 and "tibialis anterior" in l4
+
+
+def test_fat_pad_mechanism_and_persistent_pes_differentials(hk):
+    fat = entry(hk, "fat-pad-impingement")
+    assert "hyperextension" in fat["mechanism"]
+    assert any("genu recurvatum" in f for f in fat["risk_factors"])
+    phase = entry(hk, "pes-anserine-persistent-phase")
+    point = next(k for k in phase["key_points"] if k.startswith("Persistent"))
+    assert "medial meniscal tear" in point and "saphenous" in point
+
+
+def test_anterior_knee_lists_prepatellar_bursitis(hk):
+    region = entry(hk, "anterior-knee")
+    assert "housemaid's knee" in region["explanation"]
