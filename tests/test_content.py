@@ -460,3 +460,129 @@ def test_imaging_and_referral_claims_are_not_overstated(hk):
     assert "medial-knee" not in entry(hk, "acl-injury")["felt_at"]
     dvt = entry(hk, "deep-vein-thrombosis")["prognosis"]
     assert "refers to PE, not to DVT" in dvt and "post-thrombotic syndrome" in dvt
+
+
+def test_sciatic_nerve_runs_deep_to_the_long_head_not_posterior_to_it(hk):
+    long_head = entry(hk, "biceps-femoris-long-head")
+    views = [v["value"] for d in long_head["disagreements"] for v in d["views"]]
+    assert not any("posterior to" in v.lower() for v in views)
+    fix = next(c for c in long_head["corrections"] if "posterior to" in c["claim"])
+    assert "deep" in fix["correction"].lower()
+    assert "superficial" in fix["correction"].lower()
+
+
+def test_anterior_knee_does_not_point_to_acl_injury(hk):
+    page = hk("explain", "anterior-knee").stdout
+    assert "Looking for the condition? hamknee explain acl-injury" not in page
+    assert "Anterior cruciate ligament injury" not in page
+    acl = entry(hk, "acl-injury")
+    assert acl["felt_at"] == ["whole-knee"]
+    for region in ("anterior-knee", "medial-knee", "posterior-knee"):
+        listed = {r["id"] for r in json.loads(hk("conditions", "--region", region, "--json").stdout)}
+        assert "acl-injury" not in listed, region
+
+
+def test_lachman_headline_figures_are_the_awake_meta_analysis(hk):
+    acl = entry(hk, "acl-injury")
+    lachman = next(k for k in acl["key_points"] if k.startswith("Lachman"))
+    assert "0.81" in lachman and "van Eck 2013" in lachman
+    assert "96.8%" not in lachman
+    test = next(t for t in acl["tests"] if t["name"] == "Lachman test")
+    assert test["accuracy"].startswith("Awake")
+
+
+def test_unproven_hamstring_strain_risk_factors_are_marked_proposed(hk):
+    factors = entry(hk, "hamstring-strain")["risk_factors"]
+    for weak in ("flexibility", "Fatigue", "core"):
+        line = next(f for f in factors if weak in f)
+        assert "proposed" in line, line
+    joined = " ".join(factors)
+    assert "RR 4.8" in joined and "ACL injury (RR 1.7)" in joined and "calf strain (RR 1.5)" in joined
+
+
+def test_fibular_nerve_rate_is_tied_to_multiligament_injuries(hk):
+    plc = entry(hk, "posterolateral-corner")
+    point = next(k for k in plc["key_points"] if "fibular nerve" in k)
+    assert "MULTILIGAMENT" in point and "31%" in point
+    assert "about a third of PLC" not in point
+    dial = next(k for k in plc["key_points"] if "Dial test" in k)
+    assert "isolated PLC" in dial and "PCL" in dial
+
+
+def test_distal_tendinopathy_review_is_semimembranosus_only(hk):
+    phase = entry(hk, "tendinopathy-isotonic-phase")
+    assert "distal (knee-level) hamstring tendinopathy the narrative review" not in phase["explanation"]
+    assert "distal SEMIMEMBRANOSUS tendinopathy" in phase["explanation"]
+
+
+def test_distal_dvt_surveillance_is_not_called_an_ash_guideline(hk):
+    dvt = entry(hk, "dvt-with-calf-strain")
+    text = dvt["explanation"] + " ".join(dvt["key_points"])
+    assert "(ASH 2017)" not in text
+    assert "CHEST" in text
+    kinds = {s["id"]: s.get("type") for s in dvt["sources"]}
+    assert kinds["chest-2021-vte-guideline"] == "guideline"
+    assert kinds["ash-2017-distal-dvt"] == "review"
+
+
+def test_rectus_femoris_two_heads_and_aiis_avulsion_are_taught(hk):
+    page = hk("explain", "rectus-femoris").stdout
+    assert "STRAIGHT head from the anterior inferior iliac spine" in page
+    assert "REFLECTED head" in page
+    assert "avulse the AIIS" in page
+
+
+def test_femoral_nerve_lies_outside_the_femoral_sheath(hk):
+    nerve = entry(hk, "femoral-nerve")
+    assert "OUTSIDE the femoral sheath" in nerve["location"]
+    assert "NAVeL" in nerve["location"]
+
+
+def test_attachment_pages_name_plantaris_tibial_supply_and_the_mpfl(hk):
+    condyles = entry(hk, "posterior-femoral-condyles")
+    assert any("Plantaris" in k for k in condyles["key_points"])
+    tubercle = entry(hk, "adductor-tubercle")
+    assert "TIBIAL division" in tubercle["explanation"]
+    assert "medial patellofemoral ligament" in tubercle["explanation"]
+    assert "wikipedia-nd-adductor-magnus" not in {s["id"] for s in tubercle["sources"]}
+
+
+def test_acl_bundles_and_middle_genicular_artery(hk):
+    acl = entry(hk, "anterior-cruciate-ligament")
+    points = " ".join(acl["key_points"])
+    assert "ANTEROMEDIAL tight in flexion" in points and "POSTEROLATERAL tight in extension" in points
+    assert "middle genicular artery" in points
+    opl = entry(hk, "oblique-popliteal-ligament")
+    assert any("MIDDLE GENICULAR ARTERY" in k for k in opl["key_points"])
+
+
+def test_clinical_pages_teach_the_examined_signs_and_grades(hk):
+    bakers = entry(hk, "bakers-cyst")
+    assert any("Foucher" in s for s in bakers["signs"])
+    assert any("popliteal artery aneurysm" in s for s in bakers["signs"])
+    oa = entry(hk, "knee-osteoarthritis")
+    assert any(f.startswith("Female sex") for f in oa["risk_factors"])
+    assert "Kellgren-Lawrence" in oa["imaging"] and "subchondral cysts" in oa["imaging"]
+    perthes = entry(hk, "perthes-disease")
+    assert [g["grade"] for g in perthes["grading"]][:1] == ["Herring lateral pillar A"]
+    assert "age at onset" in perthes["prognosis"]
+
+
+def test_l4_weakness_includes_ankle_dorsiflexion(hk):
+    radic = entry(hk, "lumbar-radiculopathy")
+    l4 = next(k for k in radic["key_points"] if k.startswith("'L4") or k.startswith("L4"))
+    assert "DORSIFLEXION" in l4 and "tibialis anterior" in l4
+
+
+def test_fat_pad_mechanism_and_persistent_pes_differentials(hk):
+    fat = entry(hk, "fat-pad-impingement")
+    assert "hyperextension" in fat["mechanism"]
+    assert any("genu recurvatum" in f for f in fat["risk_factors"])
+    phase = entry(hk, "pes-anserine-persistent-phase")
+    point = next(k for k in phase["key_points"] if k.startswith("Persistent"))
+    assert "medial meniscal tear" in point and "saphenous" in point
+
+
+def test_anterior_knee_lists_prepatellar_bursitis(hk):
+    region = entry(hk, "anterior-knee")
+    assert "housemaid's knee" in region["explanation"]

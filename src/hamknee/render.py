@@ -261,7 +261,9 @@ def named_like(record: dict[str, Any], conditions: list[dict[str, Any]]) -> str 
 
     ``conditions`` are catalog entries (id and name) of the knowledge base's conditions.
     """
-    if record["kind"] == "condition":
+    # A region is where pain is felt, not a structure a condition is named after: its short aliases
+    # ('anterior', 'medial') would otherwise point the anterior knee at ACL injury.
+    if record["kind"] in ("condition", "region"):
         return None
     names = [n for n in (normalize(x) for x in (record["name"], *record.get("aliases", []))) if n]
     for condition in conditions:
