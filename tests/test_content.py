@@ -329,3 +329,63 @@ def test_infrapatellar_branch_course_is_taught_as_variable(hk):
     assert "contributes" in branch["function"]
     fat_pad = entry(hk, "infrapatellar-fat-pad")
     assert "recurrent fibular" in fat_pad["function"]
+
+
+def test_nerve_or_muscle_is_told_apart_with_ankle_dorsiflexion_not_hip_rotation(hk):
+    thigh = " ".join(entry(hk, "posterior-thigh")["key_points"])
+    assert "ankle dorsiflexion" in thigh and "without changing hamstring length" in thigh
+    assert "do not separate the two" in thigh
+    assert "unchanged symptoms suggest the muscle" not in thigh.lower()
+    referred = entry(hk, "referred-pain")["explanation"]
+    assert "Sensitising manoeuvres (ankle dorsiflexion, hip adduction and medial rotation)" not in referred
+    assert "do not separate the two cleanly" in referred
+
+
+def test_sciatic_nerve_runs_deep_to_the_long_head_without_a_posterior_variant(hk):
+    nerve = entry(hk, "sciatic-nerve")
+    assert not any("wording" in d["topic"] for d in nerve["disagreements"])
+    claims = {c["claim"]: c["correction"] for c in nerve["corrections"]}
+    correction = next(v for k, v in claims.items() if "posterior to" in k)
+    assert "DEEP" in correction and "error" in correction
+
+
+def test_pcl_examination_is_taught_as_accurate_with_the_dislocation_red_flag(hk):
+    pcl = entry(hk, "pcl-injury")
+    drawer = next(t for t in pcl["tests"] if t["name"] == "Posterior drawer test")
+    assert "90% sensitivity" in drawer["accuracy"] and "99% specificity" in drawer["accuracy"]
+    assert "diagnostic weaknesses" not in json.dumps(pcl)
+    assert not pcl["population"].startswith("Rare")
+    flags = " ".join(pcl["red_flags"])
+    assert "popliteal" in flags and "ankle-brachial index" in flags
+    ligament = entry(hk, "posterior-cruciate-ligament")
+    assert "primary restraint" in ligament["function"].lower()
+    assert "Humphrey" in ligament["explanation"] and "Wrisberg" in ligament["explanation"]
+
+
+def test_medial_hamstring_trigger_points_reach_the_knee_and_maps_are_not_fixed(hk):
+    points = entry(hk, "myofascial-trigger-points")
+    assert "posteromedial knee" in points["pain_location"]
+    assert "upper posterior thigh (less" not in points["pain_location"]
+    assert not any("characteristic patterns" in k for k in points["key_points"])
+    assert any("varies between patients" in k for k in points["key_points"])
+    assert "HandWiki" not in json.dumps(points)
+
+
+def test_posterior_knee_page_does_not_send_students_to_pcl_injury(hk):
+    page = hk("explain", "posterior-knee").stdout
+    assert "hamknee explain pcl-injury" not in page
+    assert "aneurysm" in page
+    # An anatomy entry named like a condition still points to it.
+    assert "hamknee explain popliteus-tendinopathy" in hk("explain", "popliteus").stdout
+
+
+def test_anatomy_pages_carry_the_examinable_relations(hk):
+    popliteus = entry(hk, "popliteus")["explanation"]
+    assert "popliteal hiatus" in popliteus and "popliteomeniscal fascicles" in popliteus
+    assert "proximal (superior) tibiofibular joint" in entry(hk, "fibular-head")["explanation"]
+    asis = entry(hk, "anterior-superior-iliac-spine")
+    text = json.dumps(asis)
+    for fact in ("inguinal ligament", "tensor fasciae latae", "lateral femoral cutaneous nerve", "avulsion"):
+        assert fact in text, fact
+    fossa = entry(hk, "popliteal-fossa")
+    assert "popliteal artery aneurysm" in fossa["clinical"]
