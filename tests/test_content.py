@@ -389,3 +389,38 @@ def test_anatomy_pages_carry_the_examinable_relations(hk):
         assert fact in text, fact
     fossa = entry(hk, "popliteal-fossa")
     assert "popliteal artery aneurysm" in fossa["clinical"]
+
+
+def test_sex_difference_in_acl_risk_is_taught_by_sport_type(hk):
+    quads = entry(hk, "quadriceps-dominance")
+    assert "1.5-3 times" not in json.dumps(quads)
+    assert "NO significant sex difference in collision" in quads["explanation"]
+    football = next(s for s in quads["sources"] if s["id"] == "pmc-nd-acl-risk-football")
+    assert football["authors"].startswith("Montalvo AM") and football["year"] == 2019
+
+
+def test_remodelling_rationale_is_the_persisting_strength_deficit_not_range(hk):
+    phase = entry(hk, "remodelling-phase")
+    assert "restricted at several time points" not in phase["explanation"]
+    assert "no longer at 40-50 days" in phase["explanation"]
+    assert any("Strength, not range" in k for k in phase["key_points"])
+    assert "sherry-nd-rts-decision" not in {s["id"] for s in phase["sources"]}
+
+
+def test_distal_tendinopathy_no_longer_borrows_the_mcl_desmopathy_series(hk):
+    tendinopathy = entry(hk, "distal-hamstring-tendinopathy")
+    text = json.dumps(tendinopathy)
+    assert "relieved 8 of 9" not in text and "gait retraining prevented recurrence" not in text
+    assert "traction desmopathy of the MCL" in tendinopathy["explanation"]
+    assert any("common fibular nerve" in f for f in tendinopathy["red_flags"])
+    phase = entry(hk, "distal-tendinopathy-load-phase")
+    assert "this knowledge base's rule" not in json.dumps(phase)
+    assert any("next morning" in c for c in phase["criteria"])
+
+
+def test_septic_hip_is_risk_stratified_not_ruled_out_and_loading_trials_include_achilles(hk):
+    synovitis = entry(hk, "transient-synovitis")
+    assert not any("rule out septic arthritis with the Kocher" in k for k in synovitis["key_points"])
+    assert any("do not rule sepsis out" in k for k in synovitis["key_points"])
+    storage = entry(hk, "tendinopathy-energy-storage-phase")
+    assert "Achilles and patellar" in storage["explanation"]
