@@ -424,3 +424,27 @@ def test_septic_hip_is_risk_stratified_not_ruled_out_and_loading_trials_include_
     assert any("do not rule sepsis out" in k for k in synovitis["key_points"])
     storage = entry(hk, "tendinopathy-energy-storage-phase")
     assert "Achilles and patellar" in storage["explanation"]
+
+
+def test_mri_limits_include_painless_findings_and_acl_agonist_names_its_origin(hk):
+    mri = entry(hk, "mri")
+    assert "61% of those with a tear had had no knee pain" in mri["explanation"]
+    assert "kneepain-nd-biceps-femoris-tendonitis" not in {s["id"] for s in mri["sources"]}
+    agonist = entry(hk, "hamstrings-acl-agonist")
+    assert "Solomonow" in agonist["explanation"]
+    assert any(s["id"] == "solomonow-1987-acl-hamstring-synergy" for s in agonist["sources"])
+
+
+def test_popliteus_tendinopathy_puts_loading_first_and_flags_corner_injury(hk):
+    popliteus = entry(hk, "popliteus-tendinopathy")
+    assert popliteus["treatment"][0].startswith("Load modification is the core")
+    assert not any("occasionally physiotherapy" in t for t in popliteus["treatment"])
+    assert any("posterolateral corner" in f for f in popliteus["red_flags"])
+
+
+def test_osgood_schlatter_gives_sex_ratio_and_knee_flexion_gives_its_range(hk):
+    osgood = entry(hk, "osgood-schlatter-disease")
+    assert "101 boys and 25 girls" in osgood["population"]
+    flexion = entry(hk, "knee-flexion")
+    assert "135-140 degrees" in flexion["explanation"]
+    assert any("end-feel" in k for k in flexion["key_points"])
