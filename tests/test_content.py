@@ -586,3 +586,122 @@ def test_fat_pad_mechanism_and_persistent_pes_differentials(hk):
 def test_anterior_knee_lists_prepatellar_bursitis(hk):
     region = entry(hk, "anterior-knee")
     assert "housemaid's knee" in region["explanation"]
+
+
+def test_nerve_or_muscle_is_told_apart_with_ankle_dorsiflexion_not_hip_rotation(hk):
+    thigh = " ".join(entry(hk, "posterior-thigh")["key_points"])
+    assert "ankle dorsiflexion" in thigh and "without changing hamstring length" in thigh
+    assert "do not separate the two" in thigh
+    assert "unchanged symptoms suggest the muscle" not in thigh.lower()
+    referred = entry(hk, "referred-pain")["explanation"]
+    assert "Sensitising manoeuvres (ankle dorsiflexion, hip adduction and medial rotation)" not in referred
+    assert "do not separate the two cleanly" in referred
+
+
+def test_sciatic_nerve_runs_deep_to_the_long_head_without_a_posterior_variant(hk):
+    nerve = entry(hk, "sciatic-nerve")
+    assert not any("wording" in d["topic"] for d in nerve["disagreements"])
+    claims = {c["claim"]: c["correction"] for c in nerve["corrections"]}
+    correction = next(v for k, v in claims.items() if "posterior to" in k)
+    assert "DEEP" in correction and "error" in correction
+
+
+def test_pcl_examination_is_taught_as_accurate_with_the_dislocation_red_flag(hk):
+    pcl = entry(hk, "pcl-injury")
+    drawer = next(t for t in pcl["tests"] if t["name"] == "Posterior drawer test")
+    assert "90% sensitivity" in drawer["accuracy"] and "99% specificity" in drawer["accuracy"]
+    assert "diagnostic weaknesses" not in json.dumps(pcl)
+    assert not pcl["population"].startswith("Rare")
+    flags = " ".join(pcl["red_flags"])
+    assert "popliteal" in flags and "ankle-brachial index" in flags
+    ligament = entry(hk, "posterior-cruciate-ligament")
+    assert "primary restraint" in ligament["function"].lower()
+    assert "Humphrey" in ligament["explanation"] and "Wrisberg" in ligament["explanation"]
+
+
+def test_medial_hamstring_trigger_points_reach_the_knee_and_maps_are_not_fixed(hk):
+    points = entry(hk, "myofascial-trigger-points")
+    assert "posteromedial knee" in points["pain_location"]
+    assert "upper posterior thigh (less" not in points["pain_location"]
+    assert not any("characteristic patterns" in k for k in points["key_points"])
+    assert any("varies between patients" in k for k in points["key_points"])
+    assert "HandWiki" not in json.dumps(points)
+
+
+def test_posterior_knee_page_does_not_send_students_to_pcl_injury(hk):
+    page = hk("explain", "posterior-knee").stdout
+    assert "hamknee explain pcl-injury" not in page
+    assert "aneurysm" in page
+    # An anatomy entry named like a condition still points to it.
+    assert "hamknee explain popliteus-tendinopathy" in hk("explain", "popliteus").stdout
+
+
+def test_anatomy_pages_carry_the_examinable_relations(hk):
+    popliteus = entry(hk, "popliteus")["explanation"]
+    assert "popliteal hiatus" in popliteus and "popliteomeniscal fascicles" in popliteus
+    assert "proximal (superior) tibiofibular joint" in entry(hk, "fibular-head")["explanation"]
+    asis = entry(hk, "anterior-superior-iliac-spine")
+    text = json.dumps(asis)
+    for fact in ("inguinal ligament", "tensor fasciae latae", "lateral femoral cutaneous nerve", "avulsion"):
+        assert fact in text, fact
+    fossa = entry(hk, "popliteal-fossa")
+    assert "popliteal artery aneurysm" in fossa["clinical"]
+
+
+def test_sex_difference_in_acl_risk_is_taught_by_sport_type(hk):
+    quads = entry(hk, "quadriceps-dominance")
+    assert "1.5-3 times" not in json.dumps(quads)
+    assert "NO significant sex difference in collision" in quads["explanation"]
+    football = next(s for s in quads["sources"] if s["id"] == "pmc-nd-acl-risk-football")
+    assert football["authors"].startswith("Montalvo AM") and football["year"] == 2019
+
+
+def test_remodelling_rationale_is_the_persisting_strength_deficit_not_range(hk):
+    phase = entry(hk, "remodelling-phase")
+    assert "restricted at several time points" not in phase["explanation"]
+    assert "no longer at 40-50 days" in phase["explanation"]
+    assert any("Strength, not range" in k for k in phase["key_points"])
+    assert "sherry-nd-rts-decision" not in {s["id"] for s in phase["sources"]}
+
+
+def test_distal_tendinopathy_no_longer_borrows_the_mcl_desmopathy_series(hk):
+    tendinopathy = entry(hk, "distal-hamstring-tendinopathy")
+    text = json.dumps(tendinopathy)
+    assert "relieved 8 of 9" not in text and "gait retraining prevented recurrence" not in text
+    assert "traction desmopathy of the MCL" in tendinopathy["explanation"]
+    assert any("common fibular nerve" in f for f in tendinopathy["red_flags"])
+    phase = entry(hk, "distal-tendinopathy-load-phase")
+    assert "this knowledge base's rule" not in json.dumps(phase)
+    assert any("next morning" in c for c in phase["criteria"])
+
+
+def test_septic_hip_is_risk_stratified_not_ruled_out_and_loading_trials_include_achilles(hk):
+    synovitis = entry(hk, "transient-synovitis")
+    assert not any("rule out septic arthritis with the Kocher" in k for k in synovitis["key_points"])
+    assert any("do not rule sepsis out" in k for k in synovitis["key_points"])
+    storage = entry(hk, "tendinopathy-energy-storage-phase")
+    assert "Achilles and patellar" in storage["explanation"]
+
+
+def test_mri_limits_include_painless_findings_and_acl_agonist_names_its_origin(hk):
+    mri = entry(hk, "mri")
+    assert "61% of those with a tear had had no knee pain" in mri["explanation"]
+    assert "kneepain-nd-biceps-femoris-tendonitis" not in {s["id"] for s in mri["sources"]}
+    agonist = entry(hk, "hamstrings-acl-agonist")
+    assert "Solomonow" in agonist["explanation"]
+    assert any(s["id"] == "solomonow-1987-acl-hamstring-synergy" for s in agonist["sources"])
+
+
+def test_popliteus_tendinopathy_puts_loading_first_and_flags_corner_injury(hk):
+    popliteus = entry(hk, "popliteus-tendinopathy")
+    assert popliteus["treatment"][0].startswith("Load modification is the core")
+    assert not any("occasionally physiotherapy" in t for t in popliteus["treatment"])
+    assert any("posterolateral corner" in f for f in popliteus["red_flags"])
+
+
+def test_osgood_schlatter_gives_sex_ratio_and_knee_flexion_gives_its_range(hk):
+    osgood = entry(hk, "osgood-schlatter-disease")
+    assert "101 boys and 25 girls" in osgood["population"]
+    flexion = entry(hk, "knee-flexion")
+    assert "135-140 degrees" in flexion["explanation"]
+    assert any("end-feel" in k for k in flexion["key_points"])

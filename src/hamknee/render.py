@@ -256,6 +256,12 @@ def _title(record: dict[str, Any]) -> list[RenderableType]:
     return out
 
 
+# A region may carry a bare direction as an alias ('posterior' for the posterior knee); such a word begins
+# the names of unrelated conditions ('posterior cruciate ligament injury'), so it never names a condition.
+_DIRECTION_WORDS = frozenset({"anterior", "posterior", "medial", "lateral", "proximal", "distal", "superior",
+                              "inferior", "front", "back", "inner", "outer"})
+
+
 def named_like(record: dict[str, Any], conditions: list[dict[str, Any]]) -> str | None:
     """A condition named after this anatomy entry ('pes anserine' -> pes anserine bursitis), if any.
 
@@ -265,7 +271,8 @@ def named_like(record: dict[str, Any], conditions: list[dict[str, Any]]) -> str 
     # ('anterior', 'medial') would otherwise point the anterior knee at ACL injury.
     if record["kind"] in ("condition", "region"):
         return None
-    names = [n for n in (normalize(x) for x in (record["name"], *record.get("aliases", []))) if n]
+    names = [n for n in (normalize(x) for x in (record["name"], *record.get("aliases", [])))
+             if n and n not in _DIRECTION_WORDS]
     for condition in conditions:
         target = normalize(condition["name"])
         if any(target.startswith(n + "-") for n in names):
