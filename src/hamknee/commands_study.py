@@ -119,9 +119,11 @@ def _open_store(db: str | None) -> Store:
 class _Input:
     """Answers from the keyboard, or line by line from a pipe; ``None`` means the input has ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard | None = None) -> None:
         import contextlib
         import sys
+
+        from hamknee.study.session_guard import LineReader
 
         try:
             self.interactive = sys.stdin.isatty()
@@ -129,25 +131,28 @@ class _Input:
             self.interactive = False
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # a bad byte is not a crash
+        self.lines = LineReader.for_stdin(guard)
+
+    def _line(self) -> str | None:
+        from hamknee.study.session_guard import read_line
+
+        return self.lines.readline() if self.lines is not None else read_line()
 
     def ask(self, prompt: str) -> str | None:
         import contextlib
         import sys
 
         from hamknee.sanitize import typed_text
-        from hamknee.study.session_guard import MAX_ANSWER, read_line
+        from hamknee.study.session_guard import MAX_ANSWER
 
-        if self.interactive:
-            try:
-                return typed_text(out().input(prompt, markup=False, emoji=False))[:MAX_ANSWER]
-            except (EOFError, OSError):
-                if _terminal_gone():
-                    raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
-                return None
         out().print(prompt, end="", markup=False, highlight=False)
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
-        line = read_line()
+        line = self._line()
+        if self.interactive:
+            if line is None and _terminal_gone():
+                raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
+            return None if line is None else typed_text(line)[:MAX_ANSWER]
         if line is None:
             out().print("")
             return None
@@ -355,7 +360,7 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
     from hamknee.study.schedule import Spacer, humanize, now_utc
     from hamknee.study.session_queue import SessionQueue
 
-    reader = _Input()
+    reader = _Input(guard)
     names = NameIndex(get_kb().names())  # names and aliases are all it reads
     spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
