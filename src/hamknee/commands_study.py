@@ -516,7 +516,7 @@ def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
 
 
 def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) -> None:
-    from hamknee.errors import ExitCode
+    from hamknee.errors import ExitCode, StudyDatabaseError
     from hamknee.study.session_guard import SessionEnded, guarded
 
     tally = _Tally(len(queue))
@@ -527,7 +527,13 @@ def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) ->
             from hamknee.study.session_guard import lock_waiter
 
             store.on_wait = lock_waiter(_tell, str(store.path), guard)
-            finished = _session(store, queue, tally, rng, guard, self_grade)
+            try:
+                finished = _session(store, queue, tally, rng, guard, self_grade)
+            except StudyDatabaseError as exc:
+                if not tally.answered:
+                    raise
+                # One line still, but saying what this session kept before it had to stop.
+                raise StudyDatabaseError(f"Stopped after {tally.line()}. {exc.message}", exc.hint) from None
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 
@@ -565,6 +571,10 @@ def _reset(db: str | None) -> None:
         _say(f"No progress to reset at {path}.")
     else:
         _say(f"Progress reset. The old database was kept as {backup}.")
+        if path.is_symlink():
+            import os
+
+            _say(f"{path} is still a link to {os.path.realpath(path)}, where the next quiz starts afresh.")
 
 
 # -- stats ------------------------------------------------------------------------------------------------
@@ -589,11 +599,17 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
 
     from hamknee import render
     from hamknee.study.schedule import now_utc
+    from hamknee.study.store import Store, writable
 
     now = now_utc()
-    with _deck() as deck, _open_store(db) as store:
-        _sync(store, deck, now)
-        data = store.stats(now, days)
+    path = _db_path(db)
+    with _deck() as deck:
+        # A database that cannot be written (read-only file, folder or disk) is read into memory: the
+        # statistics are the same, and nothing is written.
+        store = _open_store(db) if not path.exists() or writable(path) else Store.snapshot(path)
+        with store:
+            _sync(store, deck, now)
+            data = store.stats(now, days)
     if as_json:
         emit_json(data)
         return
@@ -621,7 +637,8 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
     for day in data["forecast"]:
         label = date.fromisoformat(day["date"]).strftime("%a %d %b")
         _say(f"  {label}  {str(day['due']).rjust(4)} {_bar(day['due'], top)}".rstrip())
-    _say("Database:", "dim")  # the path on a line of its own, folded if it is wider than the terminal
+    # The path on a line of its own, folded if it is wider than the terminal.
+    _say("Database (read-only: shown as it is, nothing was written):" if data["read_only"] else "Database:", "dim")
     _say(f"  {data['database']}", "dim")
 
 
