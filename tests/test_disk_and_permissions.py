@@ -368,3 +368,35 @@ def test_read_only_statistics_match_the_writable_ones(tmp_path):
     assert copy == live
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
+
+
+@needs_permissions
+def test_a_quiz_on_a_read_only_database_says_so_and_leaves_nothing_that_stops_the_next(shared):
+    home = _home(shared)
+    folder = _owned_folder(shared, "db")
+    db = folder / "p.sqlite3"
+    _one_answer(db, home)
+    before = _listing(folder)
+    db.chmod(0o444)
+    done = _as_user(["quiz", "--count", "1", "--db", str(db)], home, stdin="x\n")
+    assert done.returncode == 5, done.stderr
+    assert f"Study database {db} is read-only (its permissions); nothing was changed." in done.stderr, done.stderr
+    assert _listing(folder) == before  # no read-only WAL index beside it
+    db.chmod(0o644)
+    _one_answer_more(db, home)
+    assert len(reviews(db)) == 2
+
+
+@needs_permissions
+def test_export_cards_reads_a_read_only_database(shared):
+    home = _home(shared)
+    folder = _owned_folder(shared, "db")
+    out = _owned_folder(shared, "out")
+    db = folder / "p.sqlite3"
+    _one_answer(db, home)
+    before = _listing(folder)
+    db.chmod(0o444)
+    done = _as_user(["export", "cards", str(out / "deck.json"), "--db", str(db)], home)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "deck.json").read_text(encoding="utf-8"))
+    assert _listing(folder) == before

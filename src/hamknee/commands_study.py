@@ -744,7 +744,10 @@ def export_cards(
     retired: list[dict[str, Any]] = []
     path = _db_path(db)
     if path.exists() and topic is None and qtype is None:
-        with _open_store(db) as store:
+        from hamknee.study.store import Store, writable
+
+        # Only read: a database that cannot be written is read from a copy in memory.
+        with _open_store(db) if writable(path) else Store.snapshot(path) as store:
             retired = store.retired(every)
     text, count = deck_text(cards, get_kb().records(), retired)
     write_bytes(file, text.encode("utf-8"), force)

@@ -135,6 +135,17 @@ def _folder_cause(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def _unwritable(path: Path) -> tuple[str, str] | None:
+    """Why the database cannot be written, when that is so: its folder, its disk or its permissions."""
+    folder = _folder_cause(path)
+    if folder is not None:
+        return folder
+    if path.exists() and not os.access(path, os.W_OK):
+        return ("is read-only (its permissions); nothing was changed",
+                f"Make it writable (chmod u+w {path}), or choose another file with --db PATH or HAMKNEE_DB.")
+    return None
+
+
 def _reason(exc: BaseException, path: Path) -> tuple[str, str]:
     import errno
 
@@ -151,12 +162,9 @@ def _reason(exc: BaseException, path: Path) -> tuple[str, str]:
                 "Free some space, then run the command again.")
     if "readonly" in text or "read-only" in text or "unable to open" in text or \
             code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        folder = _folder_cause(path)
-        if folder is not None:
-            return folder
-        if path.exists() and not os.access(path, os.W_OK):
-            return ("is read-only (its permissions); nothing was changed",
-                    f"Make it writable (chmod u+w {path}), or choose another file with --db PATH or HAMKNEE_DB.")
+        cause = _unwritable(path)
+        if cause is not None:
+            return cause
     if "readonly" in text or "read-only" in text:
         return "is read-only", "Make it writable, or choose another file with --db PATH or HAMKNEE_DB."
     if "locked" in text or "busy" in text:
@@ -243,6 +251,11 @@ class Store:
         self.read_only = False  # a snapshot (see ``snapshot``) writes only to its copy in memory
         self._opened: tuple[int, int] | None = None
         _regular_or_absent(path)  # before the lock file or a journal is made beside a device
+        if os.path.exists(path) and not writable(path):
+            # Refused before SQLite opens it: opened read-only, it would leave a read-only WAL index
+            # beside the file, which stops the next quiz even once the file is writable again.
+            reason, hint = _unwritable(path) or ("cannot be written", "Choose another file with --db PATH.")
+            raise StudyDatabaseError(f"Study database {path} {reason}.", hint)
         created = not os.path.lexists(path)
         with _guard(path):
             path.parent.mkdir(parents=True, exist_ok=True)
