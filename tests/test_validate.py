@@ -174,3 +174,11 @@ def test_a_literal_field_says_what_kind_of_value_it_got(hk, tmp_path):
     text = MINIMAL.replace("group: hamstring", "group: true")
     located = _located(hk, tmp_path / "bad.yaml", text, "group: true")
     assert located and located[0].endswith("muscles[0].group: must be one of 'hamstring' or 'related'; got true/false")
+
+
+def test_a_year_written_as_a_date_or_left_empty_is_named_as_such(hk, tmp_path):
+    for value, got in (("2020-01-01", "the date 2020-01-01"), ("", "nothing (an empty value)")):
+        text = MINIMAL.replace("year: 2020", f"year: {value}".rstrip())
+        located = _located(hk, tmp_path / "bad.yaml", text, f"year: {value}".rstrip())
+        assert len(located) == 1 and located[0].endswith(
+            f"sources[0].year: must be a whole number (the year) or 'n.d.'; got {got}"), located

@@ -31,11 +31,20 @@ class Strict(BaseModel):
 
 
 def _described(value: Any) -> str:
+    """A value as someone writing YAML would name it."""
+    import datetime
+
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
         return f"the number {value!r}"
-    return f"{value!r}"
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return repr(str(value)[:40])
 
 
 class Source(Strict):
