@@ -400,3 +400,27 @@ def test_export_cards_reads_a_read_only_database(shared):
     assert done.returncode == 0, done.stderr
     assert json.loads((out / "deck.json").read_text(encoding="utf-8"))
     assert _listing(folder) == before
+
+
+def test_a_reset_never_writes_its_backup_through_a_link_planted_at_its_name(tmp_path):
+    from datetime import datetime, timedelta
+
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))
+    db = tmp_path / "p.sqlite3"
+    first = subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "quiz", "--topic", "semitendinosus", "--type", "recall",
+                            "--count", "1", "--db", str(db)], input="pes anserinus\n", capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    start = datetime.now().astimezone()
+    for second in range(30):  # every name the backup could take while the reset starts
+        stamp = (start + timedelta(seconds=second)).strftime("%Y%m%d-%H%M%S")
+        (tmp_path / f"p.sqlite3.{stamp}.bak").symlink_to(elsewhere / f"planted-{second}")
+    done = subprocess.run([*HAMKNEE, "quiz", "--reset", "--db", str(db)], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert list(elsewhere.iterdir()) == []
+    backups = [p for p in tmp_path.glob("p.sqlite3.*.bak") if not p.is_symlink()]
+    assert len(backups) == 1 and backups[0].name.endswith("-2.bak"), backups
+    assert len(reviews(backups[0])) == 1

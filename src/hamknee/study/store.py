@@ -694,7 +694,7 @@ def reset(path: Path, when: datetime) -> Path | None:
     stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
     backup = real.with_name(f"{real.name}.{stamp}.bak")
     counter = 1
-    while backup.exists():
+    while os.path.lexists(backup):  # a dangling link there is taken too: a backup never goes through one
         counter += 1
         backup = real.with_name(f"{real.name}.{stamp}-{counter}.bak")
     held = _hold(real, exclusive=True)
@@ -722,16 +722,36 @@ def _resettable(path: Path, real: Path) -> None:
             f"Make it writable (chmod u+w {real}) if you mean to start over, then reset again.")
 
 
+def _copy_new(source: Path, copy: Path) -> None:
+    """Copy to a name that must not exist yet (never through a link, never over a file made meanwhile)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(copy, flags, 0o600)
+    try:
+        with open(source, "rb") as reading, os.fdopen(os.dup(fd), "wb") as writing:
+            shutil.copyfileobj(reading, writing, 1 << 20)
+            writing.flush()
+            os.fsync(writing.fileno())
+        shutil.copystat(source, copy)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(copy)  # ours, and half made
+        raise
+    finally:
+        os.close(fd)
+
+
 def _move_aside(path: Path, real: Path, backup: Path) -> None:
     import errno
 
     wal = Path(f"{real}-wal")
     copies = [(real, backup)] + ([(wal, Path(f"{backup}-wal"))] if wal.exists() else [])
+    made: list[Path] = []
     try:
         for source, copy in copies:
-            shutil.copy2(source, copy)
+            _copy_new(source, copy)
+            made.append(copy)
     except OSError as exc:
-        for _, copy in copies:  # a half-made backup is no backup
+        for copy in made:  # a backup without its WAL is no backup
             with contextlib.suppress(OSError):
                 copy.unlink()
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
