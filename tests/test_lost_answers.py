@@ -213,3 +213,32 @@ def test_closed_standard_input_ends_the_session_quietly(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "End of input: 0 of 1 card asked, 0 answers saved" in r.stdout
     assert r.stderr == ""
+
+
+@pytest.mark.parametrize("answer", ["pes anserinus", "?"])
+def test_a_signal_while_the_answer_is_judged_keeps_it(hk, tmp_path, monkeypatch, answer):
+    # The signal lands while the typed answer is being judged (or shown, for ?): it waits until the
+    # answer is saved, then ends the session.
+    import hamknee.commands_study as study
+    import hamknee.study.answers as answers
+
+    judge = answers.judge
+
+    def judged_as_the_signal_lands(*args, **kwargs):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(answers, "judge", judged_as_the_signal_lands)
+    shown = study._show_answer
+
+    def shown_as_the_signal_lands(*args, **kwargs):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return shown(*args, **kwargs)
+
+    monkeypatch.setattr(study, "_show_answer", shown_as_the_signal_lands)
+    db = tmp_path / "p.sqlite3"
+    order = _order(count=1)
+    result = hk(*_quiz(db, count=1), input=answer + "\n")
+    assert result.exit_code == 130, result.stdout + result.stderr
+    assert "Interrupted by SIGTERM: 1 card, 1 answer saved" in result.stderr, result.stderr
+    assert [row[0] for row in reviews(db)] == [order[0].id]

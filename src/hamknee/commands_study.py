@@ -132,6 +132,14 @@ class _Input:
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # a bad byte is not a crash
         self.lines = LineReader.for_stdin(guard)
+        self.guard = guard
+
+    def holding(self) -> Any:
+        """No signal ends the session inside this block (one that arrives is raised at its end)."""
+        import contextlib
+
+        guard = getattr(self, "guard", None)
+        return guard.held() if guard is not None else contextlib.nullcontext()
 
     def _line(self) -> str | None:
         from hamknee.study.session_guard import read_line
@@ -289,7 +297,8 @@ def _shuffled(card: Card, rng: Any) -> Card:
                    option_notes=tuple(notes[i] for i in order) if len(notes) == len(order) else notes)
 
 
-def _self_graded(reader: _Input, card: Card) -> _Reply | None:
+def _self_graded(reader: _Input, card: Card, kept: list[_Reply]) -> _Reply | None:
+    """The card answered and rated by the student; the reply goes into ``kept`` the moment it exists."""
     import time
 
     started = time.monotonic()
@@ -299,17 +308,21 @@ def _self_graded(reader: _Input, card: Card) -> _Reply | None:
     seconds = time.monotonic() - started
     _show_answer(card)
     while True:
-        reply = reader.ask("How well did you know it? 1 again, 2 hard, 3 good, 4 easy [Enter = good]: ")
-        if reply is None:
+        rated = reader.ask("How well did you know it? 1 again, 2 hard, 3 good, 4 easy [Enter = good]: ")
+        if rated is None:
             return None
-        choice = reply.strip().lower()
-        choice = _RATING_KEYS.get(choice, choice) if choice else "good"
-        if choice in ("again", "hard", "good", "easy"):
-            return _Reply(given, choice != "again", choice, seconds)
+        with reader.holding():
+            choice = rated.strip().lower()
+            choice = _RATING_KEYS.get(choice, choice) if choice else "good"
+            if choice in ("again", "hard", "good", "easy"):
+                kept.append(_Reply(given, choice != "again", choice, seconds))
+                return kept[-1]
         _say("Type 1-4, or press Enter for good.", "dim")
 
 
-def _typed(reader: _Input, card: Card, names: Any) -> _Reply | None:
+def _typed(reader: _Input, card: Card, names: Any, kept: list[_Reply]) -> _Reply | None:
+    """The card answered and judged; the reply goes into ``kept`` the moment it is judged, so that a signal
+    while judging (held until then) still finds it to save."""
     import time
 
     from hamknee.study.answers import judge
@@ -319,23 +332,24 @@ def _typed(reader: _Input, card: Card, names: Any) -> _Reply | None:
         given = reader.ask("> ")
         if given is None:
             return None
-        if given.strip() == "?":
-            _say("Shown: counted as again.", "dim")
-            _show_answer(card)
-            return _Reply(given, False, "again", time.monotonic() - started)
-        verdict = judge(card, given, names)
-        if not verdict.unanswerable:
-            break
+        with reader.holding():
+            if given.strip() == "?":
+                kept.append(_Reply(given, False, "again", time.monotonic() - started))
+                _say("Shown: counted as again.", "dim")
+                _show_answer(card)
+                return kept[-1]
+            verdict = judge(card, given, names)
+            if not verdict.unanswerable:
+                rating = "good" if verdict.correct and verdict.exact else "hard" if verdict.correct else "again"
+                reply = _Reply(given, verdict.correct, rating, time.monotonic() - started)
+                reply.confirm = reader.interactive
+                reply.verdict = verdict  # shown by the caller, which saves the reply whatever happens next
+                kept.append(reply)
+                return reply
         # Nothing to grade: an empty line or an option that does not exist asks again.
         hint = f"Type a number from 1 to {len(card.options)}, the answer, or ?." if card.options else \
             "Type your answer, or ? to see it."
         _say(f"{verdict.note[:1].upper()}{verdict.note[1:]}. {hint}", "dim")
-    seconds = time.monotonic() - started
-    rating = "good" if verdict.correct and verdict.exact else "hard" if verdict.correct else "again"
-    reply = _Reply(given, verdict.correct, rating, seconds)
-    reply.confirm = reader.interactive
-    reply.verdict = verdict  # shown by the caller, which saves the reply whatever happens from here on
-    return reply
 
 
 def _confirm(reader: _Input, reply: _Reply) -> None:
@@ -370,20 +384,24 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
         card = turn.card
         shown = _shuffled(card, rng)
         _show_question(shown, turn.number, pending.total, turn.again)
-        reply = _self_graded(reader, shown) if self_grade or card.self_graded else _typed(reader, shown, names)
-        if reply is None:
-            return False
+        kept: list[_Reply] = []
         try:
+            reply = _self_graded(reader, shown, kept) if self_grade or card.self_graded else \
+                _typed(reader, shown, names, kept)
+            if reply is None:
+                return False
             if reply.verdict is not None:
                 with guard.held():  # a signal while the verdict is shown waits until the answer is saved
                     _show_verdict(shown, reply.verdict)
             if reply.confirm and not card.self_graded:
                 _confirm(reader, reply)
         finally:
-            # Whatever ends the session from here (a signal, a closed terminal), the judged answer is kept.
-            with guard.held():
-                outcome = _save(store, card, reply, reader, spacer, session, tally)
-                tally.asked += 0 if turn.again else 1
+            # Whatever ends the session once the answer is judged (a signal, a closed terminal), it is kept.
+            if kept:
+                with guard.held():
+                    outcome = _save(store, card, kept[0], reader, spacer, session, tally)
+                    tally.asked += 0 if turn.again else 1
+        reply = kept[0]
         if outcome.state in ("learning", "relearning") and pending.again(turn, missed=not reply.correct):
             _say(f"Rated {reply.rating}; it comes back later in this session.", "dim")
         else:
