@@ -79,7 +79,9 @@ def test_a_signal_after_the_prompt_but_before_the_read_blocks_keeps_the_answer(t
                                "-e", "inject=ioctl:delay_exit=400000"], stderr=subprocess.PIPE, text=True)
     try:
         assert tracer.stderr is not None
-        assert "attached" in tracer.stderr.readline()
+        if "attached" not in tracer.stderr.readline():
+            session.proc.kill()
+            pytest.skip("strace cannot attach here (ptrace is restricted)")
         session.type(ANSWERS[order[1].id][2] + "\r")
         session.expect(RATE_PROMPT)
         time.sleep(0.2)  # inside the held call that follows the prompt
