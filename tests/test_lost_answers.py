@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -45,9 +46,9 @@ def test_a_signal_at_the_rating_prompt_keeps_the_answer(tmp_path, signame):
     session.expect("Question 2/")
     session.expect(lambda text: text.count("\n> ") >= 2)
     session.type(ANSWERS[order[1].id][2] + "\r")  # right: the rating is asked
-    session.expect("Rate it")
+    session.expect(RATE_PROMPT)
     session.signal(getattr(signal, signame))
-    code, output = session.finish()
+    code, output = session.finish(timeout=20)
     assert code == 130, output
     assert "Traceback" not in output
     assert "Interrupted" in output and re.search(r"\b2 answers saved", output), output
@@ -56,6 +57,42 @@ def test_a_signal_at_the_rating_prompt_keeps_the_answer(tmp_path, signame):
     saved = reviews(db)
     assert [row[0] for row in saved] == [order[0].id, order[1].id]
     assert saved[1][2] == 1
+
+
+RATE_PROMPT = "Rate it: again / hard / good / easy [1-4, Enter = good]: "
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to hold the process in its prompt")
+def test_a_signal_after_the_prompt_but_before_the_read_blocks_keeps_the_answer(tmp_path):
+    # strace holds every ioctl (the terminal checks) on its way back from the kernel, so the signal lands
+    # in the short stretch between the prompt being shown and the read of the reply: a read that only then
+    # starts to block would wait for a line that never comes.
+    db = tmp_path / "p.sqlite3"
+    order = _order()
+    session = Session(_quiz(db), {"HAMKNEE_HOME": str(tmp_path / "home")})
+    session.expect("\n> ")
+    session.type(ANSWERS[order[0].id][0] + "\r")
+    session.expect("if you were right")
+    session.type("\r")
+    session.expect(lambda text: text.count("\n> ") >= 2)
+    tracer = subprocess.Popen(["strace", "-p", str(session.proc.pid), "-o", os.devnull, "-e", "trace=ioctl",
+                               "-e", "inject=ioctl:delay_exit=400000"], stderr=subprocess.PIPE, text=True)
+    try:
+        assert tracer.stderr is not None
+        if "attached" not in tracer.stderr.readline():
+            session.proc.kill()
+            pytest.skip("strace cannot attach here (ptrace is restricted)")
+        session.type(ANSWERS[order[1].id][2] + "\r")
+        session.expect(RATE_PROMPT)
+        time.sleep(0.2)  # inside the held call that follows the prompt
+        session.signal(signal.SIGTERM)
+        code, output = session.finish(timeout=30)
+    finally:
+        tracer.terminate()
+        tracer.communicate(timeout=30)
+    assert code == 130, output
+    assert "Interrupted" in output and re.search(r"\b2 answers saved", output), output
+    assert [row[0] for row in reviews(db)] == [order[0].id, order[1].id]
 
 
 def test_a_lock_held_by_another_program_is_waited_for_and_the_answer_kept(tmp_path):
@@ -178,3 +215,32 @@ def test_closed_standard_input_ends_the_session_quietly(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "End of input: 0 of 1 card asked, 0 answers saved" in r.stdout
     assert r.stderr == ""
+
+
+@pytest.mark.parametrize("answer", ["pes anserinus", "?"])
+def test_a_signal_while_the_answer_is_judged_keeps_it(hk, tmp_path, monkeypatch, answer):
+    # The signal lands while the typed answer is being judged (or shown, for ?): it waits until the
+    # answer is saved, then ends the session.
+    import hamknee.commands_study as study
+    import hamknee.study.answers as answers
+
+    judge = answers.judge
+
+    def judged_as_the_signal_lands(*args, **kwargs):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(answers, "judge", judged_as_the_signal_lands)
+    shown = study._show_answer
+
+    def shown_as_the_signal_lands(*args, **kwargs):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return shown(*args, **kwargs)
+
+    monkeypatch.setattr(study, "_show_answer", shown_as_the_signal_lands)
+    db = tmp_path / "p.sqlite3"
+    order = _order(count=1)
+    result = hk(*_quiz(db, count=1), input=answer + "\n")
+    assert result.exit_code == 130, result.stdout + result.stderr
+    assert "Interrupted by SIGTERM: 1 card, 1 answer saved" in result.stderr, result.stderr
+    assert [row[0] for row in reviews(db)] == [order[0].id]

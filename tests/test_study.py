@@ -249,10 +249,17 @@ def test_an_empty_line_or_an_impossible_number_asks_again(hk, cards: list[Card],
     assert [r[:2] for r in reviews(tmp_path / "q.sqlite3")][:1] == [(CHOICE, int(Rating.Good))]
 
 
+def _at_a_terminal(init):  # type: ignore[no-untyped-def]
+    def at_a_terminal(self, *args):  # type: ignore[no-untyped-def]
+        init(self, *args)
+        self.interactive = True
+    return at_a_terminal
+
+
 def test_the_default_rating_of_a_right_answer_is_good(hk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import hamknee.commands_study as study
 
-    monkeypatch.setattr(study._Input, "__init__", lambda self: setattr(self, "interactive", True))
+    monkeypatch.setattr(study._Input, "__init__", _at_a_terminal(study._Input.__init__))
     result = quiz(hk, tmp_path, "--card", RECALL, input="pes anserinus\n\n")
     assert "Rate it: again / hard / good / easy [1-4, Enter = good]" in result.stdout
     assert reviews(tmp_path / "p.sqlite3")[0] == (RECALL, int(Rating.Good), 1)
@@ -261,7 +268,7 @@ def test_the_default_rating_of_a_right_answer_is_good(hk, tmp_path: Path, monkey
 def test_i_was_right_overrides_a_strict_verdict_as_hard(hk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import hamknee.commands_study as study
 
-    monkeypatch.setattr(study._Input, "__init__", lambda self: setattr(self, "interactive", True))
+    monkeypatch.setattr(study._Input, "__init__", _at_a_terminal(study._Input.__init__))
     result = quiz(hk, tmp_path, "--card", RECALL, input="the conjoined tendons on the tibia\nr\n")
     assert "Not this time" in result.stdout and "Counted as right (hard)." in result.stdout
     assert reviews(tmp_path / "p.sqlite3")[0] == (RECALL, int(Rating.Hard), 1)

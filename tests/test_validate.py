@@ -135,3 +135,50 @@ def test_shipped_schema_file_matches_the_model(hk):
     assert json.loads(hk("schema").stdout) == schema_document()
     first = (Path(__file__).parents[1] / "data" / "conditions.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=conditions.schema.json"
+
+
+def _located(hk, path: Path, text: str, needle: str) -> list[str]:
+    code, lines = problems(hk, write_kb(path, text))
+    assert code == 3, lines
+    line_no = next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+    return [line for line in lines if line.startswith(f"{path}:{line_no}:")]
+
+
+def test_true_is_not_the_schema_version(hk, tmp_path):
+    for value, got in (("true", "true/false"), ("1.0", "the number 1.0"), ("'1'", "'1'")):
+        text = MINIMAL.replace("version: 1", f"version: {value}")
+        located = _located(hk, tmp_path / "bad.yaml", text, f"version: {value}")
+        assert located == [f"{tmp_path / 'bad.yaml'}:1:10: version: must be one of 1; got {got}"], located
+
+
+def test_a_year_is_a_whole_number_not_true_or_text(hk, tmp_path):
+    for value, got in (("true", "true/false"), ("2020.0", "the number 2020.0"), ("'2020'", "'2020'")):
+        text = MINIMAL.replace("year: 2020", f"year: {value}")
+        located = _located(hk, tmp_path / "bad.yaml", text, f"year: {value}")
+        assert len(located) == 1 and located[0].endswith(
+            f":11: sources[0].year: must be a whole number (the year) or 'n.d.'; got {got}"), located
+
+
+def test_true_or_false_fields_take_no_numbers_or_text(hk, tmp_path):
+    from tests.test_study import STUDY_KB
+
+    original = STUDY_KB.read_text(encoding="utf-8")
+    assert "        self_graded: true\n" in original
+    for value, got in (("1", "the number 1"), ("'yes'", "the text 'yes'")):
+        text = original.replace("        self_graded: true\n", f"        self_graded: {value}\n", 1)
+        located = _located(hk, tmp_path / "bad.yaml", text, f"self_graded: {value}")
+        assert len(located) == 1 and located[0].endswith(f"self_graded: must be true or false; got {got}"), located
+
+
+def test_a_literal_field_says_what_kind_of_value_it_got(hk, tmp_path):
+    text = MINIMAL.replace("group: hamstring", "group: true")
+    located = _located(hk, tmp_path / "bad.yaml", text, "group: true")
+    assert located and located[0].endswith("muscles[0].group: must be one of 'hamstring' or 'related'; got true/false")
+
+
+def test_a_year_written_as_a_date_or_left_empty_is_named_as_such(hk, tmp_path):
+    for value, got in (("2020-01-01", "the date 2020-01-01"), ("", "nothing (an empty value)")):
+        text = MINIMAL.replace("year: 2020", f"year: {value}".rstrip())
+        located = _located(hk, tmp_path / "bad.yaml", text, f"year: {value}".rstrip())
+        assert len(located) == 1 and located[0].endswith(
+            f"sources[0].year: must be a whole number (the year) or 'n.d.'; got {got}"), located

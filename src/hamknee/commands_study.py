@@ -120,9 +120,11 @@ def _open_store(db: str | None) -> Store:
 class _Input:
     """Answers from the keyboard, or line by line from a pipe; ``None`` means the input has ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard | None = None) -> None:
         import contextlib
         import sys
+
+        from hamknee.study.session_guard import LineReader
 
         try:
             self.interactive = sys.stdin.isatty()
@@ -130,25 +132,36 @@ class _Input:
             self.interactive = False
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]  # a bad byte is not a crash
+        self.lines = LineReader.for_stdin(guard)
+        self.guard = guard
+
+    def holding(self) -> Any:
+        """No signal ends the session inside this block (one that arrives is raised at its end)."""
+        import contextlib
+
+        guard = getattr(self, "guard", None)
+        return guard.held() if guard is not None else contextlib.nullcontext()
+
+    def _line(self) -> str | None:
+        from hamknee.study.session_guard import read_line
+
+        return self.lines.readline() if self.lines is not None else read_line()
 
     def ask(self, prompt: str) -> str | None:
         import contextlib
         import sys
 
         from hamknee.sanitize import typed_text
-        from hamknee.study.session_guard import MAX_ANSWER, read_line
+        from hamknee.study.session_guard import MAX_ANSWER
 
-        if self.interactive:
-            try:
-                return typed_text(out().input(prompt, markup=False, emoji=False))[:MAX_ANSWER]
-            except (EOFError, OSError):
-                if _terminal_gone():
-                    raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
-                return None
         out().print(prompt, end="", markup=False, highlight=False)
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
-        line = read_line()
+        line = self._line()
+        if self.interactive:
+            if line is None and _terminal_gone():
+                raise KeyboardInterrupt from None  # a closed terminal ends the session like Ctrl-C
+            return None if line is None else typed_text(line)[:MAX_ANSWER]
         if line is None:
             out().print("")
             return None
@@ -285,7 +298,8 @@ def _shuffled(card: Card, rng: Any) -> Card:
                    option_notes=tuple(notes[i] for i in order) if len(notes) == len(order) else notes)
 
 
-def _self_graded(reader: _Input, card: Card) -> _Reply | None:
+def _self_graded(reader: _Input, card: Card, kept: list[_Reply]) -> _Reply | None:
+    """The card answered and rated by the student; the reply goes into ``kept`` the moment it exists."""
     import time
 
     started = time.monotonic()
@@ -295,17 +309,21 @@ def _self_graded(reader: _Input, card: Card) -> _Reply | None:
     seconds = time.monotonic() - started
     _show_answer(card)
     while True:
-        reply = reader.ask("How well did you know it? 1 again, 2 hard, 3 good, 4 easy [Enter = good]: ")
-        if reply is None:
+        rated = reader.ask("How well did you know it? 1 again, 2 hard, 3 good, 4 easy [Enter = good]: ")
+        if rated is None:
             return None
-        choice = reply.strip().lower()
-        choice = _RATING_KEYS.get(choice, choice) if choice else "good"
-        if choice in ("again", "hard", "good", "easy"):
-            return _Reply(given, choice != "again", choice, seconds)
+        with reader.holding():
+            choice = rated.strip().lower()
+            choice = _RATING_KEYS.get(choice, choice) if choice else "good"
+            if choice in ("again", "hard", "good", "easy"):
+                kept.append(_Reply(given, choice != "again", choice, seconds))
+                return kept[-1]
         _say("Type 1-4, or press Enter for good.", "dim")
 
 
-def _typed(reader: _Input, card: Card, names: Any) -> _Reply | None:
+def _typed(reader: _Input, card: Card, names: Any, kept: list[_Reply]) -> _Reply | None:
+    """The card answered and judged; the reply goes into ``kept`` the moment it is judged, so that a signal
+    while judging (held until then) still finds it to save."""
     import time
 
     from hamknee.study.answers import judge
@@ -315,23 +333,24 @@ def _typed(reader: _Input, card: Card, names: Any) -> _Reply | None:
         given = reader.ask("> ")
         if given is None:
             return None
-        if given.strip() == "?":
-            _say("Shown: counted as again.", "dim")
-            _show_answer(card)
-            return _Reply(given, False, "again", time.monotonic() - started)
-        verdict = judge(card, given, names)
-        if not verdict.unanswerable:
-            break
+        with reader.holding():
+            if given.strip() == "?":
+                kept.append(_Reply(given, False, "again", time.monotonic() - started))
+                _say("Shown: counted as again.", "dim")
+                _show_answer(card)
+                return kept[-1]
+            verdict = judge(card, given, names)
+            if not verdict.unanswerable:
+                rating = "good" if verdict.correct and verdict.exact else "hard" if verdict.correct else "again"
+                reply = _Reply(given, verdict.correct, rating, time.monotonic() - started)
+                reply.confirm = reader.interactive
+                reply.verdict = verdict  # shown by the caller, which saves the reply whatever happens next
+                kept.append(reply)
+                return reply
         # Nothing to grade: an empty line or an option that does not exist asks again.
         hint = f"Type a number from 1 to {len(card.options)}, the answer, or ?." if card.options else \
             "Type your answer, or ? to see it."
         _say(f"{verdict.note[:1].upper()}{verdict.note[1:]}. {hint}", "dim")
-    seconds = time.monotonic() - started
-    rating = "good" if verdict.correct and verdict.exact else "hard" if verdict.correct else "again"
-    reply = _Reply(given, verdict.correct, rating, seconds)
-    reply.confirm = reader.interactive
-    reply.verdict = verdict  # shown by the caller, which saves the reply whatever happens from here on
-    return reply
 
 
 def _confirm(reader: _Input, reply: _Reply) -> None:
@@ -355,7 +374,7 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
     from hamknee.study.schedule import Spacer, humanize, now_utc
     from hamknee.study.session_queue import SessionQueue
 
-    reader = _Input()
+    reader = _Input(guard)
     spacer = Spacer(fuzz=True)
     session = uuid.uuid4().hex[:12]
     pending = SessionQueue(queue)
@@ -364,20 +383,24 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
         card = turn.card
         shown = _shuffled(card, rng)
         _show_question(shown, turn.number, pending.total, turn.again)
-        reply = _self_graded(reader, shown) if self_grade or card.self_graded else _typed(reader, shown, names)
-        if reply is None:
-            return False
+        kept: list[_Reply] = []
         try:
+            reply = _self_graded(reader, shown, kept) if self_grade or card.self_graded else \
+                _typed(reader, shown, names, kept)
+            if reply is None:
+                return False
             if reply.verdict is not None:
                 with guard.held():  # a signal while the verdict is shown waits until the answer is saved
                     _show_verdict(shown, reply.verdict)
             if reply.confirm and not card.self_graded:
                 _confirm(reader, reply)
         finally:
-            # Whatever ends the session from here (a signal, a closed terminal), the judged answer is kept.
-            with guard.held():
-                outcome = _save(store, card, reply, reader, spacer, session, tally)
-                tally.asked += 0 if turn.again else 1
+            # Whatever ends the session once the answer is judged (a signal, a closed terminal), it is kept.
+            if kept:
+                with guard.held():
+                    outcome = _save(store, card, kept[0], reader, spacer, session, tally)
+                    tally.asked += 0 if turn.again else 1
+        reply = kept[0]
         if outcome.state in ("learning", "relearning") and pending.again(turn, missed=not reply.correct):
             _say(f"Rated {reply.rating}; it comes back later in this session.", "dim")
         else:
@@ -512,7 +535,7 @@ def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
 
 
 def _run(store: Store, queue: list[Card], names: NameIndex, rng: Any, self_grade: bool = False) -> None:
-    from hamknee.errors import ExitCode
+    from hamknee.errors import ExitCode, StudyDatabaseError
     from hamknee.study.session_guard import SessionEnded, guarded
 
     tally = _Tally(len(queue))
@@ -523,7 +546,13 @@ def _run(store: Store, queue: list[Card], names: NameIndex, rng: Any, self_grade
             from hamknee.study.session_guard import lock_waiter
 
             store.on_wait = lock_waiter(_tell, str(store.path), guard)
-            finished = _session(store, queue, tally, rng, guard, names, self_grade)
+            try:
+                finished = _session(store, queue, tally, rng, guard, names, self_grade)
+            except StudyDatabaseError as exc:
+                if not tally.answered:
+                    raise
+                # One line still, but saying what this session kept before it had to stop.
+                raise StudyDatabaseError(f"Stopped after {tally.line()}. {exc.message}", exc.hint) from None
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
 
@@ -561,6 +590,10 @@ def _reset(db: str | None) -> None:
         _say(f"No progress to reset at {path}.")
     else:
         _say(f"Progress reset. The old database was kept as {backup}.")
+        if path.is_symlink():
+            import os
+
+            _say(f"{path} is still a link to {os.path.realpath(path)}, where the next quiz starts afresh.")
 
 
 # -- stats ------------------------------------------------------------------------------------------------
@@ -585,11 +618,17 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
 
     from hamknee import render
     from hamknee.study.schedule import now_utc
+    from hamknee.study.store import Store, writable
 
     now = now_utc()
-    with _deck() as deck, _open_store(db) as store:
-        _sync(store, deck, now)
-        data = store.stats(now, days)
+    path = _db_path(db)
+    with _deck() as deck:
+        # A database that cannot be written (read-only file, folder or disk) is read into memory: the
+        # statistics are the same, and nothing is written.
+        store = _open_store(db) if not path.exists() or writable(path) else Store.snapshot(path)
+        with store:
+            _sync(store, deck, now)
+            data = store.stats(now, days)
     if as_json:
         emit_json(data)
         return
@@ -617,7 +656,8 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
     for day in data["forecast"]:
         label = date.fromisoformat(day["date"]).strftime("%a %d %b")
         _say(f"  {label}  {str(day['due']).rjust(4)} {_bar(day['due'], top)}".rstrip())
-    _say("Database:", "dim")  # the path on a line of its own, folded if it is wider than the terminal
+    # The path on a line of its own, folded if it is wider than the terminal.
+    _say("Database (read-only: shown as it is, nothing was written):" if data["read_only"] else "Database:", "dim")
     _say(f"  {data['database']}", "dim")
 
 
@@ -723,7 +763,10 @@ def export_cards(
     retired: list[dict[str, Any]] = []
     path = _db_path(db)
     if path.exists() and topic is None and qtype is None:
-        with _open_store(db) as store:
+        from hamknee.study.store import Store, writable
+
+        # Only read: a database that cannot be written is read from a copy in memory.
+        with _open_store(db) if writable(path) else Store.snapshot(path) as store:
             retired = store.retired(every)
     text, count = deck_text(cards, get_kb().records(), retired)
     write_bytes(file, text.encode("utf-8"), force)

@@ -444,7 +444,9 @@ def _schema_problems(data: dict[str, Any]) -> tuple[Any, list[tuple[tuple[Any, .
             elif err["type"] == "missing":
                 message = f"missing required field {str(loc[-1])!r}"
             elif err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
-                message = f"must be one of {err['ctx']['expected']}; got {err.get('input')!r}"
+                value = err.get("input")
+                message = f"must be one of {err['ctx']['expected']}; got " + \
+                    (repr(value) if isinstance(value, str) else _kind_of(value))
             elif err["type"] == "string_pattern_mismatch":
                 message = f"must be kebab-case (lowercase words joined by '-'); got {err.get('input')!r}"
             elif message.startswith("Value error, "):

@@ -6,9 +6,9 @@ the compiled cache and never import pydantic.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from hamknee.vocab import INVERSE, SCHEMA_VERSION
 
@@ -25,7 +25,26 @@ SourceType = Literal["primary study", "review", "guideline", "textbook", "refere
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML's true is not the number 1, and '2020' or 2020.0 is not the year 2020; a value of the
+    # wrong type is reported where it stands instead of being quietly converted.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _described(value: Any) -> str:
+    """A value as someone writing YAML would name it."""
+    import datetime
+
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return repr(str(value)[:40])
 
 
 class Source(Strict):
@@ -41,6 +60,13 @@ class Source(Strict):
     type: SourceType | None = Field(
         None, description="primary study, review, guideline, textbook, reference site or secondary web (a mirror, "
                           "blog, slide deck or copy); 'validate' warns when it is missing.")
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _a_year(cls, value: Any) -> Any:
+        if value != "n.d." and type(value) is not int:
+            raise ValueError(f"must be a whole number (the year) or 'n.d.'; got {_described(value)}")
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> Source:
@@ -299,6 +325,14 @@ class KnowledgeBaseFile(Strict):
     conditions: list[Condition] = Field(default_factory=list)
     phases: list[Phase] = Field(default_factory=list)
     concepts: list[Concept] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _exactly_one(cls, value: Any) -> Any:
+        # A literal 1 also matches true and 1.0 (they compare equal), even in strict mode.
+        if type(value) is not int:
+            raise ValueError(f"must be one of 1; got {_described(value)}")
+        return value
 
 
 # Fields (per section) that hold ids of other entities, and the relation the compiler derives from them.

@@ -212,7 +212,7 @@ def write_file(name: str, write: Callable[[BinaryIO], None], *, force: bool = Fa
         raise _refuse(target, "a file of that name appeared while writing",
                       "Add --force to replace it, or choose another name.") from None
     except OSError as exc:
-        raise _refuse(target, exc.strerror or str(exc), "Choose a writable location.") from None
+        raise _refuse(target, *failure(exc, existed)) from None
     finally:
         if fd >= 0:
             with contextlib.suppress(OSError):
@@ -221,6 +221,24 @@ def write_file(name: str, write: Callable[[BinaryIO], None], *, force: bool = Fa
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
     return target
+
+
+def failure(exc: OSError, existed: bool = False) -> tuple[str, str]:
+    """Why a write failed and what to do, in words: a full disk is not a bad choice of location."""
+    kept = "the file there was left as it was" if existed else "no file was left behind"
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        what = "the disk is full" if code == errno.ENOSPC else "your disk quota is used up"
+        return f"{what} ({exc.strerror}); {kept}", "Free some space, then run the command again."
+    if code == errno.EFBIG:
+        return (f"the file is larger than this file system or your file size limit allows ({exc.strerror}); {kept}",
+                "Write it to another file system, or raise the limit (ulimit -f).")
+    if code == errno.EROFS:
+        return f"the file system is read-only; {kept}", "Choose a location on a writable disk."
+    if code in (errno.EACCES, errno.EPERM):
+        return (f"permission denied ({exc.strerror}); {kept}",
+                "Choose a folder you can write to, or check its permissions.")
+    return exc.strerror or str(exc), "Choose a writable location."
 
 
 def write_stdout(data: bytes) -> None:

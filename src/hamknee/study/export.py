@@ -192,6 +192,9 @@ def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, de
         try:
             package.write_to_file(handle, timestamp=ANKI_TIMESTAMP)
         except sqlite3.Error as exc:  # genanki builds the collection in a temporary SQLite file first
+            if "full" in str(exc).lower():
+                raise OSError(errno.ENOSPC, "no space left for the package being built in the temporary "
+                                            "folder") from None
             raise OSError(errno.EIO, f"cannot build the package ({exc})") from None
 
     _atomic(target, put, force=force or existed)

@@ -4,11 +4,17 @@ Every signal that would end the process (SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGUS
 turned into ``SessionEnded``, a KeyboardInterrupt, so the session loop saves the answer just judged and
 the CLI says how many were saved. While an answer is being judged and saved the signal is held and
 raised as soon as it is safe.
+
+Answers are read with ``select`` on standard input and on a wake-up pipe that the interpreter writes to
+the moment a signal arrives: a signal that lands after the prompt is shown but before the read blocks
+still ends the read at once, where a plain blocking read would wait for a line that may never come.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import signal
 import sys
 import threading
@@ -43,6 +49,7 @@ class Guard:
         self._holding = 0
         self._pending: int | None = None
         self.held_signals = 0  # signals that arrived while an answer was being saved
+        self.wakeup: int | None = None  # readable as soon as a handled signal has arrived
 
     def _handler(self, signum: int, frame: Any) -> None:
         if self._holding:
@@ -97,7 +104,17 @@ def guarded() -> Iterator[Guard]:
     """Install the handlers for the length of a session (only the main thread can)."""
     guard = Guard()
     previous: dict[int, Any] = {}
+    pipe: tuple[int, int] | None = None
+    old_wakeup = -1
     if threading.current_thread() is threading.main_thread():
+        try:
+            pipe = os.pipe()
+            for end in pipe:
+                os.set_blocking(end, False)
+            old_wakeup = signal.set_wakeup_fd(pipe[1], warn_on_full_buffer=False)
+            guard.wakeup = pipe[0]
+        except (OSError, ValueError):
+            pass
         for name in _ENDING:
             signum = getattr(signal, name, None)
             if signum is None:
@@ -112,6 +129,13 @@ def guarded() -> Iterator[Guard]:
         for signum, handler in previous.items():
             with contextlib.suppress(OSError, ValueError, TypeError):
                 signal.signal(signum, handler)
+        if pipe is not None:
+            with contextlib.suppress(OSError, ValueError):
+                if guard.wakeup is not None:
+                    signal.set_wakeup_fd(old_wakeup)
+            for end in pipe:
+                with contextlib.suppress(OSError):
+                    os.close(end)
 
 
 def read_line() -> str | None:
@@ -143,3 +167,97 @@ def read_line() -> str | None:
         else:
             return None
     return line.rstrip("\r\n")[:MAX_ANSWER]
+
+
+class LineReader:
+    """Answer lines straight from standard input's file descriptor, a terminal's or a pipe's.
+
+    Each wait is a ``select`` on the input and on the guard's wake-up pipe, so that a signal at any moment
+    of a prompt ends the wait; bytes are buffered here (never in ``sys.stdin``, which would hide them from
+    ``select``), undecodable bytes replaced and lines capped.
+    """
+
+    def __init__(self, fd: int, wakeup: int | None, encoding: str = "utf-8") -> None:
+        self.fd, self.wakeup, self.encoding = fd, wakeup, encoding
+        self.buffer = bytearray()
+        self.ended = False
+
+    @classmethod
+    def for_stdin(cls, guard: Guard | None) -> LineReader | None:
+        """A reader on standard input, or None where it has no file descriptor (input given in-process)."""
+        stream = sys.stdin
+        if stream is None:
+            return None
+        try:
+            fd = stream.fileno()
+            os.fstat(fd)
+        except (AttributeError, OSError, ValueError):
+            return None
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        return cls(fd, guard.wakeup if guard is not None else None, encoding)
+
+    def _wait(self) -> None:
+        watched = [self.fd] if self.wakeup is None else [self.fd, self.wakeup]
+        while True:
+            # A signal's handler runs as soon as select returns (or interrupts it) and ends the session.
+            ready, _, _ = select.select(watched, [], [])
+            if self.wakeup is not None and self.wakeup in ready:
+                with contextlib.suppress(OSError):
+                    while os.read(self.wakeup, 512):
+                        pass
+            if self.fd in ready:
+                return
+
+    def _fill(self) -> bool:
+        """Read what is there; False at the end of input."""
+        if self.ended:
+            return False
+        self._wait()
+        try:
+            chunk = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return True
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.ended = True
+            return False
+        self.buffer += chunk
+        return True
+
+    def readline(self) -> str | None:
+        """The next line without its line break, capped at MAX_ANSWER; None at the end of input.
+
+        A line far longer than any answer (``quiz < /dev/zero``) ends the input once MAX_LINE bytes of it
+        have been skipped, so memory stays bounded.
+        """
+        cap = 4 * MAX_ANSWER + 4  # bytes enough for MAX_ANSWER characters in any UTF-8
+        head: bytes | None = None  # the start of a line too long to keep whole
+        skipped = 0
+        while True:
+            end = self.buffer.find(b"\n")
+            if end >= 0:
+                line = bytes(self.buffer[:end]) if head is None else head
+                del self.buffer[:end + 1]
+                return self._text(line)
+            if len(self.buffer) > cap:
+                if head is None:
+                    head = bytes(self.buffer[:cap])
+                skipped += len(self.buffer)
+                self.buffer.clear()
+                if skipped > MAX_LINE:
+                    self.ended = True
+                    return None
+            if not self._fill():
+                if head is None and not self.buffer:
+                    return None
+                line = bytes(self.buffer) if head is None else head
+                self.buffer.clear()
+                return self._text(line)
+
+    def _text(self, line: bytes) -> str:
+        try:
+            text = line.decode(self.encoding, "replace")
+        except LookupError:
+            text = line.decode("utf-8", "replace")
+        return text.rstrip("\r")[:MAX_ANSWER]

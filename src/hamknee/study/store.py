@@ -99,11 +99,72 @@ def default_path() -> Path:
     return data_dir() / DB_NAME
 
 
-def _reason(exc: BaseException) -> tuple[str, str]:
+_LOW_SPACE = 1 << 20  # less free space than this on the database's disk: an I/O error is a full disk
+
+
+def _free_bytes(path: Path) -> int | None:
+    for place in (path, path.parent):
+        try:
+            info = os.statvfs(place)
+        except OSError:
+            continue
+        return info.f_bavail * info.f_frsize
+    return None
+
+
+def _read_only_fs(path: Path) -> bool:
+    for place in (path, path.parent):
+        try:
+            return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except (OSError, AttributeError):
+            continue
+    return False
+
+
+def _folder_cause(path: Path) -> tuple[str, str] | None:
+    """Why nothing can be written beside the database, if that is so: SQLite keeps its journal there."""
+    folder = path.parent
+    if _read_only_fs(path):
+        return ("is on a read-only file system; nothing was changed",
+                "Copy it to a writable disk and pass the copy with --db PATH (or HAMKNEE_DB).")
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        return (f"is in a folder that cannot be written ({folder}), and SQLite keeps its journal beside the "
+                "file; nothing was changed",
+                f"Make the folder writable (chmod u+w {folder}), or move the database to a writable folder "
+                "and pass it with --db PATH.")
+    return None
+
+
+def _unwritable(path: Path) -> tuple[str, str] | None:
+    """Why the database cannot be written, when that is so: its folder, its disk or its permissions."""
+    folder = _folder_cause(path)
+    if folder is not None:
+        return folder
+    if path.exists() and not os.access(path, os.W_OK):
+        return ("is read-only (its permissions); nothing was changed",
+                f"Make it writable (chmod u+w {path}), or choose another file with --db PATH or HAMKNEE_DB.")
+    return None
+
+
+def _reason(exc: BaseException, path: Path) -> tuple[str, str]:
+    import errno
+
     text = str(exc).lower()
+    code = getattr(exc, "errno", None)
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return ("is damaged or is not a hamknee study database; it was left untouched",
                 "Move it aside, or run 'hamknee quiz --reset' (it keeps a backup copy).")
+    free = _free_bytes(path)
+    if "full" in text or code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or (
+            ("disk i/o error" in text or "unable to open" in text) and free is not None and free < _LOW_SPACE):
+        left = f" ({free // 1024} KB free)" if free is not None else ""
+        return (f"could not be written: the disk is full{left}; what was saved before is kept",
+                "Free some space, then run the command again.")
+    if "readonly" in text or "read-only" in text or "unable to open" in text or \
+            code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        cause = _unwritable(path)
+        if cause is not None:
+            return cause
     if "readonly" in text or "read-only" in text:
         return "is read-only", "Make it writable, or choose another file with --db PATH or HAMKNEE_DB."
     if "locked" in text or "busy" in text:
@@ -119,7 +180,7 @@ def _guard(path: Path) -> Iterator[None]:
     try:
         yield
     except (sqlite3.Error, OSError) as exc:
-        reason, hint = _reason(exc)
+        reason, hint = _reason(exc, path)
         raise StudyDatabaseError(f"Study database {path} {reason}.", hint) from None
 
 
@@ -187,8 +248,15 @@ class Store:
         # Called while a write waits for another program's lock: writes then wait for as long as it takes
         # (an answer is kept, not dropped); without it they give up after BUSY_TIMEOUT_MS.
         self.on_wait = on_wait
+        self.read_only = False  # a snapshot (see ``snapshot``) writes only to its copy in memory
         self._opened: tuple[int, int] | None = None
         _regular_or_absent(path)  # before the lock file or a journal is made beside a device
+        if os.path.exists(path) and not writable(path):
+            # Refused before SQLite opens it: opened read-only, it would leave a read-only WAL index
+            # beside the file, which stops the next quiz even once the file is writable again.
+            reason, hint = _unwritable(path) or ("cannot be written", "Choose another file with --db PATH.")
+            raise StudyDatabaseError(f"Study database {path} {reason}.", hint)
+        created = not os.path.lexists(path)
         with _guard(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             self._session_lock = _hold(path, exclusive=False)
@@ -202,8 +270,36 @@ class Store:
                 self._opened = (info.st_dev, info.st_ino)
         except BaseException:
             self._db.close()
+            if created:
+                _remove_stub(path, self._session_lock)
             _release(self._session_lock)
             raise
+
+    @classmethod
+    def snapshot(cls, path: Path) -> Store:
+        """The database copied into memory, for reading one that cannot be written (read-only file, folder
+        or disk): it is opened read-only, and syncing or migrating changes only the copy."""
+        _regular_or_absent(path)
+        store = cls.__new__(cls)
+        store.path, store.on_wait, store.read_only = path, None, True
+        store._opened, store._session_lock = None, None
+        store._db = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            with _guard(path):
+                source = _open_read_only(path)
+                try:
+                    _patiently(lambda: source.backup(store._db))
+                finally:
+                    source.close()
+                check = store._db.execute("PRAGMA quick_check").fetchone()
+                if not check or check[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+                store._ours()
+                store._migrate()
+        except BaseException:
+            store._db.close()
+            raise
+        return store
 
     def _same_file(self) -> None:
         """Refuse to write once the file at the path is not the one opened (moved, replaced, restored):
@@ -487,6 +583,7 @@ class Store:
         next_due = self.next_due()
         return {
             "database": str(self.path),
+            "read_only": self.read_only,
             "cards": counts,
             "reviews": {"total": total, "correct": right, "today": today_count,
                         "ratings": {RATING_NAMES[k]: v for k, v in sorted(ratings.items())}},
@@ -500,7 +597,54 @@ class Store:
 
 
 def _lock_file(path: Path) -> Path:
-    return path.with_name(f"{path.name}.lock")
+    # Beside the file itself, not beside a symbolic link to it: every way to the database shares one lock.
+    real = Path(os.path.realpath(path))
+    return real.with_name(f"{real.name}.lock")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection that creates nothing beside the file (a WAL index made here would be
+    read-only too, and would stop the next quiz once the file is writable again)."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path))}?mode=ro"
+    try:
+        pending = os.path.getsize(f"{path}-wal") > 0
+    except OSError:
+        pending = False
+    if not pending:
+        # Every commit is in the file itself: read it as it stands, without locks or WAL index.
+        return sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+    # Commits still in the WAL (a session running, or one that was killed): read through its index.
+    return sqlite3.connect(uri, uri=True, timeout=_LOCK_POLL_MS / 1000, isolation_level=None)
+
+
+def _remove_stub(path: Path, lock: int | None) -> None:
+    """Remove a database this run created but could not set up (a full disk): an empty file is no progress,
+    and it would be mistaken for one. Only while no other run has it open (the lock says so)."""
+    import fcntl
+
+    if lock is None:
+        return
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        tables = 0  # not even a header: nothing in it
+    if tables:
+        return
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def _hold(path: Path, exclusive: bool) -> int | None:
@@ -537,29 +681,95 @@ def _release(fd: int | None) -> None:
 
 
 def reset(path: Path, when: datetime) -> Path | None:
-    """Move the progress aside as a timestamped backup (with its WAL, so it stays readable); None if none."""
-    if not path.exists():
+    """Move the progress aside as a timestamped backup (with its WAL, so it stays readable); None if none.
+
+    Through a symbolic link, the file it points at is reset and the link kept: the next quiz starts
+    afresh where the link points. Nothing is changed unless the backup copy is complete.
+    """
+    real = Path(os.path.realpath(path))
+    if not real.exists():
         return None
+    _regular_or_absent(real)
+    _resettable(path, real)
     stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.{stamp}.bak")
+    backup = real.with_name(f"{real.name}.{stamp}.bak")
     counter = 1
-    while backup.exists():
+    while os.path.lexists(backup):  # a dangling link there is taken too: a backup never goes through one
         counter += 1
-        backup = path.with_name(f"{path.name}.{stamp}-{counter}.bak")
-    held = _hold(path, exclusive=True)
+        backup = real.with_name(f"{real.name}.{stamp}-{counter}.bak")
+    held = _hold(real, exclusive=True)
     try:
-        _move_aside(path, backup)
+        _move_aside(path, real, backup)
     finally:
         _release(held)
     return backup
 
 
-def _move_aside(path: Path, backup: Path) -> None:
+def _resettable(path: Path, real: Path) -> None:
+    """Refuse, before anything is copied, a reset that could not complete, saying why."""
+    folder = real.parent
+    if _read_only_fs(real):
+        raise StudyDatabaseError(f"Study database {path} cannot be reset: it is on a read-only file system; it "
+                                 "was left untouched.", "Copy it to a writable disk and use the copy with --db PATH.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StudyDatabaseError(
+            f"Study database {path} cannot be reset: its folder {folder} cannot be written, so neither the "
+            "backup copy nor the fresh start can be made there; it was left untouched.",
+            f"Make the folder writable (chmod u+w {folder}), then reset again.")
+    if not os.access(real, os.W_OK):
+        raise StudyDatabaseError(
+            f"Study database {path} cannot be reset: it is read-only (its permissions); it was left untouched.",
+            f"Make it writable (chmod u+w {real}) if you mean to start over, then reset again.")
+
+
+def _copy_new(source: Path, copy: Path) -> None:
+    """Copy to a name that must not exist yet (never through a link, never over a file made meanwhile)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(copy, flags, 0o600)
+    try:
+        with open(source, "rb") as reading, os.fdopen(os.dup(fd), "wb") as writing:
+            shutil.copyfileobj(reading, writing, 1 << 20)
+            writing.flush()
+            os.fsync(writing.fileno())
+        shutil.copystat(source, copy)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(copy)  # ours, and half made
+        raise
+    finally:
+        os.close(fd)
+
+
+def _move_aside(path: Path, real: Path, backup: Path) -> None:
+    import errno
+
+    wal = Path(f"{real}-wal")
+    copies = [(real, backup)] + ([(wal, Path(f"{backup}-wal"))] if wal.exists() else [])
+    made: list[Path] = []
+    try:
+        for source, copy in copies:
+            _copy_new(source, copy)
+            made.append(copy)
+    except OSError as exc:
+        for copy in made:  # a backup without its WAL is no backup
+            with contextlib.suppress(OSError):
+                copy.unlink()
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            free = _free_bytes(real)
+            left = f" ({free // 1024} KB free)" if free is not None else ""
+            raise StudyDatabaseError(
+                f"Study database {path} cannot be reset: the disk is full{left}, so the backup copy could not be "
+                "made; it was left untouched.", "Free some space, then reset again.") from None
+        reason, hint = _reason(exc, real)
+        raise StudyDatabaseError(f"Study database {path} {reason}.", hint) from None
     with _guard(path):
-        shutil.copy2(path, backup)
-        wal = Path(f"{path}-wal")
-        if wal.exists():
-            shutil.copy2(wal, Path(f"{backup}-wal"))
-        for leftover in (path, wal, Path(f"{path}-shm")):
+        for leftover in (real, wal, Path(f"{real}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def writable(path: Path) -> bool:
+    """Whether the database file at ``path`` (which exists) can be opened for writing: the file, the folder
+    SQLite keeps its journal in, and the disk."""
+    real = Path(os.path.realpath(path))
+    return not _read_only_fs(real) and os.access(real, os.W_OK) and os.access(real.parent, os.W_OK | os.X_OK)
