@@ -206,8 +206,14 @@ def test_brief_is_at_most_25_lines_at_80_columns_for_every_entry(hk):
         assert entry["summary"].split()[0] in r.stdout
         assert f"hamknee explain {entry['id']}" in r.stdout
         check_layout(r.stdout, 80)
+        page = " ".join(r.stdout.split())
         if entry["kind"] in ("condition", "phase"):
-            assert "not medical advice" in " ".join(r.stdout.split())
+            assert "not medical advice" in page
+        # Kept brief by choosing facts, never by cutting one short.
+        assert "…" not in r.stdout, (entry["id"], [line for line in lines if "…" in line])
+        record = json.loads(hk("explain", entry["id"], "--json").stdout)
+        for point in record.get("key_points", []):
+            assert " ".join(point.split()) in page, (entry["id"], point)
 
 
 def test_brief_is_far_shorter_than_the_page(hk):
@@ -215,6 +221,8 @@ def test_brief_is_far_shorter_than_the_page(hk):
     brief = hk("explain", "pes-anserine-bursitis", "--brief", env={"COLUMNS": "80", **TERMINAL}).stdout
     assert len(brief.splitlines()) * 4 < len(full.splitlines())
     assert "Key points" in brief and "Key facts" in brief and "Red flag" in brief
+    # Every key point, each fact whole: the red flag reads to its end.
+    assert "suspect (rare) septic bursitis" in " ".join(brief.split())
 
 
 def test_sections_show_only_what_was_asked(hk):
