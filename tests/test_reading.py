@@ -359,6 +359,26 @@ def test_a_prefix_says_which_entry_it_opened(hk):
     assert exact.stderr == ""
 
 
+@pytest.mark.parametrize(("args", "key", "expected"), [
+    (["explain", "pes", "anserine", "bursitis"], "id", "pes-anserine-bursitis"),
+    (["why", "medial", "knee", "pain"], "region", "medial-knee"),
+    (["why", "pes", "anserine", "bursitis"], "condition", "pes-anserine-bursitis"),
+    (["where", "back", "of", "thigh"], "region", "posterior-thigh"),
+    (["diagram", "pes", "anserine", "bursitis"], "focus", "pes-anserine-bursitis"),
+])
+def test_several_unquoted_words_are_one_term(hk, args, key, expected):
+    r = hk(*args, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[key] == expected
+
+
+def test_phases_take_an_unquoted_condition(hk):
+    r = hk("phases", "hamstring", "strain", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert {p["id"] for p in json.loads(r.stdout)} and all(
+        "hamstring-strain" in p["applies_to"] for p in json.loads(r.stdout))
+
+
 def test_where_takes_a_students_words(hk):
     r = hk("where", "back of thigh", "--json")
     assert r.exit_code == 0, r.stderr

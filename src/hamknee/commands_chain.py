@@ -160,8 +160,9 @@ def _unreachable(answer: dict[str, Any], names: dict[str, tuple[str, str]]) -> A
 @app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why 'medial knee pain' --json  ·  "
                     "hamknee why 'behind the knee'")
 def why(
-    condition: Annotated[str, typer.Argument(help="A condition (id, name or alias), or a region or symptom such "
-                                                  "as 'medial knee pain' or 'behind the knee'.",
+    condition: Annotated[list[str], typer.Argument(help="A condition (id, name or alias), a region or symptom "
+                                                        "such as 'medial knee pain' or 'behind the knee', or a "
+                                                        "hamstring; several words need no quotes.",
                                              autocompletion=complete_term, show_default=False,
                                              metavar="CONDITION_OR_REGION")],
     limit: Annotated[int, typer.Option("--max", "-n", min=1, max=20,
@@ -178,7 +179,7 @@ def why(
     from hamknee.chains import mechanism
 
     kb = get_kb()
-    answer = mechanism.why(kb, condition, per_start=limit, depth=depth)
+    answer = mechanism.why(kb, " ".join(condition), per_start=limit, depth=depth)
     if as_json:
         emit_json(answer)
         return
@@ -218,15 +219,16 @@ def why(
 @app.command(epilog="Examples:  hamknee where posterior  ·  hamknee where 'inner knee'  ·  "
                     "hamknee where 'sitting bone' --json")
 def where(
-    region: Annotated[str, typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of the "
-                                               "thigh, buttock, or an alias such as 'behind the knee'.",
+    region: Annotated[list[str], typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
+                                                     "the thigh, buttock, or an alias such as 'behind the knee'; "
+                                                     "several words need no quotes.",
                                           show_default=False, metavar="REGION")],
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""
     from hamknee.chains.regions import where as find
 
-    answer = find(get_kb(), region)
+    answer = find(get_kb(), " ".join(region))
     if as_json:
         emit_json(answer)
         return
@@ -252,10 +254,11 @@ def where(
 @app.command(epilog="Examples:  hamknee diagram  ·  hamknee diagram biceps-femoris  ·  "
                     "hamknee diagram pes-anserine-bursitis --svg knee.svg")
 def diagram(
-    term: Annotated[str | None, typer.Argument(help="Highlight this entry and what attaches to it; for a "
-                                                    "condition, also mark where it is felt.",
+    term: Annotated[list[str] | None, typer.Argument(help="Highlight this entry and what attaches to it; for a "
+                                                          "condition, also mark where it is felt. Several words "
+                                                          "need no quotes.",
                                                autocompletion=complete_term, show_default=False,
-                                               metavar="[TERM]")] = None,
+                                               metavar="[TERM...]")] = None,
     svg_file: Annotated[str | None, typer.Option("--svg", metavar="FILE",
                                                  help="Also write the picture as an SVG file.")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace the SVG file if it exists.")] = False,
@@ -267,12 +270,13 @@ def diagram(
 
     kb = get_kb()
     console = out()
+    wanted = " ".join(term) if term else None
     if svg_file is not None:
         from typing import BinaryIO
 
         from hamknee.safe_write import write_file, write_stdout
 
-        document = diagram_render.svg(build(kb, term, width=80)).encode("utf-8")
+        document = diagram_render.svg(build(kb, wanted, width=80)).encode("utf-8")
         if svg_file == "-":
             write_stdout(document)
             return
@@ -283,7 +287,7 @@ def diagram(
         target = write_file(svg_file, put, force=force, what="SVG file")
         console.print(f"Wrote {target}", markup=False, highlight=False, soft_wrap=True)
         return
-    picture = build(kb, term, width=console.width)
+    picture = build(kb, wanted, width=console.width)
     if as_json:
         emit_json({"width": picture.width, "lines": picture.lines, "focus": picture.focus,
                    "highlighted": picture.highlighted, "pain": picture.pain,

@@ -167,13 +167,15 @@ def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command(epilog="Examples:  hamknee phases  ·  hamknee phases hamstring-strain")
 def phases(
-    condition: Annotated[str | None, typer.Argument(help="Only phases for this condition.",
-                                                    autocompletion=complete_term, metavar="CONDITION")] = None,
+    condition: Annotated[list[str] | None, typer.Argument(help="Only phases for this condition; several words need "
+                                                               "no quotes.",
+                                                          autocompletion=complete_term, metavar="[CONDITION...]")
+                         ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Treatment and rehabilitation phases, in order: goals, interventions, exercises, criteria to progress."""
     kb = get_kb()
-    target = kb.lookup(condition, kind="condition") if condition else None
+    target = kb.lookup(" ".join(condition), kind="condition") if condition else None
     records = kb.phases_for(target["id"]) if target else kb.records("phase")
     # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
     records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
