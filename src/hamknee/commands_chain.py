@@ -157,8 +157,8 @@ def _unreachable(answer: dict[str, Any], names: dict[str, tuple[str, str]]) -> A
     return _hang(Text(f"No mechanism within {answer['depth']} steps from: {missing}.", style="dim"), 0)
 
 
-@app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why 'medial knee pain' --json  ·  "
-                    "hamknee why 'behind the knee'")
+@app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why medial knee pain --json  ·  "
+                    "hamknee why behind the knee  ·  hamknee why semitendinosus")
 def why(
     condition: Annotated[list[str], typer.Argument(help="A condition (id, name or alias), a region or symptom "
                                                         "such as 'medial knee pain' or 'behind the knee', or a "
@@ -177,9 +177,20 @@ def why(
     beside the chains as an association.
     """
     from hamknee.chains import mechanism
+    from hamknee.chains.regions import region_for
 
     kb = get_kb()
-    answer = mechanism.why(kb, " ".join(condition), per_start=limit, depth=depth)
+    term = " ".join(condition)
+    ident = kb.resolve(term)  # says on stderr how a forgiving lookup was read, once
+    kind = kb.get(ident)["kind"] if ident is not None else None
+    on_note, kb.on_note = kb.on_note, None
+    try:
+        if kind not in (None, "condition", "region") and region_for(kb, term) is None:
+            _why_entry(kb, kb.get(ident or ""), depth, as_json)
+            return
+        answer = mechanism.why(kb, term, per_start=limit, depth=depth)
+    finally:
+        kb.on_note = on_note
     if as_json:
         emit_json(answer)
         return
@@ -212,6 +223,45 @@ def why(
             parts.append(Text(""))
             parts.append(_unreachable(answer, names))
     parts.append(Text(""))
+    parts.append(render.disclaimer())
+    show(Group(*parts))
+
+
+def _why_entry(kb: KnowledgeBase, record: dict[str, Any], depth: int, as_json: bool) -> None:
+    """`why` asked of a muscle or structure: the conditions it leads to, and how to see each chain."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from hamknee.chains.graph import NoChainError
+    from hamknee.chains.leads import leads_to
+    from hamknee.errors import safe_text
+
+    answer = leads_to(kb, record, depth)
+    if not answer["leads_to"]:
+        raise NoChainError(
+            f"{record['name']} is a {record['kind']}, and no mechanism recorded leads from it to a condition "
+            f"within {depth} steps.",
+            f"'hamknee why' explains a condition or a region, e.g. hamknee why pes-anserine-bursitis; "
+            f"for this entry see: hamknee explain {safe_text(record['id'])}")
+    if as_json:
+        emit_json(answer)
+        return
+    from hamknee import render
+
+    names = _names(kb)
+    parts: list[Any] = [_hang(Text.assemble((f"What does {record['name']} lead to? ", "bold"),
+                                            ("Conditions reached by a mechanism from it", "bold")), 0)]
+    for item in answer["leads_to"]:
+        parts.append(Text(""))
+        steps = item["steps"]
+        parts.append(_hang(Text.assemble((item["name"], "bold cyan"),
+                                         (f" ({item['category']}, {steps} step{'s' if steps != 1 else ''})",
+                                          "dim")), 0))
+        parts.append(_hang(_chain_text(item["chain"], names), 2))
+        parts.append(_hang(Text.assemble(("Each step explained: ", "dim"), (item["ask"], "green")), 2))
+    parts.append(Text(""))
+    parts.append(_hang(Text(f"Any chain between two entries: hamknee path {record['id']} CONDITION", style="dim"),
+                       0))
     parts.append(render.disclaimer())
     show(Group(*parts))
 
