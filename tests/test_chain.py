@@ -225,10 +225,16 @@ def test_no_chain_is_a_clear_error(hk, kb):
     assert "Traceback" not in r.stderr
 
 
-def test_unknown_term_suggests(hk, kb):
+def test_a_close_misspelling_opens_its_entry(hk, kb):
     r = hk("--kb", kb, "path", "semitendinosis", "pes-anserine-bursitis")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.strip() == "Showing semitendinosus for 'semitendinosis' (the closest spelling)."
+
+
+def test_unknown_term_offers_what_it_may_mean(hk, kb):
+    r = hk("--kb", kb, "path", "zzzqqq", "pes-anserine-bursitis")
     assert r.exit_code == 1
-    assert "No entry for 'semitendinosis'. Did you mean: semitendinosus?" in r.stderr
+    assert "No entry for 'zzzqqq'." in r.stderr and "hamknee list" in r.stderr
 
 
 def test_same_entry_twice_is_a_usage_error(hk, kb):
@@ -491,8 +497,9 @@ def test_diagram_svg_unwritable_path(hk, kb, tmp_path):
 
 
 def test_diagram_unknown_term(hk, kb):
-    r = hk("--kb", kb, "diagram", "semitendinosis")
-    assert r.exit_code == 1 and "Did you mean: semitendinosus?" in r.stderr
+    r = hk("--kb", kb, "diagram", "zzzqqq")
+    assert r.exit_code == 1 and "No entry for 'zzzqqq'" in r.stderr and "hamknee list" in r.stderr
+    assert hk("--kb", kb, "diagram", "semitendinosis").exit_code == 0  # the one close spelling
 
 
 # -- the shipped knowledge base ---------------------------------------------------------------------------

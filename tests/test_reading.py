@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMINAL = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}  # the terminal layout, without escape codes
@@ -385,14 +386,49 @@ def test_where_takes_a_students_words(hk):
     assert json.loads(r.stdout)["region"] == "posterior-thigh"
 
 
-def test_suggestions_rank_what_a_student_meant(hk):
-    r = hk("explain", "vastus")
+def _offers(stderr: str) -> list[str]:
+    """The ids a failed lookup offers, in order (lines '  Name: hamknee explain ID')."""
+    return re.findall(r"^  .+: hamknee explain (\S+)$", stderr, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(("words", "first"), [
+    (["vastus"], "quadriceps-femoris"),
+    (["hamstrin"], "hamstrings"),
+    (["bursa"], "pes-anserine-bursa"),
+])
+def test_suggestions_rank_what_a_student_meant(hk, words, first):
+    r = hk("explain", *words)
     assert r.exit_code == 1
-    assert "Did you mean: quadriceps-femoris" in r.stderr
-    typo = hk("explain", "semitendinosis")
-    assert "Did you mean: semitendinosus?" in typo.stderr
-    ambiguous = hk("explain", "bursa")
-    assert ambiguous.exit_code == 1 and "pes-anserine-bursa" in ambiguous.stderr
+    assert _offers(r.stderr)[0] == first, r.stderr
+
+
+def test_a_failed_lookup_shows_named_hits_and_how_to_search(hk):
+    r = hk("explain", "vastus", env={"COLUMNS": "200"})
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "  Quadriceps femoris: hamknee explain quadriceps-femoris" in r.stderr.splitlines()
+    assert len(_offers(r.stderr)) > 1  # the search hits too, not only the closest spelling
+    assert r.stderr.rstrip().endswith("hamknee search vastus")
+    nothing = hk("explain", "zzzqqq")
+    assert nothing.exit_code == 1 and "hamknee search" in nothing.stderr and "hamknee list" in nothing.stderr
+
+
+def test_a_single_close_misspelling_opens_with_a_note(hk):
+    r = hk("explain", "semitendinosis")
+    assert r.exit_code == 0 and r.stdout.startswith("Semitendinosus")
+    assert r.stderr.strip() == "Showing semitendinosus for 'semitendinosis' (the closest spelling)."
+    several = hk("explain", "semi")  # the start of two names: a choice, not a guess
+    assert several.exit_code == 1
+    assert {"semitendinosus", "semimembranosus"} <= set(_offers(several.stderr))
+
+
+def test_a_failed_lookup_in_json_is_an_error_object(hk):
+    text, data = hk("explain", "zzzqqq"), hk("explain", "zzzqqq", "--json")
+    assert text.exit_code == data.exit_code == 1
+    answer = json.loads(data.stdout)
+    assert answer["error"] == "No entry for 'zzzqqq'." and answer["suggestions"] == []
+    near = json.loads(hk("explain", "vastus", "--json").stdout)
+    assert near["suggestions"][0] == {"id": "quadriceps-femoris", "name": "Quadriceps femoris", "kind": "muscle"}
+    assert near["search"] == "hamknee search vastus"
 
 
 def test_anatomy_page_points_to_the_condition_of_the_same_name(hk):
@@ -434,7 +470,39 @@ def test_nothing_to_show_says_why_and_exits_1(hk):
     assert j.exit_code == 1 and json.loads(j.stdout) == []
 
 
-def test_json_and_text_agree_on_exit_codes(hk):
+FAILING = [
+    (["explain", "zzzqqq"], 1), (["explain"], 2), (["explain", "semitendinosus", "-s", "nonsense"], 2),
+    (["muscles", "--bogus"], 2), (["conditions", "--region", "zzzqqq"], 1), (["phases", "zzzqqq"], 1),
+    (["list", "zzzqqq"], 2), (["compare", "semitendinosus"], 2), (["compare", "semitendinosus", "bakers-cyst"], 2),
+    (["compare", "semitendinosus", "zzzqqq"], 1), (["search", "zzzqqq"], 1), (["path", "zzzqqq", "bakers-cyst"], 1),
+    (["path", "semitendinosus", "semitendinosus"], 2), (["why", "zzzqqq"], 1), (["where", "zzzqqq"], 1),
+    (["diagram", "zzzqqq"], 1), (["sources", "--type", "zzzqqq"], 2), (["validate", "missing.yaml"], 3),
+    (["stats", "--days", "0"], 2), (["quiz", "--count", "0"], 2),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), FAILING, ids=lambda a: " ".join(a) if isinstance(a, list) else str(a))
+def test_json_and_text_agree_on_exit_codes(hk, args, code):
+    text, data = hk(*args), hk(*args, "--json")
+    assert text.exit_code == data.exit_code == code, (args, text.stderr)
+    if data.stdout.strip():  # what a script reads is JSON: an error object, or an empty answer
+        answer = json.loads(data.stdout)
+        assert answer == [] or "error" in answer or answer.get("valid") is False, answer
+
+
+def test_every_json_command_is_covered():
+    from hamknee.cli import COMMANDS, app
+
+    covered = {args[0] for args, _ in FAILING}
+    with_json = set()
+    for name in COMMANDS:
+        r = CliRunner().invoke(app, [name, "--help"])
+        if "--json" in r.stdout:
+            with_json.add(name)
+    assert with_json - {"export"} <= covered, with_json - covered
+
+
+def test_nothing_found_is_the_same_exit_code_with_json(hk):
     for args in (["search", "zzzqqq"], ["explain", "zzzqqq"], ["phases", "bakers-cyst"]):
         text, data = hk(*args), hk(*args, "--json")
         assert text.exit_code == data.exit_code == 1, args
@@ -469,3 +537,9 @@ def test_readme_screenshots_are_rendered_from_the_commands():
     for _command, path in pictures:
         svg = (root / path).read_text(encoding="utf-8")
         assert svg.startswith("<svg") and "Generated with Rich" in svg, path
+
+
+def test_a_missing_knowledge_base_is_one_message(hk, tmp_path):
+    r = hk("--kb", str(tmp_path / "nope.yaml"), "list")
+    assert r.exit_code == 3
+    assert r.stderr.strip().splitlines() == [f"Error: {tmp_path / 'nope.yaml'}: file not found."]

@@ -94,6 +94,8 @@ class HamkneeGroup(TyperGroup):
                 self._load(module_name)
         found = super().resolve_command(ctx, args)
         state.command = found[0]
+        options = args[1:args.index("--")] if "--" in args else args[1:]
+        state.json = "--json" in options
         return found
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -129,11 +131,17 @@ class HamkneeGroup(TyperGroup):
             finish_output()
 
     def _invoke(self, ctx: Any) -> Any:
+        from typer._click.exceptions import UsageError
+
         try:
             return super().invoke(ctx)
         except HamkneeError as exc:
             report(exc)
             raise typer.Exit(int(exc.exit_code)) from None
+        except UsageError as exc:
+            if state.json:  # a script asked for JSON: it gets an object to read, and the same exit code
+                emit_json({"error": exc.format_message()})
+            raise
         except KeyboardInterrupt:
             err().print("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -189,6 +197,7 @@ class _State:
     no_pager: bool = False
     command: str | None = None
     paged: PagedStream | None = None
+    json: bool = False  # the command was asked for JSON: its errors are JSON objects on stdout too
 
 
 # Interactive or file-writing commands never go through a pager.
@@ -240,9 +249,29 @@ def err() -> Console:
     return state.err
 
 
+# Problems that say the file could not be read at all, not what is wrong inside it.
+UNREADABLE = ("file not found", "is a directory", "cannot read")
+
+
 def report(exc: HamkneeError) -> None:
+    """The error on stderr, and as a JSON object on stdout when the command was asked for JSON."""
+    from hamknee.errors import NotFoundError
+
     console = err()
-    lines = [*exc.lines(), f"Error: {exc}"] if isinstance(exc, InvalidKnowledgeBase) else [f"Error: {exc}"]
+    if isinstance(exc, NotFoundError) and state.kb is not None and not exc.offers:
+        exc.offers = state.kb.alternatives(exc.term, exc.suggestions, exc.kinds)
+    if state.json:
+        emit_json(exc.as_json() if isinstance(exc, NotFoundError) else
+                  {"error": exc.message, "hint": exc.hint} if exc.hint else {"error": exc.message})
+    if isinstance(exc, InvalidKnowledgeBase) and len(exc.problems) == 1 and exc.problems[0].message.startswith(
+            UNREADABLE):
+        lines = [f"Error: {exc.problems[0].format(exc.file)}."]  # nothing in it to fix: one message, not two
+    elif isinstance(exc, InvalidKnowledgeBase):
+        lines = [*exc.lines(), f"Error: {exc}"]
+    elif isinstance(exc, NotFoundError):
+        lines = exc.lines()
+    else:
+        lines = [f"Error: {exc}"]
     for line in lines:
         if console.is_terminal:  # a person reads it: wrap between words, not inside them
             from rich.text import Text

@@ -46,23 +46,22 @@ def explain(
     """Explain any entry: a muscle, attachment, structure, region, condition, phase or concept."""
     kb = get_kb()
     record = kb.lookup(" ".join(term))
+    from hamknee import render
+
+    chosen: list[str] = []
+    for name in (n for value in section or () for n in value.split(",") if n.strip()):
+        key = render.section_key(name, record["kind"])
+        if key is None:  # a mistake whatever the output form
+            raise UsageProblem(f"No section {safe_text(name.strip())!r} on a {record['kind']} page.",
+                               f"Use one of: {', '.join(render.section_names(record['kind']))}.")
+        chosen.append(key)
     if as_json:
         emit_json(record)
         return
-    from hamknee import render
-
     if brief:
         show(render.Brief(record), measure=True)
         return
-    chosen = None
     if section:
-        chosen = []
-        for name in (n for value in section for n in value.split(",") if n.strip()):
-            key = render.section_key(name, record["kind"])
-            if key is None:
-                raise UsageProblem(f"No section {safe_text(name.strip())!r} on a {record['kind']} page.",
-                                   f"Use one of: {', '.join(render.section_names(record['kind']))}.")
-            chosen.append(key)
         page = render.explain(record, chosen)
         if not any(render.has_section(record, key) for key in chosen):
             wanted = ", ".join(dict.fromkeys(chosen))
