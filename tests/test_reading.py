@@ -437,16 +437,44 @@ def test_anatomy_page_points_to_the_condition_of_the_same_name(hk):
 
 # -- help and errors ----------------------------------------------------------------------------
 
-def test_help_reads_plainly(hk):
-    from hamknee.cli import COMMANDS
+def _every_command() -> list[list[str]]:
+    """Every command and subcommand, as the words that name it."""
+    from hamknee.cli import COMMANDS, app
 
-    for name in [None, *COMMANDS]:
-        r = hk(*([name] if name else []), "--help", env={"COLUMNS": "100"})
-        assert r.exit_code == 0, name
-        assert "{" not in r.stdout and "<str>" not in r.stdout and "<int" not in r.stdout, (name, r.stdout)
+    found: list[list[str]] = [[]]
+    for name in COMMANDS:
+        found.append([name])
+        r = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "100"})
+        if "Commands:" in r.stdout:
+            block = r.stdout.split("Commands:", 1)[1].split("Examples:", 1)[0]
+            found += [[name, line.split()[0]] for line in block.splitlines() if line.startswith("  ")
+                      and line[2:3].strip()]
+    return found
+
+
+def test_help_reads_plainly(hk):
+    commands = _every_command()
+    assert ["export", "anki"] in commands
+    for words in commands:
+        r = hk(*words, "--help", env={"COLUMNS": "100"})
+        assert r.exit_code == 0, words
+        for jargon in ("{", "<str>", "<int", "<=x", "x<=", "<float"):
+            assert jargon not in r.stdout, (words, jargon, r.stdout)
+        if "Commands:" in r.stdout:  # each summary whole, not cut at 45 characters
+            assert "..." not in r.stdout.split("Commands:", 1)[1].split("Examples:", 1)[0], (words, r.stdout)
         block = r.stdout.split("Examples:", 1)[1]
         examples = [line.strip() for line in block.splitlines() if line.strip()]
-        assert examples and all(e.count("hamknee ") == 1 for e in examples), (name, examples)
+        assert examples and all(e.count("hamknee ") == 1 for e in examples), (words, examples)
+
+
+def test_help_command_is_the_same_as_help_option(hk):
+    for words in _every_command():
+        asked = hk("help", *words, env={"COLUMNS": "100"})
+        assert asked.exit_code == 0, words
+        assert asked.stdout == hk(*words, "--help", env={"COLUMNS": "100"}).stdout, words
+    assert "help" in hk("--help").stdout.split("Commands:", 1)[1]
+    unknown = hk("help", "nonsense")
+    assert unknown.exit_code == 2 and "No such command 'nonsense'" in unknown.stderr
 
 
 def test_bare_hamknee_prints_help_and_succeeds(hk):

@@ -106,9 +106,9 @@ class HamkneeGroup(TyperGroup):
             tidy(self)
             typer.echo(ctx.get_help())
             ctx.exit(0)
-        from hamknee.helptext import hoist_global_options
+        from hamknee.helptext import as_help, hoist_global_options
 
-        return super().parse_args(ctx, hoist_global_options(args, COMMANDS))
+        return super().parse_args(ctx, as_help(hoist_global_options(args, COMMANDS), COMMANDS))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from hamknee.helptext import tidy
@@ -119,7 +119,8 @@ class HamkneeGroup(TyperGroup):
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         from hamknee.helptext import command_rows
 
-        rows = command_rows(self, ctx)
+        rows = [*command_rows(self, ctx),
+                ("help", "The help of a command: hamknee help explain is hamknee explain --help.")]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
