@@ -571,3 +571,35 @@ def test_a_missing_knowledge_base_is_one_message(hk, tmp_path):
     r = hk("--kb", str(tmp_path / "nope.yaml"), "list")
     assert r.exit_code == 3
     assert r.stderr.strip().splitlines() == [f"Error: {tmp_path / 'nope.yaml'}: file not found."]
+
+
+# -- study wording ------------------------------------------------------------------------------
+
+JARGON = ("FSRS", "stability", "young", "Retention", "Reviews", "relearning", "typed relations")
+
+
+def test_stats_speak_a_new_students_words(hk, tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    r = hk("quiz", "--card", "semitendinosus:origin:recall", "--card", "gracilis:origin:recall", "--db", db,
+           input="ischial tuberosity\nno idea\n")
+    assert r.exit_code == 0, r.stderr
+    text = hk("stats", "--db", db, env={"COLUMNS": "80"}).stdout
+    for word in JARGON:
+        assert word not in text, (word, text)
+    page = " ".join(text.split())
+    assert "Mastered: you are likely (9 times in 10) to still know it 3 weeks after your last answer" in page
+    assert "Learning: asked" in page and "Known:" in page
+    revise = text.split("Entries to revise", 1)[1].split("Due in the next", 1)[0]
+    assert "gracilis" in revise and "semitendinosus" not in revise  # every answer right is not weak
+
+
+def test_quiz_headers_and_start_screen_are_plain(hk, tmp_path):
+    r = hk("quiz", "--card", "semitendinosus:origin:choice", "--card", "gracilis:origin:recall", "--db",
+           str(tmp_path / "p.sqlite3"), input="1\nno idea\n", env={"COLUMNS": "80"})
+    headers = [line for line in r.stdout.splitlines() if line.startswith("Question ")]
+    assert headers[:2] == ["Question 1/2 · muscle · multiple choice", "Question 2/2 · muscle · type the answer"]
+    for line in r.stdout.splitlines():
+        assert line == line.rstrip(), repr(line)  # piped: no trailing spaces where a line wraps
+    start = hk(env={"COLUMNS": "100"}).stdout
+    for word in JARGON:
+        assert word not in start, word

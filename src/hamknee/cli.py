@@ -182,8 +182,9 @@ app = typer.Typer(
     cls=HamkneeGroup,
     name="hamknee",
     help="A study reference: how a hamstring injury causes knee pain. Look up, compare, follow the chain, drill.",
-    epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes-anserine-bursitis --brief  ·  "
-           "hamknee muscles --attachments  ·  hamknee search 'lump behind knee'  ·  hamknee where 'inner knee'",
+    epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes anserine bursitis --brief  ·  "
+           "hamknee why medial knee pain  ·  hamknee where behind the knee  ·  hamknee search lump behind knee  ·  "
+           "hamknee muscles --attachments  ·  hamknee quiz",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,

@@ -67,7 +67,8 @@ def path(
     depth: DepthOpt = 8,
     as_json: JsonOpt = False,
 ) -> None:
-    """The shortest chains of typed relations from one entry to another; contrasts and associations marked."""
+    """How two entries are connected: the shortest chains of relations, each step in words, links that are not
+    causes marked."""
     from hamknee.chains import graph as chain
 
     kb = get_kb()
@@ -170,7 +171,7 @@ def why(
     depth: DepthOpt = 6,
     as_json: JsonOpt = False,
 ) -> None:
-    """How the hamstrings lead to a condition, or to pain in a region: the mechanism of each step.
+    """How the hamstrings lead to a condition or to pain in a region, step by step; for a muscle, what it leads to.
 
     A chain runs from a hamstring along its tendon to the structure it acts on and to the condition; it never
     passes through a contrast, a hub (a region, the knee joint, a group) or a risk factor, which is shown
