@@ -101,6 +101,9 @@ COMMANDS = [
     ["sources"],
     ["path", "semitendinosus", "medial-knee"],
     ["why", "pes-anserine-bursitis"],
+    ["why", "semitendinosus"],
+    ["why", "medial", "knee", "pain"],
+    ["explain", "hamstrings", "--brief"],
     ["where", "posterior"],
     ["where", "medial"],
     ["diagram", "biceps-femoris"],
@@ -128,6 +131,15 @@ def test_help_fits_without_cutting(tmp_path, width, command):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     check_layout(result.stdout, int(width))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_failed_lookup_fits_the_terminal(hk, width):
+    r = hk("explain", "vastus", env={"COLUMNS": width, **TERMINAL})
+    assert r.exit_code == 1
+    check_layout(r.stderr, int(width))
+    for line in r.stderr.splitlines()[1:-1]:  # each offer, and the lines it wraps onto, under the list
+        assert line.startswith("  "), line
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -280,7 +280,8 @@ def report(exc: HamkneeError) -> None:
 
             from hamknee.layout import Wrapped
 
-            console.print(Wrapped("", Text(line)), crop=False)
+            lead = len(line) - len(line.lstrip())  # an indented item wraps under its own text
+            console.print(Wrapped(line[:lead], Text(line[lead:]), indent=lead + 2 if lead else 0), crop=False)
         else:  # a log or a script: one message a line
             console.print(line, markup=False, highlight=False, soft_wrap=True)
 
