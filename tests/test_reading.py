@@ -615,3 +615,12 @@ def test_quiz_headers_and_start_screen_are_plain(hk, tmp_path):
     start = hk(env={"COLUMNS": "100"}).stdout
     for word in JARGON:
         assert word not in start, word
+
+
+def test_diagram_caption_is_whole_in_colour(hk):
+    r = hk("diagram", "biceps-femoris", env={"COLUMNS": "80", "FORCE_COLOR": "1"})
+    assert r.exit_code == 0
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
+    caption = " ".join(plain.split("highlighted:", 1)[1].split())
+    assert "\x1b[" in r.stdout and caption == "Biceps femoris, long head, Biceps femoris, short head", caption
+    assert max(len(line) for line in plain.splitlines()) <= 80
