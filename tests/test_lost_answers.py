@@ -178,3 +178,14 @@ def test_closed_standard_input_ends_the_session_quietly(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "End of input: 0 of 1 card asked, 0 answers saved" in r.stdout
     assert r.stderr == ""
+
+
+def test_ctrl_c_at_the_prompt_says_so_on_a_line_of_its_own(tmp_path: Path) -> None:
+    session = Session(["quiz", "--count", "2", "--db", str(tmp_path / "p.sqlite3")],
+                      {"HAMKNEE_HOME": str(tmp_path / "home")})
+    session.expect("\n> ")
+    session.type("\x03")  # Ctrl-C, as the terminal driver turns it into SIGINT
+    code, output = session.finish()
+    assert code == 130, output
+    line = next(line for line in output.replace("\r\n", "\n").split("\n") if "Interrupted" in line)
+    assert line.startswith("Interrupted: 0 of 2 cards asked"), repr(line)

@@ -555,7 +555,9 @@ def _run(store: Store, queue: list[Card], rng: Any, self_grade: bool = False) ->
             raise
         why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""
         with contextlib.suppress(OSError, ValueError):
-            err().print(f"Interrupted{why}: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+            # At a terminal the cursor is still on the prompt line, after the '^C' the terminal echoed.
+            start = "\n" if err().is_terminal else ""
+            err().print(f"{start}Interrupted{why}: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
         _quiet_dead_streams()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     _say("")
