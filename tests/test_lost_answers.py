@@ -189,3 +189,26 @@ def test_ctrl_c_at_the_prompt_says_so_on_a_line_of_its_own(tmp_path: Path) -> No
     assert code == 130, output
     line = next(line for line in output.replace("\r\n", "\n").split("\n") if "Interrupted" in line)
     assert line.startswith("Interrupted: 0 of 2 cards asked"), repr(line)
+
+
+def test_reset_at_a_terminal_asks_first(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite3"
+    env = {"HAMKNEE_HOME": str(tmp_path / "home")}
+    subprocess.run([*HAMKNEE, "quiz", "--count", "1", "--db", str(db)], input="1\n", capture_output=True, text=True,
+                   env=dict(os.environ, **env), timeout=120)
+    assert db.exists()
+    kept = reviews(db)
+    assert kept
+    session = Session(["quiz", "--reset", "--db", str(db)], env)
+    session.expect("[y/N]")
+    session.type("\r")  # Enter: the default, no
+    code, output = session.finish()
+    assert code == 0 and "Nothing changed." in output
+    assert reviews(db) == kept
+    session = Session(["quiz", "--reset", "--db", str(db)], env)
+    session.expect("[y/N]")
+    session.type("y\r")
+    code, output = session.finish()
+    assert code == 0 and "Progress reset." in output
+    backups = [p for p in tmp_path.iterdir() if p.name.startswith("p.sqlite3.") and p.name.endswith(".bak")]
+    assert backups and reviews(backups[0]) == kept  # the old progress, kept as a backup

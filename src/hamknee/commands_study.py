@@ -577,6 +577,14 @@ def _reset(db: str | None) -> None:
     from hamknee.study.store import reset
 
     path = _db_path(db)
+    reader = _Input()
+    if reader.interactive and out().is_terminal and path.exists():
+        # A person at a terminal confirms; a script that passes --reset has decided already.
+        answer = reader.ask("Start over? Every card becomes new again (the old database is kept as a backup) "
+                            "[y/N]: ")
+        if answer is None or answer.strip().lower() not in ("y", "yes"):
+            _say("Nothing changed.")
+            return
     backup = reset(path, now_utc())
     if backup is None:
         _say(f"No progress to reset at {path}.", path=True)
