@@ -341,6 +341,34 @@ def complete_term(incomplete: str) -> list[tuple[str, str]]:
         return []
 
 
+def complete_region(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for a region: region ids with their names."""
+    try:
+        kb = get_kb()
+        return [(e["id"], e["name"]) for e in kb.catalog("region") if e["id"].startswith(incomplete)]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def complete_kind(incomplete: str) -> list[str]:
+    """Shell completion for a kind of entry."""
+    from hamknee.vocab import KINDS
+
+    return [k for k in KINDS if k.startswith(incomplete)]
+
+
+def complete_topic(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for a quiz topic: a kind, then entry ids."""
+    return [(k, "every entry of this kind") for k in complete_kind(incomplete)] + complete_term(incomplete)
+
+
+def complete_qtype(incomplete: str) -> list[str]:
+    """Shell completion for a question type."""
+    from hamknee.study.cards import QTYPES
+
+    return [q for q in QTYPES if q.startswith(incomplete)]
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"hamknee {__version__}\n")

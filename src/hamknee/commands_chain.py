@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, TermArg, complete_term, emit_json, get_kb, out, show
+from hamknee.cli import JsonOpt, TermArg, complete_region, complete_term, emit_json, get_kb, out, show
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -273,7 +273,7 @@ def where(
     region: Annotated[list[str], typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
                                                      "the thigh, buttock, or an alias such as 'behind the knee'; "
                                                      "several words need no quotes.",
-                                          show_default=False, metavar="REGION")],
+                                          autocompletion=complete_region, show_default=False, metavar="REGION")],
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""

@@ -7,7 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, complete_term, emit_json, err, get_kb, kb_path, out, show, terminal
+from hamknee.cli import (
+    JsonOpt,
+    complete_kind,
+    complete_region,
+    complete_term,
+    emit_json,
+    err,
+    get_kb,
+    kb_path,
+    out,
+    show,
+    terminal,
+)
 from hamknee.errors import ExitCode, InvalidKnowledgeBase, UsageProblem, safe_text
 from hamknee.vocab import KIND_SECTION, KINDS, SECTIONS
 
@@ -140,7 +152,8 @@ def _muscle_row(r: dict[str, Any]) -> dict[str, Any]:
             "proximal": attachment(r["origin"]), "distal": attachment(r["insertion"])}
 
 
-RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region id or alias, e.g. 'medial knee'.")]
+RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region id or alias, e.g. 'medial knee'.",
+                                               autocompletion=complete_region)]
 
 
 @app.command(epilog="Examples:  hamknee conditions  ·  hamknee conditions --region 'behind the knee'")
@@ -209,7 +222,8 @@ def phases(
 
 @app.command("list", epilog="Examples:  hamknee list  ·  hamknee list condition  ·  hamknee list --json")
 def list_(
-    kind: Annotated[str | None, typer.Argument(help=f"Only this kind: {', '.join(KINDS)}.", metavar="KIND")] = None,
+    kind: Annotated[str | None, typer.Argument(help=f"Only this kind: {', '.join(KINDS)}.", metavar="KIND",
+                                               autocompletion=complete_kind)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Every entry: id, kind, name and summary."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import emit_json, err, get_kb, out
+from hamknee.cli import complete_qtype, complete_topic, emit_json, err, get_kb, out
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,14 +30,14 @@ DbOpt = Annotated[
 ]
 TopicOpt = Annotated[
     str | None,
-    typer.Option("--topic", "-t", metavar="TOPIC",
+    typer.Option("--topic", "-t", metavar="TOPIC", autocompletion=complete_topic,
                  help="Only cards about a kind ('muscle'), an entry ('semitendinosus') or a region ('medial knee')."),
 ]
 TypeOpt = Annotated[
     str | None,
-    typer.Option("--type", metavar="TYPE", help="Only one question type: recall (type the answer), reverse (name "
-                                                "it from its description), choice (multiple choice), vignette (a "
-                                                "patient's story), compare (tell two apart)."),
+    typer.Option("--type", metavar="TYPE", autocompletion=complete_qtype,
+                 help="Only one question type: recall (type the answer), reverse (name it from its description), "
+                      "choice (multiple choice), vignette (a patient's story), compare (tell two apart)."),
 ]
 DaysOpt = Annotated[int, typer.Option("--days", min=1, max=60, help="Days in the due forecast.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of formatted text.")]
