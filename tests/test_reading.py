@@ -224,6 +224,8 @@ def test_brief_is_at_most_25_lines_at_80_columns_for_every_entry(hk):
             assert "not medical advice" in page
         # Kept brief by choosing facts, never by cutting one short.
         assert "…" not in r.stdout, (entry["id"], [line for line in lines if "…" in line])
+        facts = r.stdout.split("Key facts", 1)[1].split("Full page:", 1)[0] if "Key facts" in r.stdout else ""
+        assert facts.count("(") == facts.count(")"), (entry["id"], facts)  # no clause cut inside brackets
         record = json.loads(hk("explain", entry["id"], "--json").stdout)
         for point in record.get("key_points", []):
             assert " ".join(point.split()) in page, (entry["id"], point)

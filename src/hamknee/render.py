@@ -432,18 +432,22 @@ _ABBREVIATIONS = ("e.g", "i.e", "approx", "vs", "cf", "etc", "al", "ca", "st", "
 
 
 def _first_sentence(text: str) -> str:
-    """The first whole clause of a long value: up to its first '; ' or sentence end, never mid-word."""
-    text = text.split("; ")[0]
-    start = 0
-    while True:
-        end = text.find(". ", start)
-        if end < 0:
-            return text.rstrip(".")
-        word = text[:end].rsplit(None, 1)[-1].lower() if text[:end].split() else ""
-        after = text[end + 2:end + 3]
-        if word.strip("(").rstrip(".") not in _ABBREVIATIONS and (after.isupper() or after.isdigit()):
-            return text[:end]
-        start = end + 2
+    """The first whole clause of a long value: up to its first '; ' or sentence end outside brackets."""
+    text = " ".join(text.split())
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and text.startswith("; ", i):
+            return text[:i]
+        elif depth == 0 and text.startswith(". ", i):
+            word = text[:i].rsplit(" ", 1)[-1].lower().strip("(")
+            after = text[i + 2:i + 3]
+            if word not in _ABBREVIATIONS and (after.isupper() or after.isdigit()):
+                return text[:i]
+    return text.rstrip(".")
 
 
 def _first(value: str | list[str], key: str) -> str:
@@ -451,7 +455,7 @@ def _first(value: str | list[str], key: str) -> str:
     if isinstance(value, list):
         if key in ("actions", "values"):
             return "; ".join(value)
-        text = value[0]
+        text = " ".join(value[0].split())
         if key == "tests":
             text = text.split(":", 1)[0]
         if len(value) > 1:
@@ -485,10 +489,11 @@ class Brief:
             if key == "red_flags":  # a warning reads as one
                 first = value[0] if isinstance(value, list) else value
                 more = f" (+{len(value) - 1} more)" if isinstance(value, list) and len(value) > 1 else ""
-                facts[key] = Wrapped(Text.assemble("  ", ("⚠ Red flag: ", WARNING)),
-                                     Text.assemble((first, "yellow"), (more, "dim")), indent=4)
+                # The label rides in the text, so every line wraps at the same width under it.
+                facts[key] = Wrapped("  ", Text.assemble(("⚠ Red flag: ", WARNING), (first, "yellow"), (more, "dim")),
+                                     indent=4)
             else:
-                facts[key] = Wrapped(Text.assemble("  ", (label + ": ", "bold")), Text(_first(value, key)), indent=4)
+                facts[key] = Wrapped("  ", Text.assemble((label + ": ", "bold"), _first(value, key)), indent=4)
         return facts
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
