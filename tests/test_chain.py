@@ -225,10 +225,16 @@ def test_no_chain_is_a_clear_error(hk, kb):
     assert "Traceback" not in r.stderr
 
 
-def test_unknown_term_suggests(hk, kb):
+def test_a_close_misspelling_opens_its_entry(hk, kb):
     r = hk("--kb", kb, "path", "semitendinosis", "pes-anserine-bursitis")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.strip() == "Showing semitendinosus for 'semitendinosis' (the closest spelling)."
+
+
+def test_unknown_term_offers_what_it_may_mean(hk, kb):
+    r = hk("--kb", kb, "path", "zzzqqq", "pes-anserine-bursitis")
     assert r.exit_code == 1
-    assert "No entry for 'semitendinosis'. Did you mean: semitendinosus?" in r.stderr
+    assert "No entry for 'zzzqqq'." in r.stderr and "hamknee list" in r.stderr
 
 
 def test_same_entry_twice_is_a_usage_error(hk, kb):
@@ -312,9 +318,9 @@ def test_why_a_condition_at_a_shared_bone_is_not_every_muscle_there(hk, kb):
     assert set(json.loads(r.stdout)["highlighted"]) == {"semimembranosus", "ischial-tuberosity"}
 
 
-def test_why_needs_a_condition_or_region(hk, kb):
-    r = hk("--kb", kb, "why", "semitendinosus")
-    assert r.exit_code == 1 and "No condition or region for 'semitendinosus'" in r.stderr
+def test_why_needs_a_condition_region_or_entry(hk, kb):
+    r = hk("--kb", kb, "why", "zzzqqq")
+    assert r.exit_code == 1 and "No condition or region for 'zzzqqq'" in r.stderr
 
 
 def test_why_with_no_chain_exits_1(hk, kb):
@@ -491,8 +497,9 @@ def test_diagram_svg_unwritable_path(hk, kb, tmp_path):
 
 
 def test_diagram_unknown_term(hk, kb):
-    r = hk("--kb", kb, "diagram", "semitendinosis")
-    assert r.exit_code == 1 and "Did you mean: semitendinosus?" in r.stderr
+    r = hk("--kb", kb, "diagram", "zzzqqq")
+    assert r.exit_code == 1 and "No entry for 'zzzqqq'" in r.stderr and "hamknee list" in r.stderr
+    assert hk("--kb", kb, "diagram", "semitendinosis").exit_code == 0  # the one close spelling
 
 
 # -- the shipped knowledge base ---------------------------------------------------------------------------
@@ -697,3 +704,30 @@ def test_every_relation_type_has_a_role():
     assert set(ROLE) == set(INVERSE)
     assert set(ROLE.values()) <= set(ROLES)
     assert ROLE["differential-of"] == "contrast" and ROLE["has-risk-factor"] == "association"
+
+
+# -- why, asked of a muscle ---------------------------------------------------------------------------------
+
+def test_why_a_muscle_lists_the_conditions_it_leads_to(hk):
+    r = hk("why", "semitendinosus")
+    assert r.exit_code == 0, r.stderr
+    assert "Pes anserine bursitis" in r.stdout and "hamknee why pes-anserine-bursitis" in r.stdout
+    assert "hamknee path semitendinosus" in r.stdout
+    data = json.loads(hk("why", "semitendinosus", "--json").stdout)
+    reached = [item["condition"] for item in data["leads_to"]]
+    assert "pes-anserine-bursitis" in reached and "hamstring-strain" in reached
+    # The same chains `why CONDITION` shows: each condition listed has one from semitendinosus.
+    for ident in reached[:3]:
+        answer = json.loads(hk("why", ident, "--json").stdout)
+        assert "semitendinosus" in {g["start"] for g in answer["from"]}, ident
+
+
+def test_why_a_muscle_counts_its_parts(hk):
+    data = json.loads(hk("why", "biceps", "femoris", "--json").stdout)
+    assert "hamstring-strain" in [item["condition"] for item in data["leads_to"]]  # through its long head
+
+
+def test_why_an_entry_with_no_mechanism_says_what_why_takes(hk):
+    r = hk("why", "gracilis")
+    assert r.exit_code == 1
+    assert "hamknee why pes-anserine-bursitis" in r.stderr and "hamknee explain gracilis" in r.stderr

@@ -114,7 +114,9 @@ def test_missing_file_or_directory_is_exit_3(via, tmp_path, kind):
     r = via(path)
     assert r.exit_code == 3
     assert clean(r.stderr)
-    assert r.stderr.startswith(f"{path}: {'file not found' if kind == 'missing' else 'is a directory'}")
+    # One message: there is nothing inside the file to fix.
+    assert r.stderr.splitlines() == [f"Error: {path}: {'file not found' if kind == 'missing' else 'is a directory'}"
+                                     + ("." if kind == "missing" else ", not a YAML file.")]
 
 
 def test_utf8_bom_is_accepted(hk, tmp_path):

@@ -39,11 +39,18 @@ def test_explain_json_has_the_entity(hk):
     assert any(rel["target"] == "pes-anserinus" for rel in data["relations"])
 
 
-def test_unknown_term_suggests_the_nearest(hk):
+def test_a_single_close_misspelling_opens_its_entry(hk):
     r = hk("explain", "semitendinosis")
+    assert r.exit_code == 0
+    assert r.stdout.startswith("Semitendinosus")
+    assert r.stderr.strip() == "Showing semitendinosus for 'semitendinosis' (the closest spelling)."
+
+
+def test_unknown_term_suggests_the_nearest(hk):
+    r = hk("explain", "semimembranosis", "tendon")
     assert r.exit_code == 1
     assert r.stdout == ""
-    assert "No entry for 'semitendinosis'. Did you mean: semitendinosus?" in r.stderr
+    assert "No entry for 'semimembranosis tendon'. Did you mean:" in r.stderr
     assert "Traceback" not in r.stderr
 
 

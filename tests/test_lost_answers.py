@@ -244,3 +244,37 @@ def test_a_signal_while_the_answer_is_judged_keeps_it(hk, tmp_path, monkeypatch,
     assert result.exit_code == 130, result.stdout + result.stderr
     assert "Interrupted by SIGTERM: 1 card, 1 answer saved" in result.stderr, result.stderr
     assert [row[0] for row in reviews(db)] == [order[0].id]
+
+
+def test_ctrl_c_at_the_prompt_says_so_on_a_line_of_its_own(tmp_path: Path) -> None:
+    session = Session(["quiz", "--count", "2", "--db", str(tmp_path / "p.sqlite3")],
+                      {"HAMKNEE_HOME": str(tmp_path / "home")})
+    session.expect("\n> ")
+    session.type("\x03")  # Ctrl-C, as the terminal driver turns it into SIGINT
+    code, output = session.finish()
+    assert code == 130, output
+    line = next(line for line in output.replace("\r\n", "\n").split("\n") if "Interrupted" in line)
+    assert line.startswith("Interrupted: 0 of 2 cards asked"), repr(line)
+
+
+def test_reset_at_a_terminal_asks_first(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite3"
+    env = {"HAMKNEE_HOME": str(tmp_path / "home")}
+    subprocess.run([*HAMKNEE, "quiz", "--count", "1", "--db", str(db)], input="1\n", capture_output=True, text=True,
+                   env=dict(os.environ, **env), timeout=120)
+    assert db.exists()
+    kept = reviews(db)
+    assert kept
+    session = Session(["quiz", "--reset", "--db", str(db)], env)
+    session.expect("[y/N]")
+    session.type("\r")  # Enter: the default, no
+    code, output = session.finish()
+    assert code == 0 and "Nothing changed." in output
+    assert reviews(db) == kept
+    session = Session(["quiz", "--reset", "--db", str(db)], env)
+    session.expect("[y/N]")
+    session.type("y\r")
+    code, output = session.finish()
+    assert code == 0 and "Progress reset." in output
+    backups = [p for p in tmp_path.iterdir() if p.name.startswith("p.sqlite3.") and p.name.endswith(".bak")]
+    assert backups and reviews(backups[0]) == kept  # the old progress, kept as a backup

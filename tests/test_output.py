@@ -70,3 +70,19 @@ def test_closed_pipe_ends_quietly(tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.strip()
+
+
+@pytest.mark.skipif(_installed() is None, reason="console script not installed")
+@pytest.mark.parametrize(("words", "expected"), [
+    ("hamknee where med", {"medial-knee"}),
+    ("hamknee list con", {"condition", "concept"}),
+    ("hamknee conditions --region post", {"posterior-knee", "posterior-thigh"}),
+    ("hamknee quiz --topic mus", {"muscle"}),
+    ("hamknee quiz --type vi", {"vignette"}),
+])
+def test_shell_completion_for_regions_kinds_topics_and_types(tmp_path, words, expected):
+    env = dict(os.environ, _HAMKNEE_COMPLETE="complete_bash", COMP_WORDS=words,
+               COMP_CWORD=str(len(words.split()) - 1), HAMKNEE_HOME=str(tmp_path))
+    result = subprocess.run([_installed()], env=env, capture_output=True, text=True, timeout=60)  # type: ignore[list-item]
+    assert result.returncode == 0
+    assert set(result.stdout.split()) == expected

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 TERMINAL = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1"}  # the terminal layout, without escape codes
@@ -100,6 +101,9 @@ COMMANDS = [
     ["sources"],
     ["path", "semitendinosus", "medial-knee"],
     ["why", "pes-anserine-bursitis"],
+    ["why", "semitendinosus"],
+    ["why", "medial", "knee", "pain"],
+    ["explain", "hamstrings", "--brief"],
     ["where", "posterior"],
     ["where", "medial"],
     ["diagram", "biceps-femoris"],
@@ -127,6 +131,15 @@ def test_help_fits_without_cutting(tmp_path, width, command):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     check_layout(result.stdout, int(width))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_failed_lookup_fits_the_terminal(hk, width):
+    r = hk("explain", "vastus", env={"COLUMNS": width, **TERMINAL})
+    assert r.exit_code == 1
+    check_layout(r.stderr, int(width))
+    for line in r.stderr.splitlines()[1:-1]:  # each offer, and the lines it wraps onto, under the list
+        assert line.startswith("  "), line
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -206,8 +219,16 @@ def test_brief_is_at_most_25_lines_at_80_columns_for_every_entry(hk):
         assert entry["summary"].split()[0] in r.stdout
         assert f"hamknee explain {entry['id']}" in r.stdout
         check_layout(r.stdout, 80)
+        page = " ".join(r.stdout.split())
         if entry["kind"] in ("condition", "phase"):
-            assert "not medical advice" in " ".join(r.stdout.split())
+            assert "not medical advice" in page
+        # Kept brief by choosing facts, never by cutting one short.
+        assert "…" not in r.stdout, (entry["id"], [line for line in lines if "…" in line])
+        facts = r.stdout.split("Key facts", 1)[1].split("Full page:", 1)[0] if "Key facts" in r.stdout else ""
+        assert facts.count("(") == facts.count(")"), (entry["id"], facts)  # no clause cut inside brackets
+        record = json.loads(hk("explain", entry["id"], "--json").stdout)
+        for point in record.get("key_points", []):
+            assert " ".join(point.split()) in page, (entry["id"], point)
 
 
 def test_brief_is_far_shorter_than_the_page(hk):
@@ -215,6 +236,8 @@ def test_brief_is_far_shorter_than_the_page(hk):
     brief = hk("explain", "pes-anserine-bursitis", "--brief", env={"COLUMNS": "80", **TERMINAL}).stdout
     assert len(brief.splitlines()) * 4 < len(full.splitlines())
     assert "Key points" in brief and "Key facts" in brief and "Red flag" in brief
+    # Every key point, each fact whole: the red flag reads to its end.
+    assert "suspect (rare) septic bursitis" in " ".join(brief.split())
 
 
 def test_sections_show_only_what_was_asked(hk):
@@ -351,20 +374,75 @@ def test_a_prefix_says_which_entry_it_opened(hk):
     assert exact.stderr == ""
 
 
+@pytest.mark.parametrize(("args", "key", "expected"), [
+    (["explain", "pes", "anserine", "bursitis"], "id", "pes-anserine-bursitis"),
+    (["why", "medial", "knee", "pain"], "region", "medial-knee"),
+    (["why", "pes", "anserine", "bursitis"], "condition", "pes-anserine-bursitis"),
+    (["where", "back", "of", "thigh"], "region", "posterior-thigh"),
+    (["diagram", "pes", "anserine", "bursitis"], "focus", "pes-anserine-bursitis"),
+])
+def test_several_unquoted_words_are_one_term(hk, args, key, expected):
+    r = hk(*args, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[key] == expected
+
+
+def test_phases_take_an_unquoted_condition(hk):
+    r = hk("phases", "hamstring", "strain", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert {p["id"] for p in json.loads(r.stdout)} and all(
+        "hamstring-strain" in p["applies_to"] for p in json.loads(r.stdout))
+
+
 def test_where_takes_a_students_words(hk):
     r = hk("where", "back of thigh", "--json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["region"] == "posterior-thigh"
 
 
-def test_suggestions_rank_what_a_student_meant(hk):
-    r = hk("explain", "vastus")
+def _offers(stderr: str) -> list[str]:
+    """The ids a failed lookup offers, in order (lines '  Name: hamknee explain ID')."""
+    return re.findall(r"^  .+: hamknee explain (\S+)$", stderr, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(("words", "first"), [
+    (["vastus"], "quadriceps-femoris"),
+    (["hamstrin"], "hamstrings"),
+    (["bursa"], "pes-anserine-bursa"),
+])
+def test_suggestions_rank_what_a_student_meant(hk, words, first):
+    r = hk("explain", *words)
     assert r.exit_code == 1
-    assert "Did you mean: quadriceps-femoris" in r.stderr
-    typo = hk("explain", "semitendinosis")
-    assert "Did you mean: semitendinosus?" in typo.stderr
-    ambiguous = hk("explain", "bursa")
-    assert ambiguous.exit_code == 1 and "pes-anserine-bursa" in ambiguous.stderr
+    assert _offers(r.stderr)[0] == first, r.stderr
+
+
+def test_a_failed_lookup_shows_named_hits_and_how_to_search(hk):
+    r = hk("explain", "vastus", env={"COLUMNS": "200"})
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "  Quadriceps femoris: hamknee explain quadriceps-femoris" in r.stderr.splitlines()
+    assert len(_offers(r.stderr)) > 1  # the search hits too, not only the closest spelling
+    assert r.stderr.rstrip().endswith("hamknee search vastus")
+    nothing = hk("explain", "zzzqqq")
+    assert nothing.exit_code == 1 and "hamknee search" in nothing.stderr and "hamknee list" in nothing.stderr
+
+
+def test_a_single_close_misspelling_opens_with_a_note(hk):
+    r = hk("explain", "semitendinosis")
+    assert r.exit_code == 0 and r.stdout.startswith("Semitendinosus")
+    assert r.stderr.strip() == "Showing semitendinosus for 'semitendinosis' (the closest spelling)."
+    several = hk("explain", "semi")  # the start of two names: a choice, not a guess
+    assert several.exit_code == 1
+    assert {"semitendinosus", "semimembranosus"} <= set(_offers(several.stderr))
+
+
+def test_a_failed_lookup_in_json_is_an_error_object(hk):
+    text, data = hk("explain", "zzzqqq"), hk("explain", "zzzqqq", "--json")
+    assert text.exit_code == data.exit_code == 1
+    answer = json.loads(data.stdout)
+    assert answer["error"] == "No entry for 'zzzqqq'." and answer["suggestions"] == []
+    near = json.loads(hk("explain", "vastus", "--json").stdout)
+    assert near["suggestions"][0] == {"id": "quadriceps-femoris", "name": "Quadriceps femoris", "kind": "muscle"}
+    assert near["search"] == "hamknee search vastus"
 
 
 def test_anatomy_page_points_to_the_condition_of_the_same_name(hk):
@@ -373,16 +451,44 @@ def test_anatomy_page_points_to_the_condition_of_the_same_name(hk):
 
 # -- help and errors ----------------------------------------------------------------------------
 
-def test_help_reads_plainly(hk):
-    from hamknee.cli import COMMANDS
+def _every_command() -> list[list[str]]:
+    """Every command and subcommand, as the words that name it."""
+    from hamknee.cli import COMMANDS, app
 
-    for name in [None, *COMMANDS]:
-        r = hk(*([name] if name else []), "--help", env={"COLUMNS": "100"})
-        assert r.exit_code == 0, name
-        assert "{" not in r.stdout and "<str>" not in r.stdout and "<int" not in r.stdout, (name, r.stdout)
+    found: list[list[str]] = [[]]
+    for name in COMMANDS:
+        found.append([name])
+        r = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "100"})
+        if "Commands:" in r.stdout:
+            block = r.stdout.split("Commands:", 1)[1].split("Examples:", 1)[0]
+            found += [[name, line.split()[0]] for line in block.splitlines() if line.startswith("  ")
+                      and line[2:3].strip()]
+    return found
+
+
+def test_help_reads_plainly(hk):
+    commands = _every_command()
+    assert ["export", "anki"] in commands
+    for words in commands:
+        r = hk(*words, "--help", env={"COLUMNS": "100"})
+        assert r.exit_code == 0, words
+        for jargon in ("{", "<str>", "<int", "<=x", "x<=", "<float"):
+            assert jargon not in r.stdout, (words, jargon, r.stdout)
+        if "Commands:" in r.stdout:  # each summary whole, not cut at 45 characters
+            assert "..." not in r.stdout.split("Commands:", 1)[1].split("Examples:", 1)[0], (words, r.stdout)
         block = r.stdout.split("Examples:", 1)[1]
         examples = [line.strip() for line in block.splitlines() if line.strip()]
-        assert examples and all(e.count("hamknee ") == 1 for e in examples), (name, examples)
+        assert examples and all(e.count("hamknee ") == 1 for e in examples), (words, examples)
+
+
+def test_help_command_is_the_same_as_help_option(hk):
+    for words in _every_command():
+        asked = hk("help", *words, env={"COLUMNS": "100"})
+        assert asked.exit_code == 0, words
+        assert asked.stdout == hk(*words, "--help", env={"COLUMNS": "100"}).stdout, words
+    assert "help" in hk("--help").stdout.split("Commands:", 1)[1]
+    unknown = hk("help", "nonsense")
+    assert unknown.exit_code == 2 and "No such command 'nonsense'" in unknown.stderr
 
 
 def test_bare_hamknee_prints_help_and_succeeds(hk):
@@ -406,7 +512,39 @@ def test_nothing_to_show_says_why_and_exits_1(hk):
     assert j.exit_code == 1 and json.loads(j.stdout) == []
 
 
-def test_json_and_text_agree_on_exit_codes(hk):
+FAILING = [
+    (["explain", "zzzqqq"], 1), (["explain"], 2), (["explain", "semitendinosus", "-s", "nonsense"], 2),
+    (["muscles", "--bogus"], 2), (["conditions", "--region", "zzzqqq"], 1), (["phases", "zzzqqq"], 1),
+    (["list", "zzzqqq"], 2), (["compare", "semitendinosus"], 2), (["compare", "semitendinosus", "bakers-cyst"], 2),
+    (["compare", "semitendinosus", "zzzqqq"], 1), (["search", "zzzqqq"], 1), (["path", "zzzqqq", "bakers-cyst"], 1),
+    (["path", "semitendinosus", "semitendinosus"], 2), (["why", "zzzqqq"], 1), (["where", "zzzqqq"], 1),
+    (["diagram", "zzzqqq"], 1), (["sources", "--type", "zzzqqq"], 2), (["validate", "missing.yaml"], 3),
+    (["stats", "--days", "0"], 2), (["quiz", "--count", "0"], 2),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), FAILING, ids=lambda a: " ".join(a) if isinstance(a, list) else str(a))
+def test_json_and_text_agree_on_exit_codes(hk, args, code):
+    text, data = hk(*args), hk(*args, "--json")
+    assert text.exit_code == data.exit_code == code, (args, text.stderr)
+    if data.stdout.strip():  # what a script reads is JSON: an error object, or an empty answer
+        answer = json.loads(data.stdout)
+        assert answer == [] or "error" in answer or answer.get("valid") is False, answer
+
+
+def test_every_json_command_is_covered():
+    from hamknee.cli import COMMANDS, app
+
+    covered = {args[0] for args, _ in FAILING}
+    with_json = set()
+    for name in COMMANDS:
+        r = CliRunner().invoke(app, [name, "--help"])
+        if "--json" in r.stdout:
+            with_json.add(name)
+    assert with_json - {"export"} <= covered, with_json - covered
+
+
+def test_nothing_found_is_the_same_exit_code_with_json(hk):
     for args in (["search", "zzzqqq"], ["explain", "zzzqqq"], ["phases", "bakers-cyst"]):
         text, data = hk(*args), hk(*args, "--json")
         assert text.exit_code == data.exit_code == 1, args
@@ -441,3 +579,50 @@ def test_readme_screenshots_are_rendered_from_the_commands():
     for _command, path in pictures:
         svg = (root / path).read_text(encoding="utf-8")
         assert svg.startswith("<svg") and "Generated with Rich" in svg, path
+
+
+def test_a_missing_knowledge_base_is_one_message(hk, tmp_path):
+    r = hk("--kb", str(tmp_path / "nope.yaml"), "list")
+    assert r.exit_code == 3
+    assert r.stderr.strip().splitlines() == [f"Error: {tmp_path / 'nope.yaml'}: file not found."]
+
+
+# -- study wording ------------------------------------------------------------------------------
+
+JARGON = ("FSRS", "stability", "young", "Retention", "Reviews", "relearning", "typed relations")
+
+
+def test_stats_speak_a_new_students_words(hk, tmp_path):
+    db = str(tmp_path / "p.sqlite3")
+    r = hk("quiz", "--card", "semitendinosus:origin:recall", "--card", "gracilis:origin:recall", "--db", db,
+           input="ischial tuberosity\nno idea\n")
+    assert r.exit_code == 0, r.stderr
+    text = hk("stats", "--db", db, env={"COLUMNS": "80"}).stdout
+    for word in JARGON:
+        assert word not in text, (word, text)
+    page = " ".join(text.split())
+    assert "Mastered: you are likely (9 times in 10) to still know it 3 weeks after your last answer" in page
+    assert "Learning: asked" in page and "Known:" in page
+    revise = text.split("Entries to revise", 1)[1].split("Due in the next", 1)[0]
+    assert "gracilis" in revise and "semitendinosus" not in revise  # every answer right is not weak
+
+
+def test_quiz_headers_and_start_screen_are_plain(hk, tmp_path):
+    r = hk("quiz", "--card", "semitendinosus:origin:choice", "--card", "gracilis:origin:recall", "--db",
+           str(tmp_path / "p.sqlite3"), input="1\nno idea\n", env={"COLUMNS": "80"})
+    headers = [line for line in r.stdout.splitlines() if line.startswith("Question ")]
+    assert headers[:2] == ["Question 1/2 · muscle · multiple choice", "Question 2/2 · muscle · type the answer"]
+    for line in r.stdout.splitlines():
+        assert line == line.rstrip(), repr(line)  # piped: no trailing spaces where a line wraps
+    start = hk(env={"COLUMNS": "100"}).stdout
+    for word in JARGON:
+        assert word not in start, word
+
+
+def test_diagram_caption_is_whole_in_colour(hk):
+    r = hk("diagram", "biceps-femoris", env={"COLUMNS": "80", "FORCE_COLOR": "1"})
+    assert r.exit_code == 0
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
+    caption = " ".join(plain.split("highlighted:", 1)[1].split())
+    assert "\x1b[" in r.stdout and caption == "Biceps femoris, long head, Biceps femoris, short head", caption
+    assert max(len(line) for line in plain.splitlines()) <= 80

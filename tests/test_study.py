@@ -673,7 +673,7 @@ def test_stats_after_a_session(hk, cards: list[Card], tmp_path: Path) -> None:  
     text = hk("--kb", str(STUDY_KB), "stats", "--db", str(db))
     assert text.exit_code == 0
     assert f"Cards: {len(cards)} · {len(cards) - 3} new · 3 learning" in text.stdout
-    assert "Accuracy by kind" in text.stdout
+    assert "Right answers by kind of entry" in text.stdout
     assert "semitendinosus" in text.stdout
     assert "█" in text.stdout
     same = hk("--kb", str(STUDY_KB), "quiz", "--stats", "--db", str(db))

@@ -94,6 +94,8 @@ class HamkneeGroup(TyperGroup):
                 self._load(module_name)
         found = super().resolve_command(ctx, args)
         state.command = found[0]
+        options = args[1:args.index("--")] if "--" in args else args[1:]
+        state.json = "--json" in options
         return found
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -104,9 +106,9 @@ class HamkneeGroup(TyperGroup):
             tidy(self)
             typer.echo(ctx.get_help())
             ctx.exit(0)
-        from hamknee.helptext import hoist_global_options
+        from hamknee.helptext import as_help, hoist_global_options
 
-        return super().parse_args(ctx, hoist_global_options(args, COMMANDS))
+        return super().parse_args(ctx, as_help(hoist_global_options(args, COMMANDS), COMMANDS))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from hamknee.helptext import tidy
@@ -117,7 +119,8 @@ class HamkneeGroup(TyperGroup):
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         from hamknee.helptext import command_rows
 
-        rows = command_rows(self, ctx)
+        rows = [*command_rows(self, ctx),
+                ("help", "The help of a command: hamknee help explain is hamknee explain --help.")]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -129,11 +132,17 @@ class HamkneeGroup(TyperGroup):
             finish_output()
 
     def _invoke(self, ctx: Any) -> Any:
+        from typer._click.exceptions import UsageError
+
         try:
             return super().invoke(ctx)
         except HamkneeError as exc:
             report(exc)
             raise typer.Exit(int(exc.exit_code)) from None
+        except UsageError as exc:
+            if state.json:  # a script asked for JSON: it gets an object to read, and the same exit code
+                emit_json({"error": exc.format_message()})
+            raise
         except KeyboardInterrupt:
             err().print("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -173,8 +182,9 @@ app = typer.Typer(
     cls=HamkneeGroup,
     name="hamknee",
     help="A study reference: how a hamstring injury causes knee pain. Look up, compare, follow the chain, drill.",
-    epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes-anserine-bursitis --brief  ·  "
-           "hamknee muscles --attachments  ·  hamknee search 'lump behind knee'  ·  hamknee where 'inner knee'",
+    epilog="Examples:  hamknee explain pes-anserine  ·  hamknee explain pes anserine bursitis --brief  ·  "
+           "hamknee why medial knee pain  ·  hamknee where behind the knee  ·  hamknee search lump behind knee  ·  "
+           "hamknee muscles --attachments  ·  hamknee quiz",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
@@ -189,6 +199,7 @@ class _State:
     no_pager: bool = False
     command: str | None = None
     paged: PagedStream | None = None
+    json: bool = False  # the command was asked for JSON: its errors are JSON objects on stdout too
 
 
 # Interactive or file-writing commands never go through a pager.
@@ -240,16 +251,37 @@ def err() -> Console:
     return state.err
 
 
+# Problems that say the file could not be read at all, not what is wrong inside it.
+UNREADABLE = ("file not found", "is a directory", "cannot read")
+
+
 def report(exc: HamkneeError) -> None:
+    """The error on stderr, and as a JSON object on stdout when the command was asked for JSON."""
+    from hamknee.errors import NotFoundError
+
     console = err()
-    lines = [*exc.lines(), f"Error: {exc}"] if isinstance(exc, InvalidKnowledgeBase) else [f"Error: {exc}"]
+    if isinstance(exc, NotFoundError) and state.kb is not None and not exc.offers:
+        exc.offers = state.kb.alternatives(exc.term, exc.suggestions, exc.kinds)
+    if state.json:
+        emit_json(exc.as_json() if isinstance(exc, NotFoundError) else
+                  {"error": exc.message, "hint": exc.hint} if exc.hint else {"error": exc.message})
+    if isinstance(exc, InvalidKnowledgeBase) and len(exc.problems) == 1 and exc.problems[0].message.startswith(
+            UNREADABLE):
+        lines = [f"Error: {exc.problems[0].format(exc.file)}."]  # nothing in it to fix: one message, not two
+    elif isinstance(exc, InvalidKnowledgeBase):
+        lines = [*exc.lines(), f"Error: {exc}"]
+    elif isinstance(exc, NotFoundError):
+        lines = exc.lines()
+    else:
+        lines = [f"Error: {exc}"]
     for line in lines:
         if console.is_terminal:  # a person reads it: wrap between words, not inside them
             from rich.text import Text
 
             from hamknee.layout import Wrapped
 
-            console.print(Wrapped("", Text(line)), crop=False)
+            lead = len(line) - len(line.lstrip())  # an indented item wraps under its own text
+            console.print(Wrapped(line[:lead], Text(line[lead:]), indent=lead + 2 if lead else 0), crop=False)
         else:  # a log or a script: one message a line
             console.print(line, markup=False, highlight=False, soft_wrap=True)
 
@@ -307,6 +339,34 @@ def complete_term(incomplete: str) -> list[tuple[str, str]]:
         return [(e["id"], e["name"]) for e in kb.catalog() if e["id"].startswith(incomplete)][:200]
     except Exception:  # completion must never print a traceback into the shell
         return []
+
+
+def complete_region(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for a region: region ids with their names."""
+    try:
+        kb = get_kb()
+        return [(e["id"], e["name"]) for e in kb.catalog("region") if e["id"].startswith(incomplete)]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def complete_kind(incomplete: str) -> list[str]:
+    """Shell completion for a kind of entry."""
+    from hamknee.vocab import KINDS
+
+    return [k for k in KINDS if k.startswith(incomplete)]
+
+
+def complete_topic(incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion for a quiz topic: a kind, then entry ids."""
+    return [(k, "every entry of this kind") for k in complete_kind(incomplete)] + complete_term(incomplete)
+
+
+def complete_qtype(incomplete: str) -> list[str]:
+    """Shell completion for a question type."""
+    from hamknee.study.cards import QTYPES
+
+    return [q for q in QTYPES if q.startswith(incomplete)]
 
 
 def _version(value: bool) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, TermArg, complete_term, emit_json, get_kb, out, show
+from hamknee.cli import JsonOpt, TermArg, complete_region, complete_term, emit_json, get_kb, out, show
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -67,7 +67,8 @@ def path(
     depth: DepthOpt = 8,
     as_json: JsonOpt = False,
 ) -> None:
-    """The shortest chains of typed relations from one entry to another; contrasts and associations marked."""
+    """How two entries are connected: the shortest chains of relations, each step in words, links that are not
+    causes marked."""
     from hamknee.chains import graph as chain
 
     kb = get_kb()
@@ -157,11 +158,12 @@ def _unreachable(answer: dict[str, Any], names: dict[str, tuple[str, str]]) -> A
     return _hang(Text(f"No mechanism within {answer['depth']} steps from: {missing}.", style="dim"), 0)
 
 
-@app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why 'medial knee pain' --json  ·  "
-                    "hamknee why 'behind the knee'")
+@app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why medial knee pain --json  ·  "
+                    "hamknee why behind the knee  ·  hamknee why semitendinosus")
 def why(
-    condition: Annotated[str, typer.Argument(help="A condition (id, name or alias), or a region or symptom such "
-                                                  "as 'medial knee pain' or 'behind the knee'.",
+    condition: Annotated[list[str], typer.Argument(help="A condition (id, name or alias), a region or symptom "
+                                                        "such as 'medial knee pain' or 'behind the knee', or a "
+                                                        "hamstring; several words need no quotes.",
                                              autocompletion=complete_term, show_default=False,
                                              metavar="CONDITION_OR_REGION")],
     limit: Annotated[int, typer.Option("--max", "-n", min=1, max=20,
@@ -169,16 +171,27 @@ def why(
     depth: DepthOpt = 6,
     as_json: JsonOpt = False,
 ) -> None:
-    """How the hamstrings lead to a condition, or to pain in a region: the mechanism of each step.
+    """How the hamstrings lead to a condition or to pain in a region, step by step; for a muscle, what it leads to.
 
     A chain runs from a hamstring along its tendon to the structure it acts on and to the condition; it never
     passes through a contrast, a hub (a region, the knee joint, a group) or a risk factor, which is shown
     beside the chains as an association.
     """
     from hamknee.chains import mechanism
+    from hamknee.chains.regions import region_for
 
     kb = get_kb()
-    answer = mechanism.why(kb, condition, per_start=limit, depth=depth)
+    term = " ".join(condition)
+    ident = kb.resolve(term)  # says on stderr how a forgiving lookup was read, once
+    kind = kb.get(ident)["kind"] if ident is not None else None
+    on_note, kb.on_note = kb.on_note, None
+    try:
+        if kind not in (None, "condition", "region") and region_for(kb, term) is None:
+            _why_entry(kb, kb.get(ident or ""), depth, as_json)
+            return
+        answer = mechanism.why(kb, term, per_start=limit, depth=depth)
+    finally:
+        kb.on_note = on_note
     if as_json:
         emit_json(answer)
         return
@@ -215,18 +228,58 @@ def why(
     show(Group(*parts))
 
 
+def _why_entry(kb: KnowledgeBase, record: dict[str, Any], depth: int, as_json: bool) -> None:
+    """`why` asked of a muscle or structure: the conditions it leads to, and how to see each chain."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from hamknee.chains.graph import NoChainError
+    from hamknee.chains.leads import leads_to
+    from hamknee.errors import safe_text
+
+    answer = leads_to(kb, record, depth)
+    if not answer["leads_to"]:
+        raise NoChainError(
+            f"{record['name']} is a {record['kind']}, and no mechanism recorded leads from it to a condition "
+            f"within {depth} steps.",
+            f"'hamknee why' explains a condition or a region, e.g. hamknee why pes-anserine-bursitis; "
+            f"for this entry see: hamknee explain {safe_text(record['id'])}")
+    if as_json:
+        emit_json(answer)
+        return
+    from hamknee import render
+
+    names = _names(kb)
+    parts: list[Any] = [_hang(Text.assemble((f"What does {record['name']} lead to? ", "bold"),
+                                            ("Conditions reached by a mechanism from it", "bold")), 0)]
+    for item in answer["leads_to"]:
+        parts.append(Text(""))
+        steps = item["steps"]
+        parts.append(_hang(Text.assemble((item["name"], "bold cyan"),
+                                         (f" ({item['category']}, {steps} step{'s' if steps != 1 else ''})",
+                                          "dim")), 0))
+        parts.append(_hang(_chain_text(item["chain"], names), 2))
+        parts.append(_hang(Text.assemble(("Each step explained: ", "dim"), (item["ask"], "green")), 2))
+    parts.append(Text(""))
+    parts.append(_hang(Text(f"Any chain between two entries: hamknee path {record['id']} CONDITION", style="dim"),
+                       0))
+    parts.append(render.disclaimer())
+    show(Group(*parts))
+
+
 @app.command(epilog="Examples:  hamknee where posterior  ·  hamknee where 'inner knee'  ·  "
                     "hamknee where 'sitting bone' --json")
 def where(
-    region: Annotated[str, typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of the "
-                                               "thigh, buttock, or an alias such as 'behind the knee'.",
-                                          show_default=False, metavar="REGION")],
+    region: Annotated[list[str], typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
+                                                     "the thigh, buttock, or an alias such as 'behind the knee'; "
+                                                     "several words need no quotes.",
+                                          autocompletion=complete_region, show_default=False, metavar="REGION")],
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""
     from hamknee.chains.regions import where as find
 
-    answer = find(get_kb(), region)
+    answer = find(get_kb(), " ".join(region))
     if as_json:
         emit_json(answer)
         return
@@ -252,10 +305,11 @@ def where(
 @app.command(epilog="Examples:  hamknee diagram  ·  hamknee diagram biceps-femoris  ·  "
                     "hamknee diagram pes-anserine-bursitis --svg knee.svg")
 def diagram(
-    term: Annotated[str | None, typer.Argument(help="Highlight this entry and what attaches to it; for a "
-                                                    "condition, also mark where it is felt.",
+    term: Annotated[list[str] | None, typer.Argument(help="Highlight this entry and what attaches to it; for a "
+                                                          "condition, also mark where it is felt. Several words "
+                                                          "need no quotes.",
                                                autocompletion=complete_term, show_default=False,
-                                               metavar="[TERM]")] = None,
+                                               metavar="[TERM...]")] = None,
     svg_file: Annotated[str | None, typer.Option("--svg", metavar="FILE",
                                                  help="Also write the picture as an SVG file.")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace the SVG file if it exists.")] = False,
@@ -267,12 +321,13 @@ def diagram(
 
     kb = get_kb()
     console = out()
+    wanted = " ".join(term) if term else None
     if svg_file is not None:
         from typing import BinaryIO
 
         from hamknee.safe_write import write_file, write_stdout
 
-        document = diagram_render.svg(build(kb, term, width=80)).encode("utf-8")
+        document = diagram_render.svg(build(kb, wanted, width=80)).encode("utf-8")
         if svg_file == "-":
             write_stdout(document)
             return
@@ -283,7 +338,7 @@ def diagram(
         target = write_file(svg_file, put, force=force, what="SVG file")
         console.print(f"Wrote {target}", markup=False, highlight=False, soft_wrap=True)
         return
-    picture = build(kb, term, width=console.width)
+    picture = build(kb, wanted, width=console.width)
     if as_json:
         emit_json({"width": picture.width, "lines": picture.lines, "focus": picture.focus,
                    "highlighted": picture.highlighted, "pain": picture.pain,

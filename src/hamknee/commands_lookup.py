@@ -7,7 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, complete_term, emit_json, err, get_kb, kb_path, out, show, terminal
+from hamknee.cli import (
+    JsonOpt,
+    complete_kind,
+    complete_region,
+    complete_term,
+    emit_json,
+    err,
+    get_kb,
+    kb_path,
+    out,
+    show,
+    terminal,
+)
 from hamknee.errors import ExitCode, InvalidKnowledgeBase, UsageProblem, safe_text
 from hamknee.vocab import KIND_SECTION, KINDS, SECTIONS
 
@@ -46,23 +58,22 @@ def explain(
     """Explain any entry: a muscle, attachment, structure, region, condition, phase or concept."""
     kb = get_kb()
     record = kb.lookup(" ".join(term))
+    from hamknee import render
+
+    chosen: list[str] = []
+    for name in (n for value in section or () for n in value.split(",") if n.strip()):
+        key = render.section_key(name, record["kind"])
+        if key is None:  # a mistake whatever the output form
+            raise UsageProblem(f"No section {safe_text(name.strip())!r} on a {record['kind']} page.",
+                               f"Use one of: {', '.join(render.section_names(record['kind']))}.")
+        chosen.append(key)
     if as_json:
         emit_json(record)
         return
-    from hamknee import render
-
     if brief:
         show(render.Brief(record), measure=True)
         return
-    chosen = None
     if section:
-        chosen = []
-        for name in (n for value in section for n in value.split(",") if n.strip()):
-            key = render.section_key(name, record["kind"])
-            if key is None:
-                raise UsageProblem(f"No section {safe_text(name.strip())!r} on a {record['kind']} page.",
-                                   f"Use one of: {', '.join(render.section_names(record['kind']))}.")
-            chosen.append(key)
         page = render.explain(record, chosen)
         if not any(render.has_section(record, key) for key in chosen):
             wanted = ", ".join(dict.fromkeys(chosen))
@@ -141,7 +152,8 @@ def _muscle_row(r: dict[str, Any]) -> dict[str, Any]:
             "proximal": attachment(r["origin"]), "distal": attachment(r["insertion"])}
 
 
-RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region id or alias, e.g. 'medial knee'.")]
+RegionOpt = Annotated[str | None, typer.Option("--region", "-r", help="A region id or alias, e.g. 'medial knee'.",
+                                               autocompletion=complete_region)]
 
 
 @app.command(epilog="Examples:  hamknee conditions  ·  hamknee conditions --region 'behind the knee'")
@@ -163,13 +175,15 @@ def conditions(region: RegionOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command(epilog="Examples:  hamknee phases  ·  hamknee phases hamstring-strain")
 def phases(
-    condition: Annotated[str | None, typer.Argument(help="Only phases for this condition.",
-                                                    autocompletion=complete_term, metavar="CONDITION")] = None,
+    condition: Annotated[list[str] | None, typer.Argument(help="Only phases for this condition; several words need "
+                                                               "no quotes.",
+                                                          autocompletion=complete_term, metavar="[CONDITION...]")
+                         ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Treatment and rehabilitation phases, in order: goals, interventions, exercises, criteria to progress."""
     kb = get_kb()
-    target = kb.lookup(condition, kind="condition") if condition else None
+    target = kb.lookup(" ".join(condition), kind="condition") if condition else None
     records = kb.phases_for(target["id"]) if target else kb.records("phase")
     # Phases of one protocol share the conditions they treat; keep each protocol together, in order.
     records.sort(key=lambda r: (r.get("applies_to", []), r["order"]))
@@ -204,7 +218,8 @@ def phases(
 
 @app.command("list", epilog="Examples:  hamknee list  ·  hamknee list condition  ·  hamknee list --json")
 def list_(
-    kind: Annotated[str | None, typer.Argument(help=f"Only this kind: {', '.join(KINDS)}.", metavar="KIND")] = None,
+    kind: Annotated[str | None, typer.Argument(help=f"Only this kind: {', '.join(KINDS)}.", metavar="KIND",
+                                               autocompletion=complete_kind)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Every entry: id, kind, name and summary."""

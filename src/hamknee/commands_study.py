@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import emit_json, err, get_kb, out
+from hamknee.cli import complete_qtype, complete_topic, emit_json, err, get_kb, out
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -31,12 +31,14 @@ DbOpt = Annotated[
 ]
 TopicOpt = Annotated[
     str | None,
-    typer.Option("--topic", "-t", metavar="TOPIC",
+    typer.Option("--topic", "-t", metavar="TOPIC", autocompletion=complete_topic,
                  help="Only cards about a kind ('muscle'), an entry ('semitendinosus') or a region ('medial knee')."),
 ]
 TypeOpt = Annotated[
     str | None,
-    typer.Option("--type", metavar="TYPE", help="Only one question type: recall, reverse, choice, vignette, compare."),
+    typer.Option("--type", metavar="TYPE", autocompletion=complete_qtype,
+                 help="Only one question type: recall (type the answer), reverse (name it from its description), "
+                      "choice (multiple choice), vignette (a patient's story), compare (tell two apart)."),
 ]
 DaysOpt = Annotated[int, typer.Option("--days", min=1, max=60, help="Days in the due forecast.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of formatted text.")]
@@ -54,9 +56,24 @@ def _fancy() -> bool:
     return encoding.startswith("utf")
 
 
-def _say(text: str = "", style: str | None = None) -> None:
-    """A line wrapped at word boundaries to the terminal width (80 columns when piped)."""
-    out().print(text, style=style, markup=False, highlight=False)
+def _say(text: str = "", style: str | None = None, path: bool = False) -> None:
+    """A line wrapped at word boundaries to the terminal width (80 columns when piped), no trailing spaces.
+
+    ``path``: the text ends in a file path, which is folded at the width rather than moved to a line of its own.
+    """
+    from rich.text import Text
+
+    from hamknee.layout import Wrapped
+
+    if path:
+        out().print(text, style=style, markup=False, highlight=False)
+    else:
+        out().print(Wrapped("", Text(text, style=style or "")), crop=False)
+
+
+# What each question type asks, in the words of the question header.
+QTYPE_LABELS = {"recall": "type the answer", "reverse": "name it", "choice": "multiple choice",
+                "vignette": "patient case", "compare": "tell apart", "self": "grade yourself"}
 
 
 def _db_path(db: str | None) -> Any:
@@ -154,7 +171,9 @@ class _Input:
         from hamknee.sanitize import typed_text
         from hamknee.study.session_guard import MAX_ANSWER
 
-        out().print(prompt, end="", markup=False, highlight=False)
+        # Piped, the prompt's trailing space goes out only with an answer after it: no line of a transcript
+        # ends in one.
+        out().print(prompt if self.interactive else prompt.rstrip(), end="", markup=False, highlight=False)
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
         line = self._line()
@@ -166,7 +185,8 @@ class _Input:
             out().print("")
             return None
         answer = typed_text(line)
-        out().print(answer, markup=False, highlight=False)  # the piped answer, so the transcript reads whole
+        # The piped answer, so the transcript reads whole.
+        out().print(prompt[len(prompt.rstrip()):] + answer if answer else "", markup=False, highlight=False)
         return answer
 
 
@@ -221,7 +241,8 @@ def _show_question(card: Card, number: int, total: int, again: bool = False) -> 
     """The card's number among the session's cards: a card asked again keeps its number."""
     _say("")
     sep = " · " if _fancy() else " - "
-    _say(f"Question {number}/{total}{sep}{'again' + sep if again else ''}{card.kind}{sep}{card.qtype}", "dim")
+    label = QTYPE_LABELS.get(card.qtype, card.qtype)
+    _say(f"Question {number}/{total}{sep}{'again' + sep if again else ''}{card.kind}{sep}{label}", "dim")
     _say(card.prompt, "bold")
     for i, option in enumerate(card.options, 1):
         _say(f"  {i}. {option}")
@@ -458,7 +479,7 @@ def quiz(
                                                         "empty it.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Flashcards with spaced repetition: due cards first, then new ones.
+    """Flashcards, each asked again just before you would forget it: due cards first, then new ones.
 
     Type the answer or the number of a choice; ? shows the answer (rated again). An empty line or an
     option that does not exist asks again. A right answer is rated good (hard when only close enough);
@@ -565,7 +586,9 @@ def _run(store: Store, queue: list[Card], names: NameIndex, rng: Any, self_grade
             raise
         why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""
         with contextlib.suppress(OSError, ValueError):
-            err().print(f"Interrupted{why}: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
+            # At a terminal the cursor is still on the prompt line, after the '^C' the terminal echoed.
+            start = "\n" if err().is_terminal else ""
+            err().print(f"{start}Interrupted{why}: {tally.line()}.", markup=False, highlight=False, soft_wrap=True)
         _quiet_dead_streams()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     _say("")
@@ -585,15 +608,24 @@ def _reset(db: str | None) -> None:
     from hamknee.study.store import reset
 
     path = _db_path(db)
+    reader = _Input()
+    if reader.interactive and out().is_terminal and path.exists():
+        # A person at a terminal confirms; a script that passes --reset has decided already.
+        answer = reader.ask("Start over? Every card becomes new again (the old database is kept as a backup) "
+                            "[y/N]: ")
+        if answer is None or answer.strip().lower() not in ("y", "yes"):
+            _say("Nothing changed.")
+            return
     backup = reset(path, now_utc())
     if backup is None:
-        _say(f"No progress to reset at {path}.")
+        _say(f"No progress to reset at {path}.", path=True)
     else:
-        _say(f"Progress reset. The old database was kept as {backup}.")
+        _say(f"Progress reset. The old database was kept as {backup}.", path=True)
         if path.is_symlink():
             import os
 
-            _say(f"{path} is still a link to {os.path.realpath(path)}, where the next quiz starts afresh.")
+            _say(f"{path} is still a link to {os.path.realpath(path)}, where the next quiz starts afresh.",
+                 path=True)
 
 
 # -- stats ------------------------------------------------------------------------------------------------
@@ -611,6 +643,14 @@ def _bar(value: int, top: int, width: int = 30) -> str:
     eighths = max(1, round(cells * 8))
     full, part = divmod(eighths, 8)
     return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[part]
+
+
+def _mastered_after() -> str:
+    """The stability from which a card counts as mastered, in words ('3 weeks')."""
+    from hamknee.study.schedule import MASTERED_STABILITY_DAYS
+
+    days = round(MASTERED_STABILITY_DAYS)
+    return f"{days // 7} weeks" if days % 7 == 0 and days > 7 else f"{days} days"
 
 
 def _stats(db: str | None, days: int, as_json: bool) -> None:
@@ -633,24 +673,32 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
         emit_json(data)
         return
     c, r = data["cards"], data["reviews"]
+    sep = " · " if _fancy() else ", "
     _say("Study progress", "bold")
-    _say(f"Cards: {c['total']} · {c['new']} new · {c['learning']} learning · {c['due']} due now · "
-         f"{c['young']} young · {c['mastered']} mastered" + (f" · {c['retired']} retired" if c["retired"] else "")
-         if _fancy() else
-         f"Cards: {c['total']}, {c['new']} new, {c['learning']} learning, {c['due']} due now, {c['young']} young, "
-         f"{c['mastered']} mastered" + (f", {c['retired']} retired" if c["retired"] else ""))
-    _say(f"Reviews: {r['total']} ({r['correct']} right, accuracy {_percent(data['accuracy'])}), {r['today']} today. "
-         f"Retention (right after a gap): {_percent(data['retention'])}.")
-    _say("Mastered: FSRS stability of 21 days or more.", "dim")
-    _say("Learning: in its first steps, or relearning.", "dim")
+    _say(sep.join([f"Cards: {c['total']}", f"{c['new']} new", f"{c['learning']} learning", f"{c['due']} due now",
+                   f"{c['young']} known", f"{c['mastered']} mastered",
+                   *([f"{c['retired']} retired"] if c["retired"] else [])]))
+    kept = _percent(data["retention"])
+    _say(f"Answers: {r['total']}, {r['correct']} right ({_percent(data['accuracy'])}), {r['today']} today. "
+         + (f"Right when a card came back after days: {kept}." if data["retention"] is not None else
+            "No card has come back after days yet."))
+    _say("New: never asked. Learning: asked, back within minutes or hours until you know it (or missed "
+         "since). Known: learnt, asked again after longer and longer gaps. Mastered: you are likely (9 times "
+         f"in 10) to still know it {_mastered_after()} after your last answer."
+         + (" Retired: its fact left the knowledge base." if c["retired"] else ""), "dim")
     if data["by_kind"]:
-        out().print(render.table(["Kind", "Reviews", "Right", "Accuracy"],
+        out().print(render.table(["Kind", "Answers", "Right", "Share right"],
                                  [[k["kind"], str(k["reviews"]), str(k["correct"]), _percent(k["accuracy"])]
-                                  for k in data["by_kind"]], title="Accuracy by kind"))
-        weakest = sorted(data["by_entity"], key=lambda e: (e["accuracy"], -e["reviews"], e["entity"]))[:8]
-        out().print(render.table(["Entry", "Reviews", "Right", "Accuracy"],
-                                 [[e["entity"], str(e["reviews"]), str(e["correct"]), _percent(e["accuracy"])]
-                                  for e in weakest], title="Weakest entries (all in --json)"))
+                                  for k in data["by_kind"]], title="Right answers by kind of entry"))
+        # Only entries with a wrong answer are weak: a perfect one listed here would say the opposite.
+        missed = [e for e in data["by_entity"] if e["correct"] < e["reviews"]]
+        weakest = sorted(missed, key=lambda e: (e["accuracy"], -e["reviews"], e["entity"]))[:8]
+        if weakest:
+            out().print(render.table(["Entry", "Answers", "Right", "Share right"],
+                                     [[e["entity"], str(e["reviews"]), str(e["correct"]), _percent(e["accuracy"])]
+                                      for e in weakest], title="Entries to revise (all entries in --json)"))
+        else:
+            _say("Entries to revise: none, every answer so far was right.")
     _say(f"Due in the next {days} days (today includes overdue cards):", "bold")
     top = max((d["due"] for d in data["forecast"]), default=0)
     for day in data["forecast"]:
@@ -658,12 +706,12 @@ def _stats(db: str | None, days: int, as_json: bool) -> None:
         _say(f"  {label}  {str(day['due']).rjust(4)} {_bar(day['due'], top)}".rstrip())
     # The path on a line of its own, folded if it is wider than the terminal.
     _say("Database (read-only: shown as it is, nothing was written):" if data["read_only"] else "Database:", "dim")
-    _say(f"  {data['database']}", "dim")
+    _say(f"  {data['database']}", "dim", path=True)
 
 
 @app.command(epilog="Examples:  hamknee stats  ·  hamknee stats --days 14  ·  hamknee stats --json")
 def stats(db: DbOpt = None, days: DaysOpt = 7, as_json: JsonFlag = False) -> None:
-    """Study progress: cards new, learning, due and mastered; accuracy by kind and entry; due forecast."""
+    """Your study progress: cards new, being learnt, due and mastered; what you get right; what is due soon."""
     _stats(db, days, as_json)
 
 

@@ -19,7 +19,8 @@ _ASCII = str.maketrans({
 })
 
 STYLE = {
-    "title": "bold", "dim": "dim", "joint": "cyan", "site": "yellow", "muscle": "bold red",
+    # Muscles in the colour of their kind elsewhere: red is kept for pain, which it should stand out as.
+    "title": "bold", "dim": "dim", "joint": "cyan", "site": "yellow", "muscle": "bold orchid",
     "pain": "bold red", "pain-zone": "on grey23", "highlight": "bold black on yellow",
 }
 # Spans are drawn in this order, so a highlight shows over a pain zone.
@@ -74,7 +75,6 @@ def _focus_caption(diagram: Diagram) -> str:
 def rich_text(diagram: Diagram, unicode: bool = True) -> RenderableType:
     """The diagram as styled rich text (colour marks the highlight)."""
     from rich.console import Group
-    from rich.padding import Padding
     from rich.text import Text
 
     width = diagram.width
@@ -94,13 +94,17 @@ def rich_text(diagram: Diagram, unicode: bool = True) -> RenderableType:
     text.rstrip()
     if not diagram.focus:
         return text
+    from hamknee.layout import Wrapped
+
     caption = _focus_caption(diagram)
-    return Group(text, Padding(Text(caption if unicode else to_ascii(caption), style="bold"), (0, 0, 0, MARGIN)))
+    # Wrapped between words like the plain caption: printed without wrapping, its end would be cut.
+    return Group(text, Wrapped(" " * MARGIN, Text(caption if unicode else to_ascii(caption), style="bold"),
+                               indent=MARGIN + 2))
 
 
 _SVG_COLOUR = {
     "title": ("#000000", True), "dim": ("#757575", False), "joint": ("#1f6f8b", False),
-    "site": ("#8a6d00", False), "muscle": ("#b3261e", True), "pain": ("#c62828", True),
+    "site": ("#8a6d00", False), "muscle": ("#8e3a8e", True), "pain": ("#c62828", True),
     "highlight": ("#000000", True),
 }
 _CHAR_W = 8.4

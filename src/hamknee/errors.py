@@ -40,12 +40,40 @@ class NotFoundError(HamkneeError):
     def __init__(self, term: str, suggestions: list[str], what: str = "entry") -> None:
         self.term = term
         self.suggestions = suggestions
+        # The kinds of entry that would have answered ("condition or region" -> both); none: any kind.
+        self.kinds = tuple(k for k in what.split(" or ") if k != "entry")
+        # Filled in by whoever can name them: the entries to offer, with names ({id, name, kind}).
+        self.offers: list[dict[str, str]] = []
         hint = (
             f"Did you mean: {', '.join(suggestions)}?"
             if suggestions
             else "Try 'hamknee search' or 'hamknee list'."
         )
         super().__init__(f"No {what} for {safe_text(term)!r}.", hint)
+
+    def search_command(self) -> str:
+        """The command that searches for the term, as a student would type it."""
+        import shlex
+
+        words = safe_text(self.term, 60).split()
+        return "hamknee search " + (" ".join(shlex.quote(w) for w in words) if words else "WORDS")
+
+    def lines(self) -> list[str]:
+        """The message, the entries it may have meant (name and id), and how to search for it."""
+        if not self.offers and len(self.kinds) == 1:  # entries of other kinds may still mention it
+            return [f"Error: {self.message} No {self.kinds[0]} is named or spelt like it.",
+                    f"Search every entry: {self.search_command()}, or list them: hamknee list {self.kinds[0]}"]
+        if not self.offers:
+            return [f"Error: {self.message} Nothing is named or spelt like it, and no entry mentions it.",
+                    "Try other words: hamknee search WORDS, or every entry: hamknee list"]
+        shown = [f"Error: {self.message} Did you mean:"]
+        shown += [f"  {o['name']}: hamknee explain {o['id']}" for o in self.offers]
+        shown.append(f"Or search the whole text: {self.search_command()}")
+        return shown
+
+    def as_json(self) -> dict[str, object]:
+        return {"error": self.message, "term": safe_text(self.term), "suggestions": self.offers,
+                "search": self.search_command()}
 
 
 class UsageProblem(HamkneeError):

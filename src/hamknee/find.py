@@ -90,6 +90,7 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
     same: dict[str, str] = {}
     starts: dict[str, str] = {}
     contains: dict[str, str] = {}
+    shortest: dict[str, int] = {}
     query = wanted.split("-")
     forms = forms or {}
     for candidate, ident in index.items():
@@ -98,28 +99,37 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
             form = canonical(candidate)
         if form == wanted:
             same.setdefault(ident, candidate)
-        elif form.startswith(wanted):
+            continue
+        if form.startswith(wanted):
             if ident not in starts or candidate in primary:
                 starts[ident] = candidate
         elif _contains_words(form.split("-"), query):
             contains.setdefault(ident, candidate)
+        else:
+            continue
+        shortest[ident] = min(shortest.get(ident, len(form)), len(form))
     if len(same) == 1:
         return Resolution(next(iter(same))), []
     if same:
         return None, list(same)
-    shown = " ".join(term.split())
-    if len(shown) > 60:  # the note is one short line, however long the term
-        shown = shown[:59] + "…"
     for found, how in ((starts, "starts with"), (contains, "has the words")):
         named = {i: c for i, c in found.items() if c in primary}
         for pool in (found, named):
             if len(pool) == 1:
                 ident = next(iter(pool))
-                return Resolution(ident, f"Showing {ident} for '{shown}' (its name {how} that)."), []
+                return Resolution(ident, f"Showing {ident} for '{shown(term)}' (its name {how} that)."), []
         if found:
-            ranked = sorted(found, key=lambda i: (found[i] not in primary, len(found[i]), found[i]))
+            # The entry with the shortest matching name or alias is nearest to what was typed: 'hamstrin'
+            # is the hamstrings ('hamstring') before hamstring strain.
+            ranked = sorted(found, key=lambda i: (shortest[i], found[i] not in primary, found[i]))
             return None, ranked
     return None, []
+
+
+def shown(term: str) -> str:
+    """A term as a one-line note quotes it: spaces tidied, at most 60 characters."""
+    text = " ".join(term.split())
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _contains_words(form: list[str], query: list[str]) -> bool:

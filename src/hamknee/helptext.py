@@ -55,6 +55,16 @@ def hoist_global_options(args: list[str], commands: Mapping[str, str]) -> list[s
     return [*args[:position], *front, args[position], *rest]
 
 
+def as_help(args: list[str], commands: Mapping[str, str]) -> list[str]:
+    """`hamknee help COMMAND [SUBCOMMAND]` as `hamknee COMMAND [SUBCOMMAND] --help`; `hamknee help` alone as --help."""
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 2 if GLOBAL_OPTIONS.get(args[i]) else 1  # skip a global option and its value
+    if i >= len(args) or args[i] != "help" or "help" in commands:
+        return args
+    return [*args[:i], *args[i + 1:], "--help"]
+
+
 def examples(epilog: str) -> str:
     """'Examples:  a  ·  b' as one example a line (``\\b`` stops click from re-flowing the paragraph)."""
     text = " ".join(epilog.split())
@@ -87,6 +97,18 @@ def _plain_usage(argument: Any) -> None:
     argument.make_metavar = types.MethodType(make_metavar, argument)
 
 
+def _plain_range(kind: Any) -> None:
+    """'1 to 500' in help and errors, not '1<=x<=500'."""
+    def describe(self: Any) -> str:
+        if self.min is None:
+            return f"{'below' if self.max_open else 'at most'} {self.max}"
+        if self.max is None:
+            return f"{'above' if self.min_open else 'at least'} {self.min}"
+        return f"{self.min} to {self.max}"
+
+    kind._describe_range = types.MethodType(describe, kind)
+
+
 def tidy(command: Any) -> None:
     """Plain help for one command and its subcommands (idempotent)."""
     from typer.core import TyperArgument, TyperOption
@@ -101,7 +123,11 @@ def tidy(command: Any) -> None:
             _plain_usage(param)
         elif isinstance(param, TyperOption) and not param.is_flag and param.metavar is None:
             param.metavar = _metavar(param)
+        if hasattr(param.type, "_describe_range"):
+            _plain_range(param.type)
     for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:  # the whole first sentence in the group's list, not cut at 45
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
         tidy(sub)
 
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hamknee import cache
 from hamknee.errors import NotFoundError
 from hamknee.terms import normalize
 from hamknee.vocab import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from hamknee import find as find_module
+
+# How close (rapidfuzz ratio, 0-100) a misspelling must be to open the one entry it resembles.
+CLOSE_SPELLING = 85
 
 
 class KnowledgeBase:
@@ -145,11 +151,41 @@ class KnowledgeBase:
         lookup: dict[str, Any] = self.section("lookup")
         found, self._candidates = find.resolve(term, self._index_of(kind), set(lookup["primary"]),
                                                lookup["canonical"])
+        if found is None and not self._candidates:
+            found = self._close_spelling(term, kind)
         if found is None:
             return None
         if found.note and self.on_note is not None:
             self.on_note(found.note)
         return found.ident
+
+    def _close_spelling(self, term: str, kind: str | None) -> find_module.Resolution | None:
+        """The one entry a misspelt term is close to ('semitendinosis'), or None when several are."""
+        from rapidfuzz import fuzz, process
+
+        from hamknee import find
+
+        key = normalize(term)[:200]
+        if len(key) < 5:  # a short word is close to too many others to guess
+            return None
+        index = self._index_of(kind)
+        close = {index[c] for c, _, _ in process.extract(key, list(index), scorer=fuzz.ratio, limit=20,
+                                                         score_cutoff=CLOSE_SPELLING)}
+        if len(close) != 1:
+            return None
+        ident = close.pop()
+        return find.Resolution(ident, f"Showing {ident} for '{find.shown(term)}' (the closest spelling).")
+
+    def alternatives(self, term: str, suggestions: list[str], kinds: tuple[str, ...] = (),
+                     limit: int = 5) -> list[dict[str, str]]:
+        """What to offer for a term that opened nothing: the suggestions, then the best search hits, named."""
+        entries = {e["id"]: e for e in self.catalog()}
+        chosen = [i for i in dict.fromkeys(suggestions) if i in entries]
+        if len(chosen) < limit and normalize(term):
+            for hit in self.search(term[:200], limit=20):
+                if hit["id"] not in chosen and (not kinds or hit["kind"] in kinds):
+                    chosen.append(hit["id"])
+        return [{"id": i, "name": entries[i]["name"], "kind": entries[i]["kind"]} for i in chosen[:limit]]
 
     def _kind_of(self, ident: str) -> str:
         kinds = self._kinds()

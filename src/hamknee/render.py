@@ -430,40 +430,54 @@ BRIEF_FACTS: dict[str, list[str]] = {
     "phase": ["timeframe", "goals", "criteria", "avoid"],
     "concept": ["category", "values"],
 }
+# Which facts a brief page keeps first when not all fit (shown in the order above all the same): what
+# tells a condition apart and what must not be missed come before how it is treated.
+BRIEF_PRIORITY: dict[str, list[str]] = {
+    "condition": ["pain_location", "red_flags", "signs", "tests", "mechanism", "treatment"],
+}
 BRIEF_LINES = 25
+# A full stop after these is not the end of a sentence.
+_ABBREVIATIONS = ("e.g", "i.e", "approx", "vs", "cf", "etc", "al", "ca", "st", "no", "fig", "dr")
+
+
+def _first_sentence(text: str) -> str:
+    """The first whole clause of a long value: up to its first '; ' or sentence end outside brackets."""
+    text = " ".join(text.split())
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and text.startswith("; ", i):
+            return text[:i]
+        elif depth == 0 and text.startswith(". ", i):
+            word = text[:i].rsplit(" ", 1)[-1].lower().strip("(")
+            after = text[i + 2:i + 3]
+            if word not in _ABBREVIATIONS and (after.isupper() or after.isdigit()):
+                return text[:i]
+    return text.rstrip(".")
 
 
 def _first(value: str | list[str], key: str) -> str:
     """The lead of a fact: the first item of a list, the first clause of a long sentence."""
     if isinstance(value, list):
-        text = value[0]
+        if key in ("actions", "values"):
+            return "; ".join(value)
+        text = " ".join(value[0].split())
         if key == "tests":
             text = text.split(":", 1)[0]
-        if len(value) > 1 and key not in ("actions", "values"):
+        if len(value) > 1:
             text += f" (+{len(value) - 1} more)"
-        elif key in ("actions", "values"):
-            text = "; ".join(value)
         return text
-    return value.split("; ")[0].split(". ")[0].rstrip(".")
-
-
-def _one_line(text: Text, width: int) -> Text:
-    """Text cut to one line at a word boundary, marked with an ellipsis when anything was left out."""
-    if len(text.plain) <= width:
-        return text
-    cut = text.plain.rfind(" ", 0, width - 1)
-    cut = cut if cut > width // 2 else width - 1
-    short = text[:cut]
-    short.rstrip()
-    short.append("…")
-    return short
+    return _first_sentence(value)
 
 
 class Brief:
-    """The page to read before an exam: summary, key points, one line per key fact, where to go next.
+    """The page to read before an exam: summary, every key point, the key facts that fit, where to go next.
 
-    Never longer than ``BRIEF_LINES`` lines at the width it is drawn: key points are kept whole while
-    they fit, and facts are one line each.
+    Never longer than ``BRIEF_LINES`` lines at the width it is drawn (when the key points alone allow it):
+    nothing is cut short; the page is kept brief by choosing which facts to show.
     """
 
     def __init__(self, record: dict[str, Any]) -> None:
@@ -473,56 +487,55 @@ class Brief:
         options = console.options.update(width=width)
         return sum(len(console.render_lines(p, options, pad=False)) for p in parts)
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def _facts(self) -> dict[str, RenderableType]:
         record = self.record
-        width = options.max_width
-        head = [*_title(record)[:2], Wrapped("", Text(record["summary"], style="bold"))]
-        ident = record["id"]
-        nexts = further(record)
-        tail: list[RenderableType] = [Text(""), Text.assemble(("Full page: ", "dim"), (f"hamknee explain {ident}",
-                                                                                       "green"))]
-        if nexts:
-            tail.append(Text.assemble(("Go further: ", "dim"), (nexts[0], "green")))
-        if record["kind"] in ("condition", "phase"):
-            tail.append(Wrapped("", Text(DISCLAIMER, style="dim italic")))
-        budget = BRIEF_LINES - self._count(console, width, head) - self._count(console, width, tail)
-        facts: list[RenderableType] = []
+        facts: dict[str, RenderableType] = {}
         for key in BRIEF_FACTS.get(record["kind"], []):
             value = field_text(record, key, with_side=False)
             if not value:
                 continue
             label = dict(FIELDS[record["kind"]])[key]
-            if key == "red_flags":  # a warning is kept whole: a cut one could mislead
+            if key == "red_flags":  # a warning reads as one
                 first = value[0] if isinstance(value, list) else value
-                facts.append(Wrapped(Text.assemble("  ", ("⚠ Red flag: ", WARNING)), Text(first, style="yellow"),
-                                     indent=4))
+                more = f" (+{len(value) - 1} more)" if isinstance(value, list) and len(value) > 1 else ""
+                # The label rides in the text, so every line wraps at the same width under it.
+                facts[key] = Wrapped("  ", Text.assemble(("⚠ Red flag: ", WARNING), (first, "yellow"), (more, "dim")),
+                                     indent=4)
+            else:
+                facts[key] = Wrapped("  ", Text.assemble((label + ": ", "bold"), _first(value, key)), indent=4)
+        return facts
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        record = self.record
+        width = options.max_width
+        kind, ident = record["kind"], record["id"]
+        title = Text.assemble((record["name"], "bold"), "  ", (kind, KIND_STYLE.get(kind, "bold")), (" · ", "dim"),
+                              (ident, "dim"))
+        head: list[RenderableType] = [Wrapped("", title), Wrapped("", Text(record["summary"], style="bold"))]
+        points = [Wrapped(Text("  • ", style="dim"), Text(point)) for point in record.get("key_points", [])]
+        body: list[RenderableType] = [Text(""), Text("Key points", style=HEADING), *points] if points else []
+        tail: list[RenderableType] = [Text(""), Text.assemble(("Full page: ", "dim"), (f"hamknee explain {ident}",
+                                                                                       "green"))]
+        if kind in ("condition", "phase"):
+            tail.append(Wrapped("", Text(DISCLAIMER, style="dim italic")))
+        room = BRIEF_LINES - self._count(console, width, [*head, *body, *tail])
+        facts = self._facts()
+        room -= 2  # the blank line and the heading of the facts
+        chosen: set[str] = set()
+        for key in BRIEF_PRIORITY.get(kind, list(facts)):
+            if key not in facts:
                 continue
-            line = Text.assemble("  ", (label + ": ", "bold"), _first(value, key))
-            facts.append(_one_line(line, width))
-        fact_lines = (self._count(console, width, facts) + 2) if facts else 0
-        points: list[RenderableType] = []
-        room = budget - fact_lines - 2
-        for point in record.get("key_points", []):
-            bullet = Wrapped(Text("  • ", style="dim"), Text(point))
-            lines = self._count(console, width, [bullet])
-            if lines > room:
-                break
-            points.append(bullet)
-            room -= lines
-        body: list[RenderableType] = []
-        if points:
-            body += [Text(""), Text("Key points", style=HEADING), *points]
-        if facts:
-            room = budget - (self._count(console, width, body) if body else 0) - 2
-            kept: list[RenderableType] = []
-            for fact in facts:
-                lines = self._count(console, width, [fact])
-                if lines > room:
-                    break
-                kept.append(fact)
+            lines = self._count(console, width, [facts[key]])
+            if lines <= room:
+                chosen.add(key)
                 room -= lines
-            if kept:
-                body += [Text(""), Text("Key facts", style=HEADING), *kept]
+        if chosen:
+            body += [Text(""), Text("Key facts", style=HEADING), *(f for k, f in facts.items() if k in chosen)]
+        else:
+            room += 2
+        nexts = further(record)
+        if nexts and room >= 1:  # a second way on, when there is a line for it
+            tail.insert(2, Text.assemble(("Go further: ", "dim"), (nexts[0], "green")))
         yield from (*head, *body, *tail)
 
 
