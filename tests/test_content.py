@@ -46,7 +46,7 @@ def test_only_biceps_femoris_inserts_on_the_fibular_head(hk):
 def test_pes_anserinus_lies_about_5_cm_below_the_joint_line(hk):
     pes = entry(hk, "pes-anserinus")
     assert "5 cm" in pes["location"]
-    # The seed article's "several inches" is corrected where students read it.
+    # The common "several inches" claim is corrected where students read it.
     bursitis = entry(hk, "pes-anserine-bursitis")
     claims = " ".join(c["claim"] for c in bursitis["corrections"]).lower()
     assert "several inches" in claims
@@ -705,3 +705,54 @@ def test_osgood_schlatter_gives_sex_ratio_and_knee_flexion_gives_its_range(hk):
     flexion = entry(hk, "knee-flexion")
     assert "135-140 degrees" in flexion["explanation"]
     assert any("end-feel" in k for k in flexion["key_points"])
+
+
+def test_no_entry_refers_students_to_an_unnamed_seed_article(hk):
+    kb = json.loads(hk("export", "json", "-").stdout)
+    text = json.dumps(kb).lower()
+    assert "seed article" not in text
+    assert "the seed" not in text and "seed's" not in text and "seed''s" not in text
+
+
+def test_oblique_popliteal_ligament_states_that_it_resists_hyperextension(hk):
+    opl = entry(hk, "oblique-popliteal-ligament")
+    assert "hyperextension" in opl["function"] and "external rotation" in opl["function"]
+    assert "8.4 degrees" in opl["explanation"]
+    ids = {s["id"] if isinstance(s, dict) else s for s in opl["sources"]}
+    assert "wu-2017-oblique-popliteal-ligament" in ids
+    assert "absoluteastronomy" not in json.dumps(opl)
+
+
+def test_slr_differentiation_card_does_not_call_an_unchanged_response_a_hamstring_source(hk):
+    slr = entry(hk, "straight-leg-raise-test")
+    card = next(c for c in slr["cards"] if c["id"].endswith("differentiation"))
+    assert "unchanged means hamstring" not in card["explanation"]
+    assert "not supported" in card["explanation"]
+
+
+def test_avulsion_complication_views_compare_overall_rates(hk):
+    avulsion = entry(hk, "proximal-hamstring-avulsion")
+    views = " ".join(v["value"] for d in avulsion["disagreements"] for v in d["views"])
+    assert "23.17%" in views and "15.3%" in views and "4.6%" in views
+    assert "Re-rupture 1.2% and sciatic nerve dysfunction 3.5%" not in views
+
+
+def test_buttock_names_ischiogluteal_bursitis_and_no_absolute_rule_on_leg_pain(hk):
+    buttock = entry(hk, "buttock")
+    assert "ischiogluteal" in buttock["explanation"]
+    assert "Pain spreading down the leg suggests a neural or lumbar source instead" not in buttock["explanation"]
+    assert "below the knee" in buttock["explanation"]
+
+
+def test_calf_keeps_the_nice_pathway_apart_from_the_calf_vein_suggestion(hk):
+    calf = entry(hk, "calf")
+    points = " ".join(calf["key_points"])
+    assert "scan the calf veins beside a tear" not in points
+    assert "6-8 days" in points and "not NICE advice" in points
+    assert "need to be scanned as well (Lord 2017)" not in calf["explanation"]
+
+
+def test_femoral_nerve_teaches_the_prone_knee_bend_and_the_inguinal_localisation(hk):
+    femoral = entry(hk, "femoral-nerve")
+    assert "prone knee bend" in femoral["explanation"]
+    assert "above the ligament" in femoral["explanation"]

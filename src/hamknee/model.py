@@ -103,7 +103,7 @@ class Disagreement(Strict):
 
 
 class Correction(Strict):
-    """A common simplification (or a claim of the seed article) and what references say instead."""
+    """A common claim or simplification and what references say instead."""
 
     claim: Short
     correction: Text
