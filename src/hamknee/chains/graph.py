@@ -58,7 +58,7 @@ SHARED: tuple[tuple[str, frozenset[str]], ...] = (
     # ends without either acting on the other.
     ("shared cause", frozenset({"caused-by", "contributed-to-by"})),
     ("shared effect", frozenset({"causes", "contributes-to"})),
-    ("shared target", frozenset({"irritates", "compresses", "pulls-on", "stabilizes", "refers-pain-to"})),
+    ("shared target", frozenset({"irritates", "compresses", "stretches", "pulls-on", "stabilizes", "refers-pain-to"})),
 )
 # Sharing these says more than passing through a hub does (the tibial nerve supplies many muscles, MRI shows
 # many conditions); a hub says more than sharing a neighbour, a cause or a structure acted on (the knee joint).

@@ -6,7 +6,7 @@ role (see ``vocab.ROLE``) decides where in the chain it may stand:
 
     chain     := continuity* (mechanical | clinical)+ ending in a clinical step at the condition
     continuity: the muscle to its own tendon, attachment or whole (forms, inserts on, originates from, part of)
-    mechanical: one thing acting on another (pulls on, compresses, irritates, stabilizes, refers pain to)
+    mechanical: one thing acting on another (pulls on, compresses, irritates, stretches, stabilizes, refers pain to)
     clinical  : a structure involved in a condition, or one condition leading to another
 
 So a chain may pass from the muscle along its own tendon to the structure it acts on, and from there to
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 WHY_DEPTH = 6
 CONTINUITY = frozenset({"originates-from", "inserts-on", "forms", "part-of"})
-MECHANICAL = frozenset({"pulls-on", "compresses", "irritates", "stabilizes", "refers-pain-to"})
+MECHANICAL = frozenset({"pulls-on", "compresses", "irritates", "stretches", "stabilizes", "refers-pain-to"})
 CLINICAL = frozenset({"affected-in", "inflamed-in", "causes", "contributes-to"})
 STEPS = CONTINUITY | MECHANICAL | CLINICAL
 MAX_CONDITIONS_BETWEEN = 1
@@ -197,6 +197,11 @@ def rank_key(kb: KnowledgeBase, chain: Chain) -> tuple[Any, ...]:
     return (not mechanical, len(chain), unexplained, -sources, [h["to"] for h in chain])
 
 
+def _only_adds_steps(walker: Walker, better: set[str], entries: set[str]) -> bool:
+    """True if a chain through ``entries`` holds every entry of a better chain and no other condition."""
+    return better <= entries and not any(walker.kinds.get(e) == "condition" for e in entries - better)
+
+
 def mechanism_chains(kb: KnowledgeBase, goal: str, starts: list[str], depth: int = WHY_DEPTH) -> dict[str, list[Chain]]:
     """For each start that reaches ``goal``, its mechanism chains, best first (notes filled in)."""
     walker = Walker(kb, goal, depth)
@@ -205,17 +210,23 @@ def mechanism_chains(kb: KnowledgeBase, goal: str, starts: list[str], depth: int
         if start == goal:
             continue
         chains = walker.chains(start)
-        # A detour through another condition is shown only when there is no direct mechanism: "semitendinosus
-        # is affected in proximal tendinopathy, which irritates the sciatic nerve, which is affected in an
-        # avulsion" adds nothing true to "semitendinosus arises from the tuberosity it is avulsed from".
+        # A condition that involves the muscle itself is explained by that involvement, so a detour through
+        # another condition is dropped: "semitendinosus is affected in proximal tendinopathy, which irritates
+        # the sciatic nerve, which is affected in an avulsion" adds nothing true to "semitendinosus arises from
+        # the tuberosity it is avulsed from". A condition that does not involve the muscle can come about in
+        # more than one way, and a detour is then a second mechanism: the biceps tendon compresses the common
+        # fibular nerve in squatting, and its avulsion in a posterolateral corner injury stretches the nerve.
         direct = [c for c in chains if not any(walker.kinds.get(h["to"]) == "condition" for h in c[:-1])]
-        ranked = sorted(with_notes(kb, direct or chains), key=lambda c: rank_key(kb, c))
+        if direct and start in walker.involved(goal):
+            chains = direct
+        ranked = sorted(with_notes(kb, chains or direct), key=lambda c: rank_key(kb, c))
         # A chain that holds every entry of a better one only adds steps ("arises from the tuberosity" in
-        # front of "is affected in proximal tendinopathy"): each chain shown says something different.
+        # front of "is affected in proximal tendinopathy"): each chain shown says something different. A
+        # chain that adds another condition on the way is a different mechanism, not extra steps.
         kept: list[Chain] = []
         for chain in ranked:
             entries = {h["to"] for h in chain}
-            if not any({h["to"] for h in better} <= entries for better in kept):
+            if not any(_only_adds_steps(walker, {h["to"] for h in better}, entries) for better in kept):
                 kept.append(chain)
         if kept:
             result[start] = kept
