@@ -474,3 +474,17 @@ def test_shipped_trigger_point_sign_fits_every_region_it_is_listed_in(hk, region
             if c["id"] == "myofascial-trigger-points"]
     assert rows
     assert "biceps femoris" not in rows[0]["key_sign"] and "posterior knee" not in rows[0]["key_sign"]
+
+
+@full_kb
+def test_shipped_path_marks_a_nerve_supply_step_as_no_cause(hk):
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "biceps-femoris-short-head", "common-fibular-neuropathy",
+                           "--json").stdout)
+    supply = [h for c in chains for h in c if h["relation"] == "innervated-by"]
+    assert supply and all(h["mark"] == "supply" for h in supply)
+    text = _text(hk, "path", "biceps-femoris-short-head", "common-fibular-neuropathy")
+    assert "--innervated by [supply]--> Common fibular nerve" in text
+    assert "[supply] says which nerve or vessel supplies something, not what injures it" in text
+    # Where the nerve is shared, the shared-nerve mark alone says it.
+    assert "Semitendinosus --innervated by--> Tibial nerve --innervates [shared nerve]--> Popliteus" in _text(
+        hk, "path", "semitendinosus", "popliteus-tendinopathy")
