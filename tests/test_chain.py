@@ -674,6 +674,37 @@ def test_shipped_diagram_pes_anserine_bursitis_leaves_out_its_neighbours(hk):
     assert any(line.startswith(">>") and "*Semitendinosus*" in line for line in lines)
 
 
+def _diagram(hk, term: str) -> tuple[dict, list[str]]:
+    answer = json.loads(hk("--kb", str(SHIPPED), "diagram", term, "--json").stdout)
+    lines = hk("--kb", str(SHIPPED), "diagram", term, env={"COLUMNS": "80"}).stdout.splitlines()
+    return answer, lines
+
+
+@full_kb
+def test_shipped_diagram_bakers_cyst_does_not_light_the_muscle_it_lies_beside(hk):
+    answer, lines = _diagram(hk, "bakers-cyst")
+    assert "semimembranosus" not in answer["highlighted"]
+    assert not any(line.startswith(">>") for line in lines)
+    caption = " ".join(" ".join(lines).split())
+    assert "Baker's cyst: not drawn here" in caption and "marked >>" not in caption
+
+
+@full_kb
+def test_shipped_diagram_plc_injury_lights_the_fibular_head(hk):
+    answer, _lines = _diagram(hk, "posterolateral-corner-injury")
+    assert {"fibular-head", "biceps-femoris-long-head", "biceps-femoris-short-head"} <= set(answer["highlighted"])
+
+
+@full_kb
+@pytest.mark.parametrize(("term", "unlit"), [("distal-hamstring-tear", "Gracilis"),
+                                             ("lcl-injury", "Biceps femoris, short head")])
+def test_shipped_diagram_row_marker_only_on_a_highlighted_muscle(hk, term, unlit):
+    _answer, lines = _diagram(hk, term)
+    row = next(line for line in lines if unlit in line)
+    assert not row.startswith(">>") and f"*{unlit}*" not in row
+    assert all(line.count("*") >= 2 for line in lines if line.startswith(">>"))
+
+
 @full_kb
 def test_shipped_path_semitendinosus_to_pes_anserine_bursitis_passes_the_bursa(hk):
     chains = json.loads(hk("--kb", str(SHIPPED), "path", "semitendinosus", "pes-anserine-bursitis",
