@@ -131,8 +131,8 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
                 explained.add(key)
                 parts.append(_hang(step, indent + 4, 3))
     if not answer["from"]:
-        parts.append(_hang(Text(f"No mechanism from a hamstring is recorded within {answer['depth']} steps.",
-                                style="dim"), indent))
+        parts.append(_hang(Text(f"No mechanism from a hamstring is recorded within {answer['depth']} steps. "
+                                f"See: hamknee explain {answer['condition']}", style="dim"), indent))
     if answer["associations"]:
         parts.append(_hang(Text("Risk factors: associated with it, not steps of a mechanism", style="bold"), indent))
         for row in answer["associations"]:
@@ -193,10 +193,22 @@ def why(
     if "conditions" in answer:
         parts.append(_hang(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
                                          ("? Hamstring-related conditions felt there", "bold")), 0))
+        if not answer["conditions"]:
+            parts.append(_hang(Text(f"No hamstring-related condition is felt at the {answer['name'].lower()} in "
+                                    "the knowledge base.", style="dim"), 0))
         for item in answer["conditions"]:
             parts.append(Text(""))
             parts.append(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")))
             parts.extend(_condition_parts(item, names, explained, indent=2))
+        if answer["associated"]:
+            parts.append(Text(""))
+            parts.append(_hang(Text("Felt here and associated with the hamstrings: risk factors, not steps of a "
+                                    "mechanism", style="bold"), 0))
+            for item in answer["associated"]:
+                for row in item["associations"]:
+                    line = Text(f"- {row['name']} {row['label']} {item['name']}")
+                    line.append(f": {row['note']}" if row["note"] else "")
+                    parts.append(_hang(line, 2, 2))
         if answer["also_felt_here"]:
             others = ", ".join(c["name"] for c in answer["also_felt_here"])
             parts.append(Text(""))

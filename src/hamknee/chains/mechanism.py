@@ -30,9 +30,9 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from hamknee.chains.graph import Chain, Graph, NoChainError, hop, hubs, with_notes
+from hamknee.chains.graph import Chain, Graph, hop, hubs, with_notes
 from hamknee.chains.regions import felt_ids, region_for
-from hamknee.errors import NotFoundError, safe_text
+from hamknee.errors import NotFoundError
 from hamknee.vocab import INVERSE
 
 if TYPE_CHECKING:
@@ -315,19 +315,13 @@ def explain(kb: KnowledgeBase, condition: dict[str, Any], per_start: int = 3,
 def why(kb: KnowledgeBase, term: str, per_start: int = 3, depth: int = WHY_DEPTH) -> dict[str, Any]:
     """Why a condition, or why pain in a region: mechanism chains from the hamstrings.
 
-    Raises NotFoundError if the term names neither a condition nor a region, and NoChainError if nothing
-    links the hamstrings to it.
+    Raises NotFoundError if the term names neither a condition nor a region. "No hamstring mechanism" is an
+    answer, not an error: it comes back with empty chains, like any other.
     """
     ident = kb.resolve(term)
     record = kb.get(ident) if ident is not None else None
     if record is not None and record["kind"] == "condition":
-        answer = explain(kb, record, per_start, depth)
-        if not answer["from"] and not answer["associations"]:
-            raise NoChainError(
-                f"No mechanism leads from a hamstring to {record['id']} within {depth} steps.",
-                f"See 'hamknee explain {safe_text(record['id'])}' for what it relates to.",
-            )
-        return answer
+        return explain(kb, record, per_start, depth)
     region = region_for(kb, term)
     if region is None:
         suggestions = [i for i in kb.suggest(term) if kb.get(i)["kind"] in ("condition", "region")]
@@ -349,27 +343,28 @@ def felt_in(kb: KnowledgeBase, region: dict[str, Any], per_start: int = 3, depth
     """The conditions felt in a region that the hamstrings lead to, each with the chains that end there.
 
     A hamstring-related condition is listed even when none of its chains ends in the region (it is still
-    felt there); any other condition is listed only for a chain that does, and otherwise named as one to
-    rule out.
+    felt there); any other condition is listed only for a chain that does. One with no chain but a hamstring
+    risk factor (tight hamstrings and patellofemoral pain) is listed as an association, labelled as one; the
+    rest are named as ones to rule out.
     """
     here = set(felt_ids(kb, region["id"]))
     felt = [e for e in kb.catalog("condition") if e["id"] in here]
     conditions = []
+    associated = []
     others = []
     for entry in felt:
         answer = _ending_in(explain(kb, kb.get(entry["id"]), per_start, depth), region["id"])
         if entry.get("category") == "hamstring-related" or answer["from"]:
             conditions.append(answer)
         else:
+            rows = [a for a in answer["associations"] if a["from_hamstrings"]]
+            if rows:
+                associated.append({"condition": entry["id"], "name": entry["name"], "category": entry["category"],
+                                   "associations": rows})
             others.append(entry)
-    if not conditions:
-        raise NoChainError(
-            f"No hamstring-related condition is felt at the {region['name'].lower()} in the knowledge base.",
-            f"See 'hamknee where {safe_text(region['id'])}' for what else is.",
-        )
     # Conditions with a mechanism from the hamstrings first, most direct first.
     conditions.sort(key=lambda a: (not a["from"], min((len(g["chains"][0]) for g in a["from"]), default=99),
                                    a["name"].lower()))
-    return {"region": region["id"], "name": region["name"], "conditions": conditions,
+    return {"region": region["id"], "name": region["name"], "conditions": conditions, "associated": associated,
             "also_felt_here": [{"condition": r["id"], "name": r["name"], "category": r["category"]}
                                for r in others]}
