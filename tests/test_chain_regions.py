@@ -488,3 +488,20 @@ def test_shipped_path_marks_a_nerve_supply_step_as_no_cause(hk):
     # Where the nerve is shared, the shared-nerve mark alone says it.
     assert "Semitendinosus --innervated by--> Tibial nerve --innervates [shared nerve]--> Popliteus" in _text(
         hk, "path", "semitendinosus", "popliteus-tendinopathy")
+
+
+@full_kb
+def test_shipped_every_form_says_where_it_is_felt_once_one_form_is_narrower(hk):
+    text = _text(hk, "why", "hamstring-strain")
+    assert "From Semitendinosus (1 step), felt at: Posterior thigh" in text
+    # Semimembranosus is felt everywhere the strain is, and says so rather than nothing.
+    assert "From Semimembranosus (1 step), felt at: Posterior thigh, Buttock" in text
+    # A condition whose every form is felt alike keeps one line for it.
+    assert "From Semitendinosus (3 steps) " in _text(hk, "why", "pes-anserine-bursitis")
+
+
+@full_kb
+def test_shipped_a_strain_reaches_the_sciatic_nerve_only_after_recurrent_tears(hk):
+    text = _text(hk, "why", "sciatic-nerve-irritation")
+    assert "Hamstring strain irritates Sciatic nerve: After recurrent proximal tears, not a single strain" in text
+    assert "Puranen 1988" in text

@@ -105,6 +105,14 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
     from rich.text import Text
 
     parts: list[Any] = []
+    everywhere = {r["region"] for r in answer["felt_at"]}
+
+    def ends_of(start: dict[str, Any]) -> list[str]:
+        return list(dict.fromkeys(r for c in start["chains"] for r in c[-1].get("felt_at", ())))
+
+    # Once one hamstring's form is felt somewhere narrower, every form says where it is felt, or a form
+    # felt everywhere the condition is would read as felt nowhere.
+    forms_differ = any(set(ends_of(start)) != everywhere for start in answer["from"] if ends_of(start))
     for start in answer["from"]:
         steps = start["steps"]
         head = Text(f"From {start['name']}", style="bold")
@@ -113,8 +121,8 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
             head.append(f", with its {' and '.join(short) if len(short) < 3 else ', '.join(short)}", style="bold")
         head.append(f" ({steps} step{'s' if steps != 1 else ''})", style="bold")
         # Where this hamstring's form of the condition is felt, when it is narrower than the condition's.
-        ends = list(dict.fromkeys(r for c in start["chains"] for r in c[-1].get("felt_at", ())))
-        if ends and set(ends) != {r["region"] for r in answer["felt_at"]}:
+        ends = ends_of(start)
+        if ends and forms_differ:
             head.append(", felt at: " + ", ".join(names.get(r, (r, ""))[0] for r in ends), style="bold")
         parts.append(_hang(head, indent))
         for c in start["chains"]:
