@@ -505,3 +505,11 @@ def test_shipped_a_strain_reaches_the_sciatic_nerve_only_after_recurrent_tears(h
     text = _text(hk, "why", "sciatic-nerve-irritation")
     assert "Hamstring strain irritates Sciatic nerve: After recurrent proximal tears, not a single strain" in text
     assert "Puranen 1988" in text
+
+
+@full_kb
+def test_shipped_the_usual_distal_tear_comes_before_the_rare_one(hk):
+    answer = _why(hk, "distal-hamstring-tear")
+    starts = [g["start"] for g in answer["from"]]
+    assert starts.index("biceps-femoris") < starts.index("semimembranosus")
+    assert starts.index("semitendinosus") < starts.index("semimembranosus")

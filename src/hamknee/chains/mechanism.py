@@ -298,7 +298,16 @@ def explain(kb: KnowledgeBase, condition: dict[str, Any], per_start: int = 3,
             chain[-1]["felt_at"] = end_regions(kb, chain)
     groups = [{"start": s, "name": names[s], "steps": len(found[s][0]), "chains": found[s][:per_start]}
               for s in starts if s in found]
-    groups.sort(key=lambda g: rank_key(kb, g["chains"][0]))
+    # Among equally good chains the knowledge base's own order decides: a condition lists the muscles it
+    # affects commonest first, so the usual distal biceps femoris tear comes before the rare semimembranosus one.
+    written = [t for rtype, t, _note in kb.section("graph").get(condition["id"], ()) if rtype == "affects"]
+
+    def order(group: dict[str, Any]) -> tuple[Any, ...]:
+        key = rank_key(kb, group["chains"][0])
+        first = written.index(group["start"]) if group["start"] in written else len(written)
+        return (*key[:-1], first, key[-1])
+
+    groups.sort(key=order)
     groups = _fold_parts(groups)
     return {
         "condition": condition["id"], "name": condition["name"], "category": condition["category"],
