@@ -408,8 +408,9 @@ def test_shipped_path_marks_injuries_that_only_happen_together(hk):
 @full_kb
 @pytest.mark.parametrize(("region", "condition", "starts"), [
     ("lateral knee pain", "distal-hamstring-tear", {"biceps-femoris"}),
-    ("behind the knee", "distal-hamstring-tear", {"biceps-femoris"}),
-    ("medial knee pain", "distal-hamstring-tear", {"semitendinosus"}),
+    # The rare distal semimembranosus avulsion is felt at the back and inner side of the knee.
+    ("behind the knee", "distal-hamstring-tear", {"biceps-femoris", "semimembranosus"}),
+    ("medial knee pain", "distal-hamstring-tear", {"semitendinosus", "semimembranosus"}),
     ("lateral knee pain", "posterolateral-corner-injury", {"biceps-femoris"}),
     ("lateral knee pain", "common-fibular-neuropathy", {"biceps-femoris"}),
     ("buttock", "myofascial-trigger-points", {"semitendinosus", "semimembranosus"}),
@@ -431,10 +432,87 @@ def test_shipped_biceps_femoris_reaches_the_lateral_knee_by_its_own_tendon_and_i
     assert "Biceps femoris --affected in--> Posterolateral corner injury" in text
     assert ("Biceps femoris --compresses--> Common fibular nerve --affected in--> Common fibular (peroneal) nerve "
             "injury at the fibular head") in text
-    # The nerve is injured beside a torn corner or ligament, not by it: no ligament chain runs through the nerve.
+    # The nerve is stretched by a torn corner, not the other way round: no ligament chain runs through the nerve.
     for condition in ("posterolateral-corner-injury", "lcl-injury"):
         r = hk("--kb", str(SHIPPED), "why", condition, "--json")
         chains = [c for g in json.loads(r.stdout)["from"] for c in g["chains"]] if r.exit_code == 0 else []
         assert not any("common-fibular-nerve" in names(c) for c in chains), condition
     where = _text(hk, "where", "lateral knee")
     assert where.index("Red flags") < where.index("Common fibular")
+
+
+@full_kb
+def test_shipped_a_torn_corner_stretches_the_common_fibular_nerve(hk):
+    text = _text(hk, "why", "common-fibular-neuropathy")
+    assert ("Biceps femoris --affected in--> Posterolateral corner injury --stretches--> Common fibular nerve "
+            "--affected in--> Common fibular (peroneal) nerve injury at the fibular head") in text
+    assert "bound to the biceps tendon by deep fascia" in text
+    # The squatting compression is still there, as a second mechanism.
+    assert "Biceps femoris --compresses--> Common fibular nerve" in text
+    # In a path the corner's link to the nerve injury is no longer two injuries that merely happen together.
+    path = _text(hk, "path", "biceps-femoris", "common-fibular-neuropathy", "--max", "10")
+    assert "[co-occurrence]" not in path and "Posterolateral corner injury --related to" not in path
+
+
+@full_kb
+def test_shipped_the_rare_distal_semimembranosus_avulsion_has_its_chain(hk):
+    text = _text(hk, "why", "distal-hamstring-tear")
+    assert "Semimembranosus --affected in--> Distal hamstring tear" in text
+    assert "Rare:" in text and "Blakeney 2017" in text
+
+
+@full_kb
+def test_shipped_the_calf_lists_a_ruptured_bakers_cyst_and_sciatic_pain_to_rule_out(hk):
+    r = hk("--kb", str(SHIPPED), "where", "calf", "--json")
+    groups = {g["group"]: [c["id"] for c in g["conditions"]] for g in json.loads(r.stdout)["groups"]}
+    assert "bakers-cyst" in groups["rule-out"]
+    assert "sciatic-nerve-irritation" in [i for ids in groups.values() for i in ids]
+
+
+@full_kb
+@pytest.mark.parametrize("region", ["buttock", "posterior-thigh", "calf", "posterior-knee"])
+def test_shipped_trigger_point_sign_fits_every_region_it_is_listed_in(hk, region):
+    r = hk("--kb", str(SHIPPED), "where", region, "--json")
+    rows = [c for g in json.loads(r.stdout)["groups"] for c in g["conditions"]
+            if c["id"] == "myofascial-trigger-points"]
+    assert rows
+    assert "biceps femoris" not in rows[0]["key_sign"] and "posterior knee" not in rows[0]["key_sign"]
+
+
+@full_kb
+def test_shipped_path_marks_a_nerve_supply_step_as_no_cause(hk):
+    chains = json.loads(hk("--kb", str(SHIPPED), "path", "biceps-femoris-short-head", "common-fibular-neuropathy",
+                           "--json").stdout)
+    supply = [h for c in chains for h in c if h["relation"] == "innervated-by"]
+    assert supply and all(h["mark"] == "supply" for h in supply)
+    text = _text(hk, "path", "biceps-femoris-short-head", "common-fibular-neuropathy")
+    assert "--innervated by [supply]--> Common fibular nerve" in text
+    assert "[supply] says which nerve or vessel supplies something, not what injures it" in text
+    # Where the nerve is shared, the shared-nerve mark alone says it.
+    assert "Semitendinosus --innervated by--> Tibial nerve --innervates [shared nerve]--> Popliteus" in _text(
+        hk, "path", "semitendinosus", "popliteus-tendinopathy")
+
+
+@full_kb
+def test_shipped_every_form_says_where_it_is_felt_once_one_form_is_narrower(hk):
+    text = _text(hk, "why", "hamstring-strain")
+    assert "From Semitendinosus (1 step), felt at: Posterior thigh" in text
+    # Semimembranosus is felt everywhere the strain is, and says so rather than nothing.
+    assert "From Semimembranosus (1 step), felt at: Posterior thigh, Buttock" in text
+    # A condition whose every form is felt alike keeps one line for it.
+    assert "From Semitendinosus (3 steps) " in _text(hk, "why", "pes-anserine-bursitis")
+
+
+@full_kb
+def test_shipped_a_strain_reaches_the_sciatic_nerve_only_after_recurrent_tears(hk):
+    text = _text(hk, "why", "sciatic-nerve-irritation")
+    assert "Hamstring strain irritates Sciatic nerve: After recurrent proximal tears, not a single strain" in text
+    assert "Puranen 1988" in text
+
+
+@full_kb
+def test_shipped_the_usual_distal_tear_comes_before_the_rare_one(hk):
+    answer = _why(hk, "distal-hamstring-tear")
+    starts = [g["start"] for g in answer["from"]]
+    assert starts.index("biceps-femoris") < starts.index("semimembranosus")
+    assert starts.index("semitendinosus") < starts.index("semimembranosus")

@@ -756,3 +756,27 @@ def test_femoral_nerve_teaches_the_prone_knee_bend_and_the_inguinal_localisation
     femoral = entry(hk, "femoral-nerve")
     assert "prone knee bend" in femoral["explanation"]
     assert "above the ligament" in femoral["explanation"]
+
+
+def test_no_view_puts_the_conjoint_tendon_on_the_lateral_facet(hk):
+    text = page(hk, "biceps-femoris-long-head")
+    assert "lateral facet" not in text
+    assert "Posteromedial on the tuberosity, with the semimembranosus origin anterolateral to it" in text
+
+
+def test_persistent_pes_anserine_pain_rules_out_a_stress_not_a_plateau_fracture(hk):
+    for phase in ("pes-anserine-settle-phase", "pes-anserine-persistent-phase"):
+        text = page(hk, phase)
+        assert "tibial stress" in text
+        assert "proximal tibial plateau fracture" not in text
+
+
+@pytest.mark.parametrize("phase", ["remodelling-phase", "return-to-sport-phase"])
+def test_rehabilitation_phases_take_re_injury_and_deficit_figures_from_the_trials(hk, phase):
+    text = page(hk, phase)
+    assert "16.7%" not in text and "4 of 24" not in text
+    assert "passing a 5/5 manual test" not in text and "passed a manual strength criterion" not in text
+    assert "Sanfilippo 2013" in text
+    if phase == "return-to-sport-phase":
+        assert "4 of the 29 athletes" in text
+        assert "silder-2013-two-rehab-programs" in source_ids(hk, phase)

@@ -106,6 +106,14 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
     from rich.text import Text
 
     parts: list[Any] = []
+    everywhere = {r["region"] for r in answer["felt_at"]}
+
+    def ends_of(start: dict[str, Any]) -> list[str]:
+        return list(dict.fromkeys(r for c in start["chains"] for r in c[-1].get("felt_at", ())))
+
+    # Once one hamstring's form is felt somewhere narrower, every form says where it is felt, or a form
+    # felt everywhere the condition is would read as felt nowhere.
+    forms_differ = any(set(ends_of(start)) != everywhere for start in answer["from"] if ends_of(start))
     for start in answer["from"]:
         steps = start["steps"]
         head = Text(f"From {start['name']}", style="bold")
@@ -114,8 +122,8 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
             head.append(f", with its {' and '.join(short) if len(short) < 3 else ', '.join(short)}", style="bold")
         head.append(f" ({steps} step{'s' if steps != 1 else ''})", style="bold")
         # Where this hamstring's form of the condition is felt, when it is narrower than the condition's.
-        ends = list(dict.fromkeys(r for c in start["chains"] for r in c[-1].get("felt_at", ())))
-        if ends and set(ends) != {r["region"] for r in answer["felt_at"]}:
+        ends = ends_of(start)
+        if ends and forms_differ:
             head.append(", felt at: " + ", ".join(names.get(r, (r, ""))[0] for r in ends), style="bold")
         parts.append(_hang(head, indent))
         for c in start["chains"]:
@@ -132,8 +140,8 @@ def _condition_parts(answer: dict[str, Any], names: dict[str, tuple[str, str]], 
                 explained.add(key)
                 parts.append(_hang(step, indent + 4, 3))
     if not answer["from"]:
-        parts.append(_hang(Text(f"No mechanism from a hamstring is recorded within {answer['depth']} steps.",
-                                style="dim"), indent))
+        parts.append(_hang(Text(f"No mechanism from a hamstring is recorded within {answer['depth']} steps. "
+                                f"See: hamknee explain {answer['condition']}", style="dim"), indent))
     if answer["associations"]:
         parts.append(_hang(Text("Risk factors: associated with it, not steps of a mechanism", style="bold"), indent))
         for row in answer["associations"]:
@@ -206,10 +214,22 @@ def why(
     if "conditions" in answer:
         parts.append(_hang(Text.assemble(("Why pain at the ", "bold"), (answer["name"].lower(), "bold blue"),
                                          ("? Hamstring-related conditions felt there", "bold")), 0))
+        if not answer["conditions"]:
+            parts.append(_hang(Text(f"No hamstring-related condition is felt at the {answer['name'].lower()} in "
+                                    "the knowledge base.", style="dim"), 0))
         for item in answer["conditions"]:
             parts.append(Text(""))
             parts.append(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")))
             parts.extend(_condition_parts(item, names, explained, indent=2))
+        if answer["associated"]:
+            parts.append(Text(""))
+            parts.append(_hang(Text("Felt here and associated with the hamstrings: risk factors, not steps of a "
+                                    "mechanism", style="bold"), 0))
+            for item in answer["associated"]:
+                for row in item["associations"]:
+                    line = Text(f"- {row['name']} {row['label']} {item['name']}")
+                    line.append(f": {row['note']}" if row["note"] else "")
+                    parts.append(_hang(line, 2, 2))
         if answer["also_felt_here"]:
             others = ", ".join(c["name"] for c in answer["also_felt_here"])
             parts.append(Text(""))

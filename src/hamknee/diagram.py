@@ -199,8 +199,11 @@ def _condition_focus(kb: KnowledgeBase, record: dict[str, Any], drawn: set[str],
     is not part of it, so nothing is reached by proximity."""
     from hamknee.chains.mechanism import mechanism_chains
 
-    involved = {target for rtype, target, _ in kb.section("graph").get(record["id"], ()) if rtype in _INVOLVES}
     muscles = [m["id"] for m in kb.catalog("muscle")]
+    # A muscle the condition is only located at is a place, not part of it: Baker's cyst lies between
+    # semimembranosus and gastrocnemius, and semimembranosus does not cause it.
+    involved = {target for rtype, target, _ in kb.section("graph").get(record["id"], ())
+                if rtype in _INVOLVES and not (rtype == "located-at" and target in muscles)}
     for chains in mechanism_chains(kb, record["id"], muscles).values():
         for chain in chains:
             involved.update(h["from"] for h in chain)
@@ -334,7 +337,8 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
             site_lit = row.insertion in focus or (whole and any(rows[j].muscle in focus for j in members))
             text = _fit(row.insertion_label, _aliases(kb, row.insertion), total - label_at - 2)
             canvas.put(n, label_at, f" {text} ", "highlight" if site_lit else "site")
-            if site_lit:
+            # The ">>" marker says "this muscle": a lit insertion label on an unlit muscle's row is starred only.
+            if site_lit and (lit or by_site):
                 marked.add(n)
     joint_line()
 

@@ -57,7 +57,9 @@ def plain_lines(diagram: Diagram, unicode: bool = True) -> list[str]:
     if diagram.focus:
         import textwrap
 
-        result += textwrap.wrap(_focus_caption(diagram) + " (marked >> and *)", width=diagram.width,
+        # Nothing is marked when nothing is drawn: the caption does not point at marks that are not there.
+        marks = " (marked >> and *)" if diagram.marked else " (marked *)" if diagram.highlighted else ""
+        result += textwrap.wrap(_focus_caption(diagram) + marks, width=diagram.width,
                                 initial_indent=" " * MARGIN, subsequent_indent=" " * (MARGIN + 2))
     return result if unicode else [to_ascii(line) for line in result]
 

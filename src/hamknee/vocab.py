@@ -27,6 +27,7 @@ RELATIONS: dict[str, tuple[str, str, str]] = {
     "pulls-on": ("pulls on", "pulled-by", "is pulled on by"),
     "compresses": ("compresses", "compressed-by", "is compressed by"),
     "irritates": ("irritates", "irritated-by", "is irritated by"),
+    "stretches": ("stretches", "stretched-by", "is stretched by"),
     "inflamed-in": ("is inflamed in", "inflammation-of", "is inflammation of"),
     "affected-in": ("is affected in", "affects", "affects"),
     "causes": ("causes", "caused-by", "is caused by"),
@@ -47,7 +48,7 @@ RELATIONS: dict[str, tuple[str, str, str]] = {
 
 # What kind of statement each relation makes, which decides how a chain may use it:
 # - anatomical: where things are and what they are made of (forms, inserts on, overlies, crosses);
-# - mechanical: one thing acting on another (pulls on, compresses, irritates, refers pain to);
+# - mechanical: one thing acting on another (pulls on, compresses, irritates, stretches, refers pain to);
 # - clinical: a structure involved in a condition, or one condition leading to another;
 # - association: a statistical link (a risk factor), never a step of a mechanism;
 # - contrast: two things told apart (confused with, mimics), the opposite of a cause;
@@ -57,7 +58,8 @@ _ROLE_OF_TYPE: dict[str, str] = {
     "originates-from": "anatomical", "inserts-on": "anatomical", "forms": "anatomical", "part-of": "anatomical",
     "innervated-by": "anatomical", "supplied-by": "anatomical", "branch-of": "anatomical",
     "overlies": "anatomical", "crosses": "anatomical", "located-at": "anatomical", "felt-at": "anatomical",
-    "pulls-on": "mechanical", "compresses": "mechanical", "irritates": "mechanical", "stabilizes": "mechanical",
+    "pulls-on": "mechanical", "compresses": "mechanical", "irritates": "mechanical", "stretches": "mechanical",
+    "stabilizes": "mechanical",
     "refers-pain-to": "mechanical",
     "inflamed-in": "clinical", "affected-in": "clinical", "causes": "clinical", "contributes-to": "clinical",
     "risk-factor-for": "association",

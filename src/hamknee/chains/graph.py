@@ -58,7 +58,7 @@ SHARED: tuple[tuple[str, frozenset[str]], ...] = (
     # ends without either acting on the other.
     ("shared cause", frozenset({"caused-by", "contributed-to-by"})),
     ("shared effect", frozenset({"causes", "contributes-to"})),
-    ("shared target", frozenset({"irritates", "compresses", "pulls-on", "stabilizes", "refers-pain-to"})),
+    ("shared target", frozenset({"irritates", "compresses", "stretches", "pulls-on", "stabilizes", "refers-pain-to"})),
 )
 # Sharing these says more than passing through a hub does (the tibial nerve supplies many muscles, MRI shows
 # many conditions); a hub says more than sharing a neighbour, a cause or a structure acted on (the knee joint).
@@ -68,6 +68,9 @@ OUTRANK_HUB = frozenset({"shared nerve", "shared action", "shared treatment", "s
 # between semimembranosus and the medial head of gastrocnemius), and "MCL injury is related to ACL
 # injury" is two injuries that happen together, neither causing the other.
 LOCATION = frozenset({"located-at", "location-of", "felt-at", "site-of"})
+# "The short head is innervated by the common fibular nerve, which is affected in a fibular nerve injury": the
+# nerve supplies the muscle, the muscle does not injure the nerve (the arrow of cause runs the other way).
+SUPPLY = frozenset({"innervated-by", "innervates", "supplied-by", "supplies"})
 CATALOGUE = frozenset({"diagnosed-with", "diagnoses", "treated-with", "treats", "prevents", "prevented-by",
                        "measures", "measured-by", "example-of", "has-example", "precedes", "follows",
                        "performs", "performed-by", "antagonist-of"})
@@ -88,6 +91,7 @@ MARKS: dict[str, str] = {
     "shared effect": "joins two causes of the same thing",
     "shared target": "joins two things that act on the same structure",
     "location": "says where something is, not what causes it",
+    "supply": "says which nerve or vessel supplies something, not what injures it",
     "co-occurrence": "joins two conditions that happen together or resemble each other, neither causing the other",
     "related": "says two things are related, not that one causes the other",
     "catalogue": "names a test, treatment, action, example or sequence, not a cause",
@@ -253,6 +257,8 @@ def own_mark(step: Hop, conditions: frozenset[str]) -> str | None:
     rtype = step["relation"]
     if rtype in LOCATION:
         return "location"
+    if rtype in SUPPLY:
+        return "supply"
     if rtype == "related-to":
         return "co-occurrence" if step["from"] in conditions and step["to"] in conditions else "related"
     if rtype in CATALOGUE:
@@ -288,6 +294,9 @@ def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str],
                 label = "neighbour"
         if label is None:
             label = own_mark(step, conditions)
+        if label == "shared nerve" and marked[-1]["mark"] == "supply":
+            # The shared nerve already says it: the step into the nerve needs no mark of its own.
+            marked[-1]["mark"] = None
         marked.append(dict(step, mark=label))
     return marked
 

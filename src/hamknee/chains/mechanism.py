@@ -6,7 +6,7 @@ role (see ``vocab.ROLE``) decides where in the chain it may stand:
 
     chain     := continuity* (mechanical | clinical)+ ending in a clinical step at the condition
     continuity: the muscle to its own tendon, attachment or whole (forms, inserts on, originates from, part of)
-    mechanical: one thing acting on another (pulls on, compresses, irritates, stabilizes, refers pain to)
+    mechanical: one thing acting on another (pulls on, compresses, irritates, stretches, stabilizes, refers pain to)
     clinical  : a structure involved in a condition, or one condition leading to another
 
 So a chain may pass from the muscle along its own tendon to the structure it acts on, and from there to
@@ -30,9 +30,9 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from hamknee.chains.graph import Chain, Graph, NoChainError, hop, hubs, with_notes
+from hamknee.chains.graph import Chain, Graph, hop, hubs, with_notes
 from hamknee.chains.regions import felt_ids, region_for
-from hamknee.errors import NotFoundError, safe_text
+from hamknee.errors import NotFoundError
 from hamknee.vocab import INVERSE
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 WHY_DEPTH = 6
 CONTINUITY = frozenset({"originates-from", "inserts-on", "forms", "part-of"})
-MECHANICAL = frozenset({"pulls-on", "compresses", "irritates", "stabilizes", "refers-pain-to"})
+MECHANICAL = frozenset({"pulls-on", "compresses", "irritates", "stretches", "stabilizes", "refers-pain-to"})
 CLINICAL = frozenset({"affected-in", "inflamed-in", "causes", "contributes-to"})
 STEPS = CONTINUITY | MECHANICAL | CLINICAL
 MAX_CONDITIONS_BETWEEN = 1
@@ -197,6 +197,11 @@ def rank_key(kb: KnowledgeBase, chain: Chain) -> tuple[Any, ...]:
     return (not mechanical, len(chain), unexplained, -sources, [h["to"] for h in chain])
 
 
+def _only_adds_steps(walker: Walker, better: set[str], entries: set[str]) -> bool:
+    """True if a chain through ``entries`` holds every entry of a better chain and no other condition."""
+    return better <= entries and not any(walker.kinds.get(e) == "condition" for e in entries - better)
+
+
 def mechanism_chains(kb: KnowledgeBase, goal: str, starts: list[str], depth: int = WHY_DEPTH) -> dict[str, list[Chain]]:
     """For each start that reaches ``goal``, its mechanism chains, best first (notes filled in)."""
     walker = Walker(kb, goal, depth)
@@ -205,17 +210,23 @@ def mechanism_chains(kb: KnowledgeBase, goal: str, starts: list[str], depth: int
         if start == goal:
             continue
         chains = walker.chains(start)
-        # A detour through another condition is shown only when there is no direct mechanism: "semitendinosus
-        # is affected in proximal tendinopathy, which irritates the sciatic nerve, which is affected in an
-        # avulsion" adds nothing true to "semitendinosus arises from the tuberosity it is avulsed from".
+        # A condition that involves the muscle itself is explained by that involvement, so a detour through
+        # another condition is dropped: "semitendinosus is affected in proximal tendinopathy, which irritates
+        # the sciatic nerve, which is affected in an avulsion" adds nothing true to "semitendinosus arises from
+        # the tuberosity it is avulsed from". A condition that does not involve the muscle can come about in
+        # more than one way, and a detour is then a second mechanism: the biceps tendon compresses the common
+        # fibular nerve in squatting, and its avulsion in a posterolateral corner injury stretches the nerve.
         direct = [c for c in chains if not any(walker.kinds.get(h["to"]) == "condition" for h in c[:-1])]
-        ranked = sorted(with_notes(kb, direct or chains), key=lambda c: rank_key(kb, c))
+        if direct and start in walker.involved(goal):
+            chains = direct
+        ranked = sorted(with_notes(kb, chains or direct), key=lambda c: rank_key(kb, c))
         # A chain that holds every entry of a better one only adds steps ("arises from the tuberosity" in
-        # front of "is affected in proximal tendinopathy"): each chain shown says something different.
+        # front of "is affected in proximal tendinopathy"): each chain shown says something different. A
+        # chain that adds another condition on the way is a different mechanism, not extra steps.
         kept: list[Chain] = []
         for chain in ranked:
             entries = {h["to"] for h in chain}
-            if not any({h["to"] for h in better} <= entries for better in kept):
+            if not any(_only_adds_steps(walker, {h["to"] for h in better}, entries) for better in kept):
                 kept.append(chain)
         if kept:
             result[start] = kept
@@ -287,7 +298,16 @@ def explain(kb: KnowledgeBase, condition: dict[str, Any], per_start: int = 3,
             chain[-1]["felt_at"] = end_regions(kb, chain)
     groups = [{"start": s, "name": names[s], "steps": len(found[s][0]), "chains": found[s][:per_start]}
               for s in starts if s in found]
-    groups.sort(key=lambda g: rank_key(kb, g["chains"][0]))
+    # Among equally good chains the knowledge base's own order decides: a condition lists the muscles it
+    # affects commonest first, so the usual distal biceps femoris tear comes before the rare semimembranosus one.
+    written = [t for rtype, t, _note in kb.section("graph").get(condition["id"], ()) if rtype == "affects"]
+
+    def order(group: dict[str, Any]) -> tuple[Any, ...]:
+        key = rank_key(kb, group["chains"][0])
+        first = written.index(group["start"]) if group["start"] in written else len(written)
+        return (*key[:-1], first, key[-1])
+
+    groups.sort(key=order)
     groups = _fold_parts(groups)
     return {
         "condition": condition["id"], "name": condition["name"], "category": condition["category"],
@@ -304,19 +324,13 @@ def explain(kb: KnowledgeBase, condition: dict[str, Any], per_start: int = 3,
 def why(kb: KnowledgeBase, term: str, per_start: int = 3, depth: int = WHY_DEPTH) -> dict[str, Any]:
     """Why a condition, or why pain in a region: mechanism chains from the hamstrings.
 
-    Raises NotFoundError if the term names neither a condition nor a region, and NoChainError if nothing
-    links the hamstrings to it.
+    Raises NotFoundError if the term names neither a condition nor a region. "No hamstring mechanism" is an
+    answer, not an error: it comes back with empty chains, like any other.
     """
     ident = kb.resolve(term)
     record = kb.get(ident) if ident is not None else None
     if record is not None and record["kind"] == "condition":
-        answer = explain(kb, record, per_start, depth)
-        if not answer["from"] and not answer["associations"]:
-            raise NoChainError(
-                f"No mechanism leads from a hamstring to {record['id']} within {depth} steps.",
-                f"See 'hamknee explain {safe_text(record['id'])}' for what it relates to.",
-            )
-        return answer
+        return explain(kb, record, per_start, depth)
     region = region_for(kb, term)
     if region is None:
         suggestions = [i for i in kb.suggest(term) if kb.get(i)["kind"] in ("condition", "region")]
@@ -338,27 +352,28 @@ def felt_in(kb: KnowledgeBase, region: dict[str, Any], per_start: int = 3, depth
     """The conditions felt in a region that the hamstrings lead to, each with the chains that end there.
 
     A hamstring-related condition is listed even when none of its chains ends in the region (it is still
-    felt there); any other condition is listed only for a chain that does, and otherwise named as one to
-    rule out.
+    felt there); any other condition is listed only for a chain that does. One with no chain but a hamstring
+    risk factor (tight hamstrings and patellofemoral pain) is listed as an association, labelled as one; the
+    rest are named as ones to rule out.
     """
     here = set(felt_ids(kb, region["id"]))
     felt = [e for e in kb.catalog("condition") if e["id"] in here]
     conditions = []
+    associated = []
     others = []
     for entry in felt:
         answer = _ending_in(explain(kb, kb.get(entry["id"]), per_start, depth), region["id"])
         if entry.get("category") == "hamstring-related" or answer["from"]:
             conditions.append(answer)
         else:
+            rows = [a for a in answer["associations"] if a["from_hamstrings"]]
+            if rows:
+                associated.append({"condition": entry["id"], "name": entry["name"], "category": entry["category"],
+                                   "associations": rows})
             others.append(entry)
-    if not conditions:
-        raise NoChainError(
-            f"No hamstring-related condition is felt at the {region['name'].lower()} in the knowledge base.",
-            f"See 'hamknee where {safe_text(region['id'])}' for what else is.",
-        )
     # Conditions with a mechanism from the hamstrings first, most direct first.
     conditions.sort(key=lambda a: (not a["from"], min((len(g["chains"][0]) for g in a["from"]), default=99),
                                    a["name"].lower()))
-    return {"region": region["id"], "name": region["name"], "conditions": conditions,
+    return {"region": region["id"], "name": region["name"], "conditions": conditions, "associated": associated,
             "also_felt_here": [{"condition": r["id"], "name": r["name"], "category": r["category"]}
                                for r in others]}
