@@ -117,7 +117,7 @@ def test_stats_shows_a_read_only_database_and_writes_nothing(shared, file_mode, 
     done = _as_user(["stats", "--db", str(db)], home)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    assert "Reviews: 1 " in done.stdout
+    assert "Answers: 1," in done.stdout
     assert "Database (read-only: shown as it is, nothing was written):" in done.stdout
     as_json = _as_user(["stats", "--json", "--db", str(db)], home)
     assert as_json.returncode == 0, as_json.stderr

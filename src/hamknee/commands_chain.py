@@ -219,7 +219,7 @@ def why(
                                     "the knowledge base.", style="dim"), 0))
         for item in answer["conditions"]:
             parts.append(Text(""))
-            parts.append(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")))
+            parts.append(_hang(Text.assemble((item["name"], "bold cyan"), (f" ({item['category']})", "dim")), 0))
             parts.extend(_condition_parts(item, names, explained, indent=2))
         if answer["associated"]:
             parts.append(Text(""))
