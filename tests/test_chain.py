@@ -783,3 +783,11 @@ def test_shipped_why_anterior_knee_shows_the_hamstring_association_it_has(hk):
     assert "Tight hamstrings (reduced hamstring flexibility) is a risk factor for Patellofemoral pain" in text
     answer = json.loads(hk("--kb", str(SHIPPED), "why", "anterior-knee", "--json").stdout)
     assert [a["condition"] for a in answer["associated"]] == ["patellofemoral-pain"]
+
+
+def test_a_complaint_about_a_place_is_not_read_as_a_misspelling(hk):
+    # 'front of the knee pain' names the front of the knee: no "closest spelling" note on stderr.
+    r = hk("why", "front", "of", "the", "knee", "pain")
+    assert r.exit_code == 0, r.stderr
+    assert "closest spelling" not in r.stderr
+    assert "anterior knee" in " ".join(r.stdout.split())

@@ -190,11 +190,23 @@ def why(
 
     kb = get_kb()
     term = " ".join(condition)
-    ident = kb.resolve(term)  # says on stderr how a forgiving lookup was read, once
+    # How a forgiving lookup was read is said on stderr once: for the entry, or for the region a complaint
+    # names ('front of the knee pain' is the front of the knee, not a misspelling of it).
+    said = kb.on_note
+    notes: list[str] = []
+    kb.on_note = notes.append
+    try:
+        ident = kb.resolve(term)
+    finally:
+        kb.on_note = said
     kind = kb.get(ident)["kind"] if ident is not None else None
+    region = None if kind == "condition" else region_for(kb, term)
+    if region is None and said is not None:
+        for note in notes:
+            said(note)
     on_note, kb.on_note = kb.on_note, None
     try:
-        if kind not in (None, "condition", "region") and region_for(kb, term) is None:
+        if kind not in (None, "condition", "region") and region is None:
             _why_entry(kb, kb.get(ident or ""), depth, as_json)
             return
         answer = mechanism.why(kb, term, per_start=limit, depth=depth)

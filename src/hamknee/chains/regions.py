@@ -45,19 +45,38 @@ def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
     while kept and kept[0] in _LEADING:
         kept = kept[1:]
     if kept and kept != words:
-        candidates.append(" ".join(kept))
-    for candidate in candidates:
-        ident = kb.resolve(candidate)
-        if ident is None:
-            continue
-        if kb.get(ident)["kind"] == "region":
-            return kb.get(ident)
-        # A landmark is not a region, but it lies in one: 'sit bone' is the ischial tuberosity, felt in the buttock.
-        places = [target for rtype, target, _note in kb.section("graph").get(ident, ())
-                  if rtype == "located-at" and kb.get(target)["kind"] == "region"]
-        if len(places) == 1:
-            return kb.get(places[0])
-    return None
+        # The place without the complaint first: 'front of the knee pain' is the front of the knee, not a
+        # misspelling of it.
+        candidates.insert(0, " ".join(kept))
+    # How a candidate was understood is said only for the one that names the region.
+    said = kb.on_note
+    notes: list[str] = []
+    kb.on_note = notes.append
+    found: dict[str, Any] | None = None
+    try:
+        for candidate in candidates:
+            notes.clear()
+            found = _region_named(kb, candidate)
+            if found is not None:
+                break
+    finally:
+        kb.on_note = said
+    if found is not None and said is not None:
+        for note in notes:
+            said(note)
+    return found
+
+
+def _region_named(kb: KnowledgeBase, candidate: str) -> dict[str, Any] | None:
+    ident = kb.resolve(candidate)
+    if ident is None:
+        return None
+    if kb.get(ident)["kind"] == "region":
+        return kb.get(ident)
+    # A landmark is not a region, but it lies in one: 'sit bone' is the ischial tuberosity, felt in the buttock.
+    places = [target for rtype, target, _note in kb.section("graph").get(ident, ())
+              if rtype == "located-at" and kb.get(target)["kind"] == "region"]
+    return kb.get(places[0]) if len(places) == 1 else None
 
 
 def felt_ids(kb: KnowledgeBase, region: str) -> list[str]:
