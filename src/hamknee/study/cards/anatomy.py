@@ -254,6 +254,21 @@ def _through_division(facts: Facts) -> dict[str, list[str]]:
     return found
 
 
+def _shown(facts: Facts, muscles: list[str], others: list[str], part: str) -> list[str]:
+    """The muscles a reverse card names: a muscle whose part is named instead is left out, so that the answer
+    never says the whole biceps femoris (or quadriceps) arises where only its short head (or a vastus) does.
+    It stays right when typed (``answer_ids``)."""
+    parents = {facts.parent.get(m) for m in muscles}
+    # a head the muscle's own record describes as a part of it ("Vastus medialis: medial lip of the linea aspera")
+    heads = [f"{plain(o).lower()}:" for o in others]
+
+    def said(m: str) -> str:
+        return one_line(str(facts.by_id[m].get(part) or "")).lower()
+
+    kept = [m for m in muscles if m not in parents and not any(h in said(m) for h in heads)]
+    return [facts.name(x) for x in kept] + [plain(o) for o in others]
+
+
 def reverse_cards(facts: Facts, add: list[Card]) -> None:
     """'Name a muscle that arises from X': every muscle the records attach there (and its parent) is right,
     and so is every muscle without an entry that the site's record names (``other_muscles``)."""
@@ -261,7 +276,7 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         record = facts.by_id[site]
         right = facts.with_parents(muscles)
         others = _others(record, part)
-        names = [facts.name(x) for x in muscles] + [plain(o) for o in others]
+        names = _shown(facts, muscles, others, part)
         src = record.get("sources") or []
         add.append(Card(
             id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",

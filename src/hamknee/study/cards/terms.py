@@ -110,6 +110,16 @@ def scheme(record: Record) -> str:
     return f"{m.group(1)}{' et al.' if several else ''} ({m.group(4)})"
 
 
+def _label(record: Record) -> str:
+    """A phase's option text without its number ('Stretch and strengthen' for 'Pes anserine bursitis, phase 2:
+    stretch and strengthen'): with the number, 'phase 2' follows 'phase 1' by counting alone."""
+    name = plain(record["name"])
+    if ":" not in name:
+        return name
+    label = name.split(":", 1)[1].strip()
+    return label[:1].upper() + label[1:]
+
+
 def next_phase_cards(facts: Facts, add: list[Card]) -> None:
     phases = facts.by_kind.get("phase", [])
     by_protocol: dict[str, list[Record]] = {}
@@ -128,16 +138,23 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
         picked = others[: MAX_OPTIONS - 1]
         if len(picked) + 1 < MIN_OPTIONS:
             continue
-        options = ordered([plain(nxt["name"]), *(plain(o["name"]) for o in picked)], card_id)
-        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == plain(nxt["name"]) else
-                      f"{o} is not the phase that follows the {lc(plain(p['name']))}." for o in options)
+        numbered = [nxt, *picked]
+        shown = {o["id"]: _label(o) for o in numbered}
+        if len(set(shown.values())) < len(numbered) or any(":" not in plain(o["name"]) for o in numbered):
+            shown = {o["id"]: plain(o["name"]) for o in numbered}
+        key = shown[nxt["id"]]
+        options = ordered(list(shown.values()), card_id)
+        by_label = {v: k for k, v in shown.items()}
+        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == key else
+                      f"{plain(facts.by_id[by_label[o]]['name'])} is not the phase that follows the "
+                      f"{lc(plain(p['name']))}." for o in options)
         lines = source_lines(p)
         add.append(Card(
             id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
             prompt=(f"In the scheme of {who}, which" if (who := scheme(p)) else "Which")
-            + f" phase comes after the {lc(plain(p['name']))}?", answer=plain(nxt["name"]),
+            + f" phase comes next, straight after the {lc(plain(p['name']))}?", answer=key,
             explanation=first_sentence(f"{plain(nxt['name'])}: {one_line(nxt['summary'])}"),
             accepted=tuple(phase_forms(nxt)), answer_ids=(nxt["id"],), options=tuple(options),
-            correct=(options.index(plain(nxt["name"])),), option_notes=notes, entities=(p["id"], nxt["id"]),
+            correct=(options.index(key),), option_notes=notes, entities=(p["id"], nxt["id"]),
             source=(lines or ("",))[0], sources=lines,
         ))
