@@ -129,7 +129,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             prompt=ask + ((" Name both regions." if len(felt) == 2 else f" Name all {len(felt)} regions.")
                           if many else ""),
             answer=_and([facts.name(r) for r in felt]),
-            explanation=f"{facts.name(c['id'])}: {where}",
+            explanation=f"{plain(facts.name(c['id']))}: {where}",
             # The record's more precise names of the site ("behind the patella") are right too, for a set as a
             # whole ("anteromedial knee" is the medial and the anterior knee).
             accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(c.get("pain_sites", [])),
