@@ -109,7 +109,7 @@ def test_a_summary_card_explains_with_a_key_point_not_only_the_answer(hk, tmp_pa
     result = hk("quiz", "--card", "popliteus-tendinopathy:summary:reverse", "--db", str(tmp_path / "p.sqlite3"),
                 input="?\n")
     assert result.exit_code == 0, result.stderr
-    assert "That describes the popliteus tendinopathy: posterolateral knee pain, worse running downhill" in \
+    assert "That describes popliteus tendinopathy: posterolateral knee pain, worse running downhill" in \
         " ".join(result.stdout.split())
 
 
@@ -180,3 +180,10 @@ def test_set_cards_explain_every_region_and_say_both(hk, tmp_path: Path) -> None
     screen = _revealed(hk, tmp_path, "slipped-capital-femoral-epiphysis:felt_at:recall")
     assert "Name both regions." in screen
     assert "to the front and inner (medial) knee" in screen
+
+
+def test_an_open_site_question_does_not_call_a_condition_outside_the_deck_false(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = hk("quiz", "--card", "buttock:site-of:reverse", "--db", str(tmp_path / "p.sqlite3"),
+                input="piriformis syndrome\n\n")
+    assert result.exit_code == 0, result.stderr
+    assert "(not one of the conditions hamknee covers there)" in " ".join(result.stdout.split())

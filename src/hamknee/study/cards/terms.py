@@ -83,13 +83,14 @@ def summary_cards(facts: Facts, add: list[Card]) -> None:
                 continue
             lines = source_lines(r)
             why = next((p for p in r.get("key_points", []) if p), "")
+            the = "" if kind == "condition" else "the "  # "describes patellar tendinopathy", "the ACL"
             add.append(Card(
                 id=f"{r['id']}:summary:reverse", entity=r["id"], kind=kind, qtype="reverse", field="summary",
                 prompt=f"Which {_NOUN[kind]} is this? {clue}", answer=plain(r["name"]),
                 # One sentence, so that the key point survives the cut to the first sentence: the answer
                 # alone tells the student nothing the answer line does not.
-                explanation=first_sentence(f"That describes the {lc(plain(r['name']))}: {lc(why)}" if why else
-                                           f"That describes the {lc(plain(r['name']))}."),
+                explanation=first_sentence(f"That describes {the}{lc(plain(r['name']))}: {lc(why)}" if why else
+                                           f"That describes {the}{lc(plain(r['name']))}."),
                 accepted=tuple(phase_forms(r)) if kind == "phase" else (),
                 answer_ids=(r["id"],), entities=(r["id"],), source=(lines or ("",))[0], sources=lines,
             ))
