@@ -111,14 +111,22 @@ def scheme(record: Record) -> str:
     return f"{m.group(1)}{' et al.' if several else ''} ({m.group(4)})"
 
 
+_NUMBERED = re.compile(r"^\w+ (?:Phase|Stage)s? [IVX0-9]+(?:-[IVX0-9]+)? of (.+)$", re.IGNORECASE)
+
+
 def _label(record: Record) -> str:
     """A phase's option text without its number ('Stretch and strengthen' for 'Pes anserine bursitis, phase 2:
-    stretch and strengthen'): with the number, 'phase 2' follows 'phase 1' by counting alone."""
+    stretch and strengthen'; 'Early, protective phase of hamstring strain rehabilitation' for 'Heiderscheit
+    Phase I of ... (early, protective)'): with the number, 'phase 2' follows 'phase 1' by counting alone."""
     name = plain(record["name"])
-    if ":" not in name:
-        return name
-    label = name.split(":", 1)[1].strip()
-    return label[:1].upper() + label[1:]
+    if ":" in name:
+        label = name.split(":", 1)[1].strip()
+        return label[:1].upper() + label[1:]
+    gloss = re.findall(r"\(([^)]*)\)", record["name"])
+    m = _NUMBERED.match(name)
+    if m and gloss:
+        return f"{gloss[-1][:1].upper()}{gloss[-1][1:]} phase of {m.group(1)}"
+    return name
 
 
 def next_phase_cards(facts: Facts, add: list[Card]) -> None:
@@ -141,7 +149,7 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
             continue
         numbered = [nxt, *picked]
         shown = {o["id"]: _label(o) for o in numbered}
-        if len(set(shown.values())) < len(numbered) or any(":" not in plain(o["name"]) for o in numbered):
+        if len(set(shown.values())) < len(numbered):
             shown = {o["id"]: plain(o["name"]) for o in numbered}
         key = shown[nxt["id"]]
         options = ordered(list(shown.values()), card_id)
