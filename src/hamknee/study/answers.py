@@ -56,7 +56,7 @@ Tokens = tuple[str, ...]
 
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
 _STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
-                   "test", "sign", "phase", "classification"})
+                   "test", "sign", "phase", "classification", "n"})  # "n": "femoral n." in notes
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
