@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,7 @@ def test_a_summary_card_explains_with_a_key_point_not_only_the_answer(hk, tmp_pa
     result = hk("quiz", "--card", "popliteus-tendinopathy:summary:reverse", "--db", str(tmp_path / "p.sqlite3"),
                 input="?\n")
     assert result.exit_code == 0, result.stderr
-    assert "That describes the popliteus tendinopathy: posterolateral knee pain, worse running downhill" in \
+    assert "That describes popliteus tendinopathy: posterolateral knee pain, worse running downhill" in \
         " ".join(result.stdout.split())
 
 
@@ -119,3 +120,74 @@ def test_a_test_question_does_not_name_the_test_in_the_condition_s_brackets(hk, 
     assert result.exit_code == 0, result.stderr
     question = next(line for line in result.stdout.splitlines() if line.startswith("Name a clinical test"))
     assert question == "Name a clinical test used in assessing infrapatellar fat pad impingement."
+
+
+def _revealed(hk, tmp_path: Path, card: str) -> str:  # type: ignore[no-untyped-def]
+    """The quiz screen of one card answered with '?': the question, the answer and its explanation."""
+    result = hk("quiz", "--card", card, "--db", str(tmp_path / "p.sqlite3"), input="?\n")
+    assert result.exit_code == 0, result.stderr
+    return " ".join(result.stdout.split())
+
+
+def _deck(hk) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
+    result = hk("export", "cards", "-")
+    assert result.exit_code == 0, result.stderr
+    return {c["id"]: c for c in json.loads(result.stdout)}
+
+
+def test_the_acl_agonist_definition_has_the_acl_restraining_anterior_translation(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    screen = _revealed(hk, tmp_path, "hamstrings-acl-agonist:summary:reverse")
+    assert "opposing the anterior tibial translation the … restrains" in screen
+    assert "same direction" not in screen
+    assert "ACL resists anterior tibial translation; hamstrings pull the tibia posteriorly" in screen
+
+
+def test_the_hamstring_definition_does_not_have_the_short_head_extend_the_hip(hk) -> None:  # type: ignore[no-untyped-def]
+    prompt = _deck(hk)["hamstrings:summary:reverse"]["prompt"]
+    assert "long and short heads" not in prompt
+    assert "semitendinosus, semimembranosus and the long head of biceps femoris" in prompt
+
+
+def test_a_site_question_asks_within_the_deck_and_lists_every_condition(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    screen = _revealed(hk, tmp_path, "posterior-knee:site-of:reverse")
+    assert "Name a condition covered in hamknee whose pain is felt at the posterior knee." in screen
+    listed = screen.split("Felt at the posterior knee:", 1)[1]
+    for name in ("Meniscal tear", "Posterior cruciate ligament injury", "Popliteus tendinopathy",
+                 "Posterolateral corner injury", "Sciatic nerve irritation"):
+        assert name in listed
+
+
+def test_next_phase_options_do_not_give_the_answer_away_by_number(hk) -> None:  # type: ignore[no-untyped-def]
+    deck = _deck(hk)
+    card = deck["pes-anserine-settle-phase:next:choice"]
+    assert "comes next, straight after" in card["prompt"]
+    assert card["options"][card["correct"][0]] == "Stretch and strengthen"
+    for ident in [i for i in deck if i.endswith(":next:choice")]:
+        options = deck[ident]["options"]
+        assert not any(re.search(r"\b(phase|stages?) [IVX0-9]", o, re.IGNORECASE) for o in options), options
+
+
+def test_a_reverse_site_answer_names_the_head_that_attaches_not_the_whole_muscle(hk) -> None:  # type: ignore[no-untyped-def]
+    answer = _deck(hk)["linea-aspera:origin-of:reverse"]["answer"]
+    assert answer == "Any one of: Biceps femoris, short head, Vastus lateralis or Vastus medialis"
+
+
+def test_a_two_headed_origin_is_explained_by_both_heads(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    screen = _revealed(hk, tmp_path, "gastrocnemius:origin:choice")
+    assert "Medial head: posterior non-articular surface of the medial femoral condyle; lateral head: lateral " \
+           "surface of the lateral femoral condyle." in screen
+
+
+def test_set_cards_explain_every_region_and_say_both(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    screen = _revealed(hk, tmp_path, "distal-hamstring-tear:felt_at:recall")
+    assert "semitendinosus: the inner back of the knee" in screen
+    screen = _revealed(hk, tmp_path, "slipped-capital-femoral-epiphysis:felt_at:recall")
+    assert "Name both regions." in screen
+    assert "to the front and inner (medial) knee" in screen
+
+
+def test_an_open_site_question_does_not_call_a_condition_outside_the_deck_false(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = hk("quiz", "--card", "buttock:site-of:reverse", "--db", str(tmp_path / "p.sqlite3"),
+                input="piriformis syndrome\n\n")
+    assert result.exit_code == 0, result.stderr
+    assert "(not one of the conditions hamknee covers there)" in " ".join(result.stdout.split())

@@ -47,6 +47,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("anteriorly", "posteriorly"),
     ("forward", "backward"),
     ("female", "male"),
+    ("more", "less"),  # "more than 10 mm" against "less than 10 mm" (hamknee.study.synonyms.measure)
 )
 
 CONTRAST: frozenset[str] = frozenset(word for group in GROUPS for word in group)

@@ -34,6 +34,8 @@ WORDS: dict[str, str] = {
     "dorsiflexed": "dorsiflexion", "plantarflex": "plantarflexion", "plantarflexe": "plantarflexion",
     "plantarflexing": "plantarflexion", "plantarflexed": "plantarflexion",
     "extending": "extension", "flexing": "flexion",
+    # the everyday short name of the muscle group, and the isokinetic word for a muscle's strength
+    "quad": "quadricep", "torque": "strength",
 }
 
 _TARGETS = frozenset(WORDS.values())
@@ -61,6 +63,9 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("magnetic", "resonance", "imaging"), "mri"),
     (("iliotibial", "band"), "itb"),
     (("posterolateral", "corner"), "plc"),
+    (("it", "band"), "itb"),
+    (("down", "hill"), "downhill"),
+    (("up", "hill"), "uphill"),
     (("twenty", "four"), "24"),
     # written as two words
     (("dorsi", "flexion"), "dorsiflexion"),
@@ -88,11 +93,34 @@ def _list(match: re.Match[str]) -> str:
     return " ".join([f"{root}{match.group(2)}", *(f"{root}{n}" for n in rest)])
 
 
+# A measurement as words: "> 10mm", "greater than 10 mm", "over 1 cm" are all "more than 10 mm".
+# ("greater" with a typo too: "grater than")
+_MORE = re.compile(r"(?:>|\b(?:gr[a-z]{2,6}r|more)\s+than\b|\bover\b|\babove\b)\s*(?=\d)", re.IGNORECASE)
+_LESS = re.compile(r"(?:<|\b(?:fewer|less)\s+than\b|\bunder\b|\bbelow\b)\s*(?=\d)", re.IGNORECASE)
+# the unit spelt out, with a typo forgiven as in any long word ("centimmetres")
+_MM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:mm|mill?i+m+e?t(?:re|er|r)s?)\b", re.IGNORECASE)
+_CM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:cm|cent?i+m+e?t(?:re|er|r)s?)\b", re.IGNORECASE)
+
+
+def _millimetres(match: re.Match[str]) -> str:
+    value = float(match.group(1)) * 10
+    return f"{value:g} mm"
+
+
+def measure(text: str) -> str:
+    """Comparison words and units written one way: '>1 cm' and 'over 10mm' become 'more than 10 mm'."""
+    text = _MORE.sub("more than ", text)
+    text = _LESS.sub("less than ", text)
+    text = _CM.sub(_millimetres, text)
+    return _MM.sub(lambda m: f"{m.group(1)} mm", text)
+
+
 def spell_out(text: str) -> str:
-    """Spinal-root ranges and lists written segment by segment: 'L2-4' and 'L2, 3, 4' become 'L2 L3 L4'."""
+    """Spinal-root ranges and lists written segment by segment: 'L2-4' and 'L2, 3, 4' become 'L2 L3 L4';
+    measurements written one way (``measure``)."""
     if not any(ch.isdigit() for ch in text):
         return text
-    return _RANGE.sub(_range, _LIST.sub(_list, text))
+    return _RANGE.sub(_range, _LIST.sub(_list, measure(text)))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -74,8 +74,13 @@ class Deck:
         return list(lint(self.cards, self.facts, self.names))
 
 
+# An explanation that lists every right answer is shown whole: cut, it would deny the ones it drops.
+_WHOLE_LIST = frozenset({"site-of"})
+
+
 def _trim(card: Card) -> Card:
-    if len(card.explanation) > EXPLANATION_LIMIT:  # one line after the answer; the rest is on `explain`
+    # one line after the answer; the rest is on `explain`
+    if len(card.explanation) > EXPLANATION_LIMIT and card.field not in _WHOLE_LIST:
         return replace(card, explanation=first_sentence(card.explanation, EXPLANATION_LIMIT))
     return card
 

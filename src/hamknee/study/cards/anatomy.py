@@ -98,6 +98,26 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
             _site_choice(facts, m, part, sites, add)
 
 
+_HEAD = re.compile(r"^[A-Z][A-Za-z ]*\b(heads?|parts?|portions?|fibres)\b[^:]*:")
+
+
+def _heads(detail: str, site: str) -> str:
+    """A site detail as one sentence: every head when it gives one sentence per head ('Medial head: ...
+    Lateral head: ...'), so that the plural 'condyles' is explained by both; else the heads that attach at the
+    site asked about ('Vastus lateralis: ... linea aspera'), never only a head that does not; else its first
+    sentence."""
+    sentences = [x.strip() for x in re.split(r"(?<=\.)\s+(?=[A-Z])", plain(one_line(detail))) if x.strip()]
+    chosen = sentences if len(sentences) > 1 and all(_HEAD.match(x) for x in sentences) else \
+        [x for x in sentences if site.lower() in x.lower()]
+    if chosen and chosen != sentences[:1]:
+        joined = "; ".join(x.rstrip(".")[:1].lower() + x.rstrip(".")[1:] if i else x.rstrip(".")
+                           for i, x in enumerate(chosen)) + "."
+        if len(joined) <= 200:
+            return joined
+        return first_sentence(chosen[0])
+    return first_sentence(detail)
+
+
 def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list[Card]) -> None:
     card_id = f"{m['id']}:{part}:choice"
     key = sites[0]
@@ -117,7 +137,7 @@ def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list
     notes = []
     for o in options:
         ident = next(i for i in [key, *picked] if facts.name(i) == o)
-        owners = [facts.name(x) for x in facts.at_site.get((part, ident), [])]
+        owners = _shown(facts, facts.at_site.get((part, ident), []), _others(facts.by_id[ident], part), part)
         if ident == key:
             notes.append(f"{o} is where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
         elif owners:
@@ -128,7 +148,7 @@ def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list
     add.append(Card(
         id=card_id, entity=m["id"], kind="muscle", qtype="choice", field=part,
         prompt=_QUESTION[part].format(name=m["name"]).replace(" (its origin)", ""), answer=facts.name(key),
-        explanation=f"{m['name']} {_VERB[part]}: {first_sentence(m[part]['detail'])}",
+        explanation=f"{m['name']} {_VERB[part]}: {_heads(m[part]['detail'], facts.name(key))}",
         accepted=_precise(facts, m[part]["detail"], sites),
         answer_ids=tuple(sites), options=tuple(options), correct=(options.index(facts.name(key)),),
         option_notes=tuple(notes), entities=(m["id"], key), source=source, sources=sources,
@@ -254,6 +274,21 @@ def _through_division(facts: Facts) -> dict[str, list[str]]:
     return found
 
 
+def _shown(facts: Facts, muscles: list[str], others: list[str], part: str) -> list[str]:
+    """The muscles a reverse card names: a muscle whose part is named instead is left out, so that the answer
+    never says the whole biceps femoris (or quadriceps) arises where only its short head (or a vastus) does.
+    It stays right when typed (``answer_ids``)."""
+    parents = {facts.parent.get(m) for m in muscles}
+    # a head the muscle's own record describes as a part of it ("Vastus medialis: medial lip of the linea aspera")
+    heads = [f"{plain(o).lower()}:" for o in others]
+
+    def said(m: str) -> str:
+        return one_line(str(facts.by_id[m].get(part) or "")).lower()
+
+    kept = [m for m in muscles if m not in parents and not any(h in said(m) for h in heads)]
+    return [facts.name(x) for x in kept] + [plain(o) for o in others]
+
+
 def reverse_cards(facts: Facts, add: list[Card]) -> None:
     """'Name a muscle that arises from X': every muscle the records attach there (and its parent) is right,
     and so is every muscle without an entry that the site's record names (``other_muscles``)."""
@@ -261,7 +296,7 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         record = facts.by_id[site]
         right = facts.with_parents(muscles)
         others = _others(record, part)
-        names = [facts.name(x) for x in muscles] + [plain(o) for o in others]
+        names = _shown(facts, muscles, others, part)
         src = record.get("sources") or []
         add.append(Card(
             id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",

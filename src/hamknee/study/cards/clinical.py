@@ -42,18 +42,41 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# Words that make a phrase the name of a test or examination: "Posterolateral corner" alone is a structure.
+_TEST_WORD = re.compile(r"\b(tests?|testing|signs?|squat|examination|palpation|block|studies|study|"
+                        r"electromyography|resisted|assessment)\b", re.IGNORECASE)
+
+
+def _halves(bare: str) -> list[str]:
+    """The two tests a name joins with 'and', each as a test: 'Motor and sensory examination of the fibular
+    nerve' is the motor and the sensory examination (never 'Motor' alone); 'Posterolateral corner and common
+    fibular nerve examination' is the posterolateral corner examination; 'Palpation of the distal tendon and
+    resisted knee flexion' is the palpation and the resisted knee flexion."""
+    head, tail = bare.split(" and ", 1)
+    found: list[str] = []
+    noun = _TEST_WORD.search(tail)
+    if _TEST_WORD.search(head):
+        found.append(head)
+    elif noun:
+        found.append(f"{head} {tail[noun.start():]}")
+    if noun or (len(tail.split()) > 1 and tail.split()[-1].lower() in ("test", "sign", "squat")):
+        found.append(tail)
+    # "Motor examination of the fibular nerve" is also typed "motor examination"
+    return found + [f.split(" of the ")[0] for f in found if " of the " in f and not f.lower().startswith("palpation")]
+
+
 def _test_forms(name: str, facts: Facts | None = None, aliases: list[str] | None = None) -> list[str]:
-    """A test's name as typed: whole, without its bracket, its head before 'at', 'with' or a slash, without a
-    trailing 'palpation' ('figure of four'), and its other names."""
+    """A test's name as typed: whole, without its bracket, its head before 'at', 'with' or a slash, each test
+    an 'and' joins, without a trailing 'palpation' ('figure of four'), and its other names."""
     bare = plain(name)
     found = [name, bare, *(aliases or [])]
     if bare.lower().endswith(" palpation"):
         found.append(bare[: -len(" palpation")])
-    for mark in (" at ", " with ", " and "):
-        if mark in bare and bare.split(mark)[0].lower() != "palpation":  # palpation alone names no test
+    for mark in (" at ", " with "):
+        if mark in bare and bare.split(mark)[0].lower() != "palpation":  # palpation alone names no site
             found.append(bare.split(mark)[0])
-    if " and " in bare and bare.rsplit(" and ", 1)[1].split()[-1].lower() in ("test", "sign", "squat"):
-        found.append(bare.rsplit(" and ", 1)[1])  # "... range and slump test": the slump test on its own
+    if " and " in bare:
+        found += _halves(bare)
     head = bare.split(" / ")[0]
     if " / " in bare and facts is not None and normalize(head) in facts.name_ids:
         found.append(head)  # "Ultrasound / venous duplex": an entry of its own; "Compression" alone is not
@@ -103,9 +126,10 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
                else f"Where is the pain of {lc(c['name'])} felt?")
         add.append(Card(
             id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
-            prompt=ask + (f" Name all {len(felt)} regions." if many else ""),
+            prompt=ask + ((" Name both regions." if len(felt) == 2 else f" Name all {len(felt)} regions.")
+                          if many else ""),
             answer=_and([facts.name(r) for r in felt]),
-            explanation=f"{facts.name(c['id'])}: {where}",
+            explanation=f"{plain(facts.name(c['id']))}: {where}",
             # The record's more precise names of the site ("behind the patella") are right too, for a set as a
             # whole ("anteromedial knee" is the medial and the anterior knee).
             accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(c.get("pain_sites", [])),
@@ -134,7 +158,9 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
                                           for m in _muscles_named(facts, alias)))]
         add.append(Card(
             id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
-            prompt=f"Name a condition whose pain is felt at the {lc(record['name'])}.",
+            # Many conditions hurt at any one place: the question asks for one of those the knowledge base
+            # covers, so that a true answer it does not hold is not marked as an error of fact.
+            prompt=f"Name a condition covered in hamknee whose pain is felt at the {lc(record['name'])}.",
             answer=any_of(names),
             explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
             answer_ids=tuple(conditions), rejected=tuple(other_side), entities=(region, *conditions),

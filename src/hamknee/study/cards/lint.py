@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from hamknee.study.answers import NameIndex, _word, forms, tokens
 from hamknee.study.cards.base import ANY_OF, Card, Facts
+from hamknee.study.contrast import is_contrast
 from hamknee.terms import normalize
 
 OPTION_LIMIT = 90
@@ -117,6 +118,10 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
                     defect("duplicate-options", f"options {card.options[i]!r} and {card.options[j]!r} say the same")
     for text in card.accepted:
         for f in forms(text, gloss=False):
+            # A bare side or direction ("posterior") is a region's shorthand, and a direction in its own right:
+            # the hamstrings pull the tibia posterior(ly), which is no region.
+            if all(is_contrast(w) for w in f) and not any(w.isdigit() for w in f):
+                continue
             others = names.owners.get(f, set()) - answer_ids - {card.entity}
             if others and f not in {ff for i in answer_ids for ff in names.entity_forms(i)}:
                 defect("accepted-owned-elsewhere", f"accepted answer {text!r} is a name of {', '.join(sorted(others))}")

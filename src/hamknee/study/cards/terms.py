@@ -83,13 +83,14 @@ def summary_cards(facts: Facts, add: list[Card]) -> None:
                 continue
             lines = source_lines(r)
             why = next((p for p in r.get("key_points", []) if p), "")
+            the = "" if kind == "condition" else "the "  # "describes patellar tendinopathy", "the ACL"
             add.append(Card(
                 id=f"{r['id']}:summary:reverse", entity=r["id"], kind=kind, qtype="reverse", field="summary",
                 prompt=f"Which {_NOUN[kind]} is this? {clue}", answer=plain(r["name"]),
                 # One sentence, so that the key point survives the cut to the first sentence: the answer
                 # alone tells the student nothing the answer line does not.
-                explanation=first_sentence(f"That describes the {lc(plain(r['name']))}: {lc(why)}" if why else
-                                           f"That describes the {lc(plain(r['name']))}."),
+                explanation=first_sentence(f"That describes {the}{lc(plain(r['name']))}: {lc(why)}" if why else
+                                           f"That describes {the}{lc(plain(r['name']))}."),
                 accepted=tuple(phase_forms(r)) if kind == "phase" else (),
                 answer_ids=(r["id"],), entities=(r["id"],), source=(lines or ("",))[0], sources=lines,
             ))
@@ -110,6 +111,24 @@ def scheme(record: Record) -> str:
     return f"{m.group(1)}{' et al.' if several else ''} ({m.group(4)})"
 
 
+_NUMBERED = re.compile(r"^\w+ (?:Phase|Stage)s? [IVX0-9]+(?:-[IVX0-9]+)? of (.+)$", re.IGNORECASE)
+
+
+def _label(record: Record) -> str:
+    """A phase's option text without its number ('Stretch and strengthen' for 'Pes anserine bursitis, phase 2:
+    stretch and strengthen'; 'Early, protective phase of hamstring strain rehabilitation' for 'Heiderscheit
+    Phase I of ... (early, protective)'): with the number, 'phase 2' follows 'phase 1' by counting alone."""
+    name = plain(record["name"])
+    if ":" in name:
+        label = name.split(":", 1)[1].strip()
+        return label[:1].upper() + label[1:]
+    gloss = re.findall(r"\(([^)]*)\)", record["name"])
+    m = _NUMBERED.match(name)
+    if m and gloss:
+        return f"{gloss[-1][:1].upper()}{gloss[-1][1:]} phase of {m.group(1)}"
+    return name
+
+
 def next_phase_cards(facts: Facts, add: list[Card]) -> None:
     phases = facts.by_kind.get("phase", [])
     by_protocol: dict[str, list[Record]] = {}
@@ -128,16 +147,23 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
         picked = others[: MAX_OPTIONS - 1]
         if len(picked) + 1 < MIN_OPTIONS:
             continue
-        options = ordered([plain(nxt["name"]), *(plain(o["name"]) for o in picked)], card_id)
-        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == plain(nxt["name"]) else
-                      f"{o} is not the phase that follows the {lc(plain(p['name']))}." for o in options)
+        numbered = [nxt, *picked]
+        shown = {o["id"]: _label(o) for o in numbered}
+        if len(set(shown.values())) < len(numbered):
+            shown = {o["id"]: plain(o["name"]) for o in numbered}
+        key = shown[nxt["id"]]
+        options = ordered(list(shown.values()), card_id)
+        by_label = {v: k for k, v in shown.items()}
+        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == key else
+                      f"{plain(facts.by_id[by_label[o]]['name'])} is not the phase that follows the "
+                      f"{lc(plain(p['name']))}." for o in options)
         lines = source_lines(p)
         add.append(Card(
             id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
             prompt=(f"In the scheme of {who}, which" if (who := scheme(p)) else "Which")
-            + f" phase comes after the {lc(plain(p['name']))}?", answer=plain(nxt["name"]),
+            + f" phase comes next, straight after the {lc(plain(p['name']))}?", answer=key,
             explanation=first_sentence(f"{plain(nxt['name'])}: {one_line(nxt['summary'])}"),
             accepted=tuple(phase_forms(nxt)), answer_ids=(nxt["id"],), options=tuple(options),
-            correct=(options.index(plain(nxt["name"])),), option_notes=notes, entities=(p["id"], nxt["id"]),
+            correct=(options.index(key),), option_notes=notes, entities=(p["id"], nxt["id"]),
             source=(lines or ("",))[0], sources=lines,
         ))
