@@ -780,3 +780,12 @@ def test_rehabilitation_phases_take_re_injury_and_deficit_figures_from_the_trial
     if phase == "return-to-sport-phase":
         assert "4 of the 29 athletes" in text
         assert "silder-2013-two-rehab-programs" in source_ids(hk, phase)
+
+
+def test_tennis_leg_is_confirmed_by_ultrasound_and_the_thompson_test_only_rules_out_achilles_rupture(hk):
+    tests = entry(hk, "gastrocnemius-strain")["tests"]
+    assert tests[0]["name"] == "Ultrasound"
+    thompson = next(t for t in tests if t["name"] == "Thompson test")
+    assert "normal in tennis leg" in thompson["description"]
+    table = " ".join(hk("where", "posterior").stdout.split())
+    assert "Thompson test" not in table.split("Gastrocnemius strain", 1)[1].split("Ultrasound", 1)[0]
