@@ -265,3 +265,21 @@ def test_a_terminal_reply_in_front_of_an_answer_does_not_make_it_wrong(tmp_path)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT answer, correct FROM reviews").fetchall() == [(ANSWERS[order[0].id][2], 1)]
     assert len(reviews(db)) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["muscles", "--X\u202eY"],
+    ["stats", "X\u202eY"],
+    ["--X\u2066Y"],
+    ["-\u202e"],
+    ["explain", "--json", "--X\u200fY"],
+])
+def test_bidi_controls_in_a_usage_error_are_shown_as_escapes(tmp_path, argv):
+    # The argument parser echoes an unknown option or extra argument as typed; it reaches the terminal
+    # with its BiDi controls written out, never as the controls themselves.
+    result = subprocess.run([sys.executable, "-m", "hamknee", *argv], capture_output=True, text=True,
+                            env=dict(os.environ, HAMKNEE_HOME=str(tmp_path)), timeout=60)
+    assert result.returncode == 2, result.stderr
+    for char in "\u202e\u2066\u200f":
+        assert char not in result.stderr and char not in result.stdout
+    assert "\\u20" in result.stderr

@@ -414,6 +414,22 @@ TermArg = Annotated[str, typer.Argument(help="An id, name or alias, e.g. 'pes-an
                                         autocompletion=complete_term, show_default=False, metavar="TERM")]
 
 
+class _BidiSafe:
+    """Standard error with BiDi controls shown as escapes, whoever writes it (the argument parser echoes an
+    unknown option or argument as typed, where it would display reordered)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from hamknee.sanitize import without_bidi
+
+        return int(self._stream.write(without_bidi(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def run(argv: list[str]) -> int:
     """Entry point of the console script: exit codes, closed pipes and Ctrl-C handled here."""
     import contextlib
@@ -426,6 +442,7 @@ def run(argv: list[str]) -> int:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+    sys.stderr = _BidiSafe(sys.stderr)  # type: ignore[assignment]
     code: int
     try:
         app(args=argv, prog_name="hamknee")

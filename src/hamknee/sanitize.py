@@ -43,6 +43,15 @@ def visible(text: str) -> str:
     return UNSAFE.sub(_escape, text) if UNSAFE.search(text) else text
 
 
+# The BiDi controls alone: text a terminal shows reordered. No program output (colours, links) contains them.
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(text: str) -> str:
+    """The text with every BiDi control written as a visible escape; escape sequences left as they are."""
+    return BIDI.sub(_escape, text) if BIDI.search(text) else text
+
+
 def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
