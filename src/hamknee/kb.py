@@ -149,8 +149,9 @@ class KnowledgeBase:
         from hamknee import find
 
         lookup: dict[str, Any] = self.section("lookup")
+        self._weak: set[str] = set()
         found, self._candidates = find.resolve(term, self._index_of(kind), set(lookup["primary"]),
-                                               lookup["canonical"])
+                                               lookup["canonical"], self._weak)
         if found is None and not self._candidates:
             found = self._close_spelling(term, kind)
         if found is None:
@@ -167,6 +168,10 @@ class KnowledgeBase:
 
         key = normalize(term)[:200]
         if len(key) < 5:  # a short word is close to too many others to guess
+            return None
+        lookup: dict[str, Any] = self.section("lookup")
+        if all(w in find.vocabulary(lookup["canonical"]) for w in find.canonical(key).split("-")):
+            # Every word is spelt right: 'biceps femoris tendon' is not a misspelling of a tendonitis.
             return None
         index = self._index_of(kind)
         close = {index[c] for c, _, _ in process.extract(key, list(index), scorer=fuzz.ratio, limit=20,
@@ -220,9 +225,14 @@ class KnowledgeBase:
         key = normalize(term)[:200]
         if not key:
             return []
-        found: list[str] = list(dict.fromkeys(getattr(self, "_candidates", [])))[:limit]
+        candidates = list(dict.fromkeys(getattr(self, "_candidates", [])))
+        weak: set[str] = getattr(self, "_weak", set())
+        # Entries that only share scattered words wait behind a close spelling: 'knee arthritis' is nearer
+        # knee osteoarthritis than septic arthritis (hip or knee).
+        found: list[str] = [i for i in candidates if i not in weak][:limit]
         if len(found) >= limit:
             return found
+        later = [i for i in candidates if i in weak]
         from rapidfuzz import fuzz, process
 
         index = self._index_of(kind)
@@ -237,6 +247,9 @@ class KnowledgeBase:
                 found.append(ident)
             if len(found) >= limit:
                 return found
+        found.extend(i for i in later if i not in found)
+        if len(found) >= limit:
+            return found[:limit]
         if not found:
             kinds = self._kinds() if kind else {}
             for hit in self.search(term, limit=10):

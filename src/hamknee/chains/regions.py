@@ -34,6 +34,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
 SYMPTOM_WORDS = frozenset({"pain", "pains", "painful", "ache", "aches", "aching", "achy", "hurts", "hurting",
                            "hurt", "sore", "soreness", "tender", "tenderness", "discomfort", "my", "i", "have",
                            "feel", "felt"})
+SIDE_WORDS = {"inside": "medial", "inner": "medial", "outside": "lateral", "outer": "lateral"}
 _LEADING = ("in", "at", "on", "around", "of", "the")
 
 
@@ -48,6 +49,11 @@ def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
         # The place without the complaint first: 'front of the knee pain' is the front of the knee, not a
         # misspelling of it.
         candidates.insert(0, " ".join(kept))
+    # Everyday sides: the inside of the knee is its medial side, the outside its lateral side.
+    sided = [w for w in normalize(" ".join(candidates[0].split())).split("-") if w]
+    sided = [SIDE_WORDS.get(w, w) for w in sided]
+    if sided != [w for w in normalize(candidates[0]).split("-") if w]:
+        candidates.insert(0, " ".join(sided))
     # How a candidate was understood is said only for the one that names the region.
     said = kb.on_note
     notes: list[str] = []
@@ -89,7 +95,7 @@ def where(kb: KnowledgeBase, term: str) -> dict[str, Any]:
     """The region a term names and the conditions felt there, by group; raises NotFoundError."""
     region = region_for(kb, term)
     if region is None:
-        raise NotFoundError(term, kb.suggest(term, "region"), what="region")
+        raise NotFoundError(term, kb.suggest(term, "region"), what="region", command="where")
     felt = kb.get_many(felt_ids(kb, region["id"]))
     groups = []
     for key, (title, categories) in GROUPS.items():
