@@ -791,3 +791,20 @@ def test_a_complaint_about_a_place_is_not_read_as_a_misspelling(hk):
     assert r.exit_code == 0, r.stderr
     assert "closest spelling" not in r.stderr
     assert "anterior knee" in " ".join(r.stdout.split())
+
+
+@pytest.mark.parametrize("command", ["where", "why"])
+def test_where_and_why_alone_list_the_regions_with_their_commands(hk, command):
+    r = hk(command)
+    assert r.exit_code == 0, r.stderr
+    assert f"  Medial knee: hamknee {command} medial-knee" in r.stdout.splitlines()
+    assert f"  Buttock: hamknee {command} buttock" in r.stdout.splitlines()
+
+
+@pytest.mark.parametrize(("args", "command"), [(["why", "knee", "pain"], "why"), (["where", "knee"], "where")])
+def test_knee_pain_anywhere_offers_the_knee_regions(hk, args, command):
+    r = hk(*args)
+    assert r.exit_code == 1 and "Showing" not in r.stderr
+    for region in ("medial-knee", "lateral-knee", "anterior-knee", "posterior-knee"):
+        assert f": hamknee {command} {region}" in r.stderr
+    assert "knee-pain-from-the-hip" not in r.stderr

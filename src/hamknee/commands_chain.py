@@ -169,11 +169,11 @@ def _unreachable(answer: dict[str, Any], names: dict[str, tuple[str, str]]) -> A
 @app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why medial knee pain --json  ·  "
                     "hamknee why behind the knee  ·  hamknee why semitendinosus")
 def why(
-    condition: Annotated[list[str], typer.Argument(help="A condition (id, name or alias), a region or symptom "
+    condition: Annotated[list[str] | None, typer.Argument(help="A condition (id, name or alias), a region or symptom "
                                                         "such as 'medial knee pain' or 'behind the knee', or a "
                                                         "hamstring; several words need no quotes.",
                                              autocompletion=complete_term, show_default=False,
-                                             metavar="CONDITION_OR_REGION")],
+                                             metavar="CONDITION_OR_REGION")] = None,
     limit: Annotated[int, typer.Option("--max", "-n", min=1, max=20,
                                        help="At most this many chains from each hamstring.")] = 3,
     depth: DepthOpt = 6,
@@ -189,7 +189,15 @@ def why(
     from hamknee.chains.regions import region_for
 
     kb = get_kb()
+    if not condition:
+        _list_regions(kb, "why", "Why pain here? Choose a region (or name a condition):")
+        return
     term = " ".join(condition)
+    from hamknee.chains.regions import whole_knee_menu
+
+    menu = whole_knee_menu(kb, term, "why")
+    if menu is not None:
+        raise menu
     # How a forgiving lookup was read is said on stderr once: for the entry, or for the region a complaint
     # names ('front of the knee pain' is the front of the knee, not a misspelling of it).
     said = kb.on_note
@@ -260,6 +268,19 @@ def why(
     show(Group(*parts))
 
 
+def _list_regions(kb: KnowledgeBase, command: str, title: str) -> None:
+    """Every region with the command that opens it, for a student who does not know their names yet."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from hamknee.chains.regions import region_ids
+
+    parts: list[Any] = [Text(title, style="bold")]
+    for ident in region_ids(kb):
+        parts.append(_hang(Text(f"{kb.get(ident)['name']}: hamknee {command} {ident}"), 2, 2))
+    show(Group(*parts))
+
+
 def _why_entry(kb: KnowledgeBase, record: dict[str, Any], depth: int, as_json: bool) -> None:
     """`why` asked of a muscle or structure: the conditions it leads to, and how to see each chain."""
     from rich.console import Group
@@ -302,15 +323,18 @@ def _why_entry(kb: KnowledgeBase, record: dict[str, Any], depth: int, as_json: b
 @app.command(epilog="Examples:  hamknee where posterior  ·  hamknee where 'inner knee'  ·  "
                     "hamknee where 'sitting bone' --json")
 def where(
-    region: Annotated[list[str], typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
+    region: Annotated[list[str] | None, typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
                                                      "the thigh, buttock, or an alias such as 'behind the knee'; "
                                                      "several words need no quotes.",
-                                          autocompletion=complete_region, show_default=False, metavar="REGION")],
+                                          autocompletion=complete_region, show_default=False, metavar="REGION")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""
     from hamknee.chains.regions import where as find
 
+    if not region:
+        _list_regions(get_kb(), "where", "What hurts where? Choose a region:")
+        return
     answer = find(get_kb(), " ".join(region))
     if as_json:
         emit_json(answer)

@@ -91,8 +91,28 @@ def felt_ids(kb: KnowledgeBase, region: str) -> list[str]:
     return [e["id"] for e in kb.catalog("condition") if e["id"] in here]
 
 
+def region_ids(kb: KnowledgeBase, level: str | None = None) -> list[str]:
+    """The regions (of one level, such as the knee), in the knowledge base's order."""
+    return [r["id"] for r in kb.records("region") if level is None or r.get("level") == level]
+
+
+def whole_knee_menu(kb: KnowledgeBase, term: str, command: str) -> NotFoundError | None:
+    """For 'knee' or 'knee pain', which name no one place: the knee's regions to choose from."""
+    from hamknee.find import STOP_WORDS
+
+    words = [w for w in normalize(term).split("-") if w and w not in SYMPTOM_WORDS and w not in STOP_WORDS]
+    if words not in (["knee"], ["knees"]):
+        return None
+    menu = NotFoundError(term, region_ids(kb, "knee"), what="region", command=command)
+    menu.message = f"'{' '.join(term.split())}' is pain anywhere at the knee: choose where it is felt."
+    return menu
+
+
 def where(kb: KnowledgeBase, term: str) -> dict[str, Any]:
     """The region a term names and the conditions felt there, by group; raises NotFoundError."""
+    menu = whole_knee_menu(kb, term, "where")
+    if menu is not None:
+        raise menu
     region = region_for(kb, term)
     if region is None:
         raise NotFoundError(term, kb.suggest(term, "region"), what="region", command="where")
