@@ -808,3 +808,12 @@ def test_knee_pain_anywhere_offers_the_knee_regions(hk, args, command):
     for region in ("medial-knee", "lateral-knee", "anterior-knee", "posterior-knee"):
         assert f": hamknee {command} {region}" in r.stderr
     assert "knee-pain-from-the-hip" not in r.stderr
+
+
+def test_why_hamstrings_is_what_the_group_leads_to_knee_included(hk):
+    r = hk("why", "hamstrings", env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("What does Hamstrings")
+    assert "Why pain at the posterior thigh" not in r.stdout
+    for name in ("Distal hamstring tendinopathy", "Pes anserine bursitis", "Distal hamstring tear"):
+        assert name in r.stdout

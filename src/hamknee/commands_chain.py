@@ -208,7 +208,11 @@ def why(
     finally:
         kb.on_note = said
     kind = kb.get(ident)["kind"] if ident is not None else None
-    region = None if kind == "condition" else region_for(kb, term)
+    if ident is not None and kind not in ("condition", "region", "muscle") and _is_muscle_group(kb, ident):
+        # 'why hamstrings' asks what the group leads to (the knee pain above all), not about the back of the
+        # thigh where the muscles lie.
+        kind = "muscle"
+    region = None if kind in ("condition", "muscle") else region_for(kb, term)
     if region is None and said is not None:
         for note in notes:
             said(note)
@@ -266,6 +270,12 @@ def why(
     parts.append(Text(""))
     parts.append(render.disclaimer())
     show(Group(*parts))
+
+
+def _is_muscle_group(kb: KnowledgeBase, ident: str) -> bool:
+    from hamknee.chains.leads import members
+
+    return any(kb.get(part)["kind"] == "muscle" for part in members(kb, ident) - {ident})
 
 
 def _list_regions(kb: KnowledgeBase, command: str, title: str) -> None:
