@@ -817,3 +817,34 @@ def test_why_hamstrings_is_what_the_group_leads_to_knee_included(hk):
     assert "Why pain at the posterior thigh" not in r.stdout
     for name in ("Distal hamstring tendinopathy", "Pes anserine bursitis", "Distal hamstring tear"):
         assert name in r.stdout
+
+
+@pytest.mark.parametrize(("words", "ends"), [
+    (["semimembranosus", "bakers", "cyst"], ("semimembranosus", "bakers-cyst")),
+    (["biceps", "femoris", "common", "fibular", "nerve"], ("biceps-femoris", "common-fibular-nerve")),
+])
+def test_path_takes_unquoted_names_of_several_words(hk, words, ends):
+    r = hk("path", *words, "--json")
+    assert r.exit_code == 0, r.stderr
+    chain = json.loads(r.stdout)[0]
+    assert (chain[0]["from"], chain[-1]["to"]) == ends
+
+
+def test_path_that_cannot_be_split_says_to_quote(hk):
+    r = hk("path", "zzq", "yyq", "xxq")
+    assert r.exit_code == 2
+    assert "need quotes or hyphens" in r.stderr
+
+
+def test_compare_takes_unquoted_names_of_several_words(hk):
+    r = hk("compare", "pes", "anserine", "bursitis", "bakers", "cyst", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [e["id"] for e in json.loads(r.stdout)] == ["pes-anserine-bursitis", "bakers-cyst"]
+    three = hk("compare", "semitendinosus", "semimembranosus", "biceps", "femoris", "--json")
+    assert [e["id"] for e in json.loads(three.stdout)] == ["semitendinosus", "semimembranosus", "biceps-femoris"]
+
+
+def test_compare_that_fails_says_to_quote(hk):
+    r = hk("compare", "pes", "anserne", "bursitis", "bakers", "cyst")
+    assert r.exit_code == 1
+    assert "need quotes or hyphens" in r.stderr

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, TermArg, complete_region, complete_term, emit_json, get_kb, out, show
+from hamknee.cli import JsonOpt, complete_region, complete_term, emit_json, get_kb, out, show
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -60,9 +60,11 @@ def _hang(text: Text, indent: int, hanging: int = 0) -> Any:
 @app.command(epilog="Examples:  hamknee path semitendinosus pes-anserine-bursitis  ·  "
                     "hamknee path 'biceps femoris' lateral-knee --json")
 def path(
-    start: TermArg,
-    goal: Annotated[str, typer.Argument(help="Where the chain should end: an id, name or alias.",
-                                        autocompletion=complete_term, show_default=False, metavar="TO")],
+    ends: Annotated[list[str], typer.Argument(help="Where the chain starts and where it ends: ids, names or "
+                                                   "aliases; names of several words need no quotes when the "
+                                                   "words can be read only one way.",
+                                              autocompletion=complete_term, show_default=False,
+                                              metavar="FROM TO")],
     limit: MaxOpt = 5,
     depth: DepthOpt = 8,
     as_json: JsonOpt = False,
@@ -70,8 +72,17 @@ def path(
     """How two entries are connected: the shortest chains of relations, each step in words, links that are not
     causes marked."""
     from hamknee.chains import graph as chain
+    from hamknee.errors import UsageProblem
 
     kb = get_kb()
+    pair = ends if len(ends) == 2 else kb.split_terms(" ".join(ends).split(), count=2)
+    if pair is None or len(pair) != 2:
+        raise UsageProblem(
+            "path needs two entries, FROM and TO." if len(ends) < 2 else
+            f"Cannot tell where the first name ends in '{' '.join(ends)}'.",
+            "Names of several words need quotes or hyphens here, e.g. hamknee path semimembranosus "
+            "'bakers cyst' or hamknee path biceps-femoris common-fibular-nerve")
+    start, goal = pair
     chains = chain.path(kb, start, goal, limit=limit, depth=depth)
     if as_json:
         emit_json(chains)

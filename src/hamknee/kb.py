@@ -209,6 +209,40 @@ class KnowledgeBase:
         kinds = self._kinds()
         return {key: ident for key, ident in index.items() if kinds.get(ident) == kind}
 
+    def named_exactly(self, term: str) -> str | None:
+        """The id a term opens without a guess (its id, name or alias in any form), said nowhere."""
+        said, self.on_note = self.on_note, None
+        notes: list[str] = []
+        self.on_note = notes.append
+        try:
+            ident = self.resolve(term)
+        finally:
+            self.on_note = said
+        return ident if ident is not None and not notes else None
+
+    def split_terms(self, words: list[str], count: int | None = None) -> list[str] | None:
+        """Unquoted words read as the fewest whole names ('biceps femoris semitendinosus' -> two), or None
+        when they cannot be read so; ``count`` asks for exactly that many names."""
+        n = len(words)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for begin in range(max(0, end - 8), end):
+                before = best[begin]
+                if before is None:
+                    continue
+                term = " ".join(words[begin:end])
+                if self.named_exactly(term) is None:
+                    continue
+                option = [*before, term]
+                current = best[end]
+                if current is None or len(option) < len(current):
+                    best[end] = option
+        found = best[n]
+        if found is None or (count is not None and len(found) != count):
+            return None
+        return found
+
     def lookup(self, term: str, kind: str | None = None) -> dict[str, Any]:
         self._candidates = []
         ident = self.resolve(term, kind)
