@@ -394,7 +394,7 @@ def test_where_resolves_every_region_and_alias(hk, kb, term, region):
 
 
 def test_where_groups_with_sign_and_test(hk, kb):
-    r = hk("--kb", kb, "where", "behind the knee")
+    r = hk("--kb", kb, "where", "behind the knee", env={"FORCE_COLOR": "1", "COLUMNS": "200"})
     assert r.exit_code == 0
     text = r.stdout
     assert text.index("Hamstring-related") < text.index("Knee and other problems to rule out") < text.index(
@@ -557,9 +557,12 @@ def test_shipped_why_pes_anserine_bursitis_starts_at_semitendinosus(hk):
 @full_kb
 @pytest.mark.parametrize("term", ["posterior", "medial", "lateral", "anterior", "back of the thigh", "sitting bone"])
 def test_shipped_where(hk, term):
-    r = hk("--kb", str(SHIPPED), "where", term)
+    r = hk("--kb", str(SHIPPED), "where", term, env={"FORCE_COLOR": "1"})
     assert r.exit_code == 0, r.stderr
     assert "Pain felt at:" in r.stdout
+    piped = hk("--kb", str(SHIPPED), "where", term)  # for grep: one condition a line, every field on it
+    assert piped.stdout and all(len(line.split("\t")) == 5 for line in piped.stdout.splitlines())
+    assert "Educational reference" in piped.stderr
 
 
 @full_kb

@@ -360,6 +360,18 @@ def where(
     if as_json:
         emit_json(answer)
         return
+    from hamknee.cli import err, show_lines, terminal
+
+    if not terminal():
+        # For grep and cut: one condition a line (region, group, condition, sign, test), as listings do.
+        from hamknee import render
+        from hamknee.layout import tsv_cell
+
+        show_lines("\t".join(tsv_cell(cell) for cell in (answer["region"], group["group"], c["name"],
+                                                         c["key_sign"] or "-", c["key_test"] or "-"))
+                   for group in answer["groups"] for c in group["conditions"])
+        err().print(render.DISCLAIMER, markup=False, highlight=False, soft_wrap=True)
+        return
     from rich.console import Group
     from rich.text import Text
 
