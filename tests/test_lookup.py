@@ -272,3 +272,9 @@ def test_a_failed_where_offers_where_commands(hk):
     assert r.exit_code == 1
     assert "  Medial knee: hamknee where medial-knee" in r.stderr.splitlines()
     assert ": hamknee explain " not in r.stderr
+
+
+def test_a_lookup_note_is_one_line_when_piped(hk):
+    r = hk("explain", "biceps", "femoris", "tendon", env={"COLUMNS": "40"})
+    assert r.exit_code == 0
+    assert r.stderr == "Showing biceps-femoris for 'biceps femoris tendon' (its tendon is described there).\n"
