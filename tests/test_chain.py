@@ -851,3 +851,11 @@ def test_compare_that_fails_says_to_quote(hk):
     r = hk("compare", "pes", "anserne", "bursitis", "bakers", "cyst")
     assert r.exit_code == 1
     assert "need quotes or hyphens" in r.stderr
+
+
+@full_kb
+def test_diagram_of_the_knee_lights_both_heads_of_biceps_femoris(hk):
+    r = hk("--kb", str(SHIPPED), "diagram", "knee", "--json")
+    assert r.exit_code == 0, r.stderr
+    lit = set(json.loads(r.stdout)["highlighted"])
+    assert {"biceps-femoris-long-head", "biceps-femoris-short-head", "semitendinosus", "semimembranosus"} <= lit
