@@ -235,6 +235,8 @@ def test_everyday_words_offer_a_choice_not_another_thing(hk, words, wrong, first
     assert "Showing" not in r.stderr
     offers = _offered(r.stderr)
     assert offers[0] == first and wrong not in offers[:1], r.stderr
+    if words != ["knee", "arthritis"]:  # the kneecap: what is named from the patella, pain included
+        assert "patellofemoral-pain" in offers[:3], r.stderr
 
 
 def test_a_muscles_tendon_opens_the_muscle_not_a_tendinopathy(hk):

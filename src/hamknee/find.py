@@ -44,6 +44,10 @@ VARIANTS: dict[str, str] = {w: "tendinopathy" for w in (
 # Everyday words for a structure, read as its anatomical name: the kneecap is the patella.
 EVERYDAY: dict[str, str] = {"kneecap": "patella", "knee-cap": "patella"}
 
+# A bone with no entry of its own, and the start its adjectives share: 'patella' offers what is named from
+# it (patellar tendon, patellofemoral pain) to choose from, and never opens one of them as if it were it.
+ROOTS: dict[str, str] = {"patella": "patell"}
+
 
 def stem(word: str) -> str:
     """Fold plurals so 'hamstrings' meets 'hamstring' and 'cysts' meets 'cyst' (both sides alike)."""
@@ -139,6 +143,11 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
         return Resolution(next(iter(same))), []
     if same:
         return None, list(same)
+    if len(query) == 1 and query[0] in ROOTS:
+        root = ROOTS[query[0]]
+        named = {ident: form for candidate, ident, form in keyed if candidate in primary and form.startswith(root)}
+        if named:
+            return None, sorted(named, key=lambda i: (len(named[i]), named[i]))
     whole = key.rsplit("-", 1)
     if len(whole) == 2 and whole[1] in ("tendon", "tendons") and whole[0] in index:
         # 'biceps femoris tendon': the muscle's page describes its tendon; a tendinopathy is another thing.
@@ -320,6 +329,14 @@ def search(query: str, index: dict[str, Any], aliases: dict[str, str],
     phrase = canonical(normalize(query))
     exact = aliases.get(normalize(query)) or _by_canonical(phrase, aliases, forms)
     lay_docs = set(index["lay"].get(phrase, ()))
+    # A name or alias that holds the whole question, words together, is what it asks about; the shorter
+    # that name, the nearer ('proximal hamstring tendinopathy' before its phase 2 for 'hamstring tendonitis').
+    held: dict[str, float] = {}
+    if "-" in phrase:
+        for key, ident in aliases.items():
+            form = (forms or {}).get(key) or canonical(key)
+            if f"-{phrase}-" in f"-{form}-":
+                held[ident] = max(held.get(ident, 0.0), len(phrase) / len(form))
     ids: list[str] = index["ids"]
     ranked: list[tuple[float, int]] = []
     for n, score in scores.items():
@@ -330,6 +347,7 @@ def search(query: str, index: dict[str, Any], aliases: dict[str, str],
         score *= 1 + 0.5 * strong / content
         if n in lay_docs:
             score *= 2.0
+        score *= 1 + held.get(ids[n], 0.0)
         if exact is not None and ids[n] == exact:
             score *= 3.0
         ranked.append((score, n))
