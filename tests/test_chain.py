@@ -802,6 +802,9 @@ def test_where_and_why_alone_list_the_regions_with_their_commands(hk, command):
     assert r.exit_code == 0, r.stderr
     assert f"  Medial knee: hamknee {command} medial-knee" in r.stdout.splitlines()
     assert f"  Buttock: hamknee {command} buttock" in r.stdout.splitlines()
+    data = hk(command, "--json")
+    assert data.exit_code == 0 and {"id": "medial-knee", "name": "Medial knee",
+                                    "command": f"hamknee {command} medial-knee"} in json.loads(data.stdout)
 
 
 @pytest.mark.parametrize(("args", "command"), [(["why", "knee", "pain"], "why"), (["where", "knee"], "where")])

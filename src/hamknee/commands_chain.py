@@ -201,7 +201,7 @@ def why(
 
     kb = get_kb()
     if not condition:
-        _list_regions(kb, "why", "Why pain here? Choose a region (or name a condition):")
+        _list_regions(kb, "why", "Why pain here? Choose a region (or name a condition):", as_json)
         return
     term = " ".join(condition)
     from hamknee.chains.regions import whole_knee_menu
@@ -289,12 +289,17 @@ def _is_muscle_group(kb: KnowledgeBase, ident: str) -> bool:
     return any(kb.get(part)["kind"] == "muscle" for part in members(kb, ident) - {ident})
 
 
-def _list_regions(kb: KnowledgeBase, command: str, title: str) -> None:
+def _list_regions(kb: KnowledgeBase, command: str, title: str, as_json: bool) -> None:
     """Every region with the command that opens it, for a student who does not know their names yet."""
     from rich.console import Group
     from rich.text import Text
 
     from hamknee.chains.regions import region_ids
+
+    if as_json:
+        emit_json([{"id": i, "name": kb.get(i)["name"], "command": f"hamknee {command} {i}"}
+                   for i in region_ids(kb)])
+        return
 
     parts: list[Any] = [Text(title, style="bold")]
     for ident in region_ids(kb):
@@ -354,7 +359,7 @@ def where(
     from hamknee.chains.regions import where as find
 
     if not region:
-        _list_regions(get_kb(), "where", "What hurts where? Choose a region:")
+        _list_regions(get_kb(), "where", "What hurts where? Choose a region:", as_json)
         return
     answer = find(get_kb(), " ".join(region))
     if as_json:
