@@ -224,6 +224,8 @@ class KnowledgeBase:
         """Unquoted words read as the fewest whole names ('biceps femoris semitendinosus' -> two), or None
         when they cannot be read so; ``count`` asks for exactly that many names."""
         n = len(words)
+        if n > 24:  # a name has a few words; a paste of a page is not read as names
+            return None
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
         for end in range(1, n + 1):
