@@ -394,7 +394,7 @@ def test_where_resolves_every_region_and_alias(hk, kb, term, region):
 
 
 def test_where_groups_with_sign_and_test(hk, kb):
-    r = hk("--kb", kb, "where", "behind the knee")
+    r = hk("--kb", kb, "where", "behind the knee", env={"FORCE_COLOR": "1", "COLUMNS": "200"})
     assert r.exit_code == 0
     text = r.stdout
     assert text.index("Hamstring-related") < text.index("Knee and other problems to rule out") < text.index(
@@ -557,9 +557,12 @@ def test_shipped_why_pes_anserine_bursitis_starts_at_semitendinosus(hk):
 @full_kb
 @pytest.mark.parametrize("term", ["posterior", "medial", "lateral", "anterior", "back of the thigh", "sitting bone"])
 def test_shipped_where(hk, term):
-    r = hk("--kb", str(SHIPPED), "where", term)
+    r = hk("--kb", str(SHIPPED), "where", term, env={"FORCE_COLOR": "1"})
     assert r.exit_code == 0, r.stderr
     assert "Pain felt at:" in r.stdout
+    piped = hk("--kb", str(SHIPPED), "where", term)  # for grep: one condition a line, every field on it
+    assert piped.stdout and all(len(line.split("\t")) == 5 for line in piped.stdout.splitlines())
+    assert "Educational reference" in piped.stderr
 
 
 @full_kb
@@ -791,3 +794,71 @@ def test_a_complaint_about_a_place_is_not_read_as_a_misspelling(hk):
     assert r.exit_code == 0, r.stderr
     assert "closest spelling" not in r.stderr
     assert "anterior knee" in " ".join(r.stdout.split())
+
+
+@pytest.mark.parametrize("command", ["where", "why"])
+def test_where_and_why_alone_list_the_regions_with_their_commands(hk, command):
+    r = hk(command)
+    assert r.exit_code == 0, r.stderr
+    assert f"  Medial knee: hamknee {command} medial-knee" in r.stdout.splitlines()
+    assert f"  Buttock: hamknee {command} buttock" in r.stdout.splitlines()
+    data = hk(command, "--json")
+    assert data.exit_code == 0 and {"id": "medial-knee", "name": "Medial knee",
+                                    "command": f"hamknee {command} medial-knee"} in json.loads(data.stdout)
+
+
+@pytest.mark.parametrize(("args", "command"), [(["why", "knee", "pain"], "why"), (["where", "knee"], "where")])
+def test_knee_pain_anywhere_offers_the_knee_regions(hk, args, command):
+    r = hk(*args)
+    assert r.exit_code == 1 and "Showing" not in r.stderr
+    for region in ("medial-knee", "lateral-knee", "anterior-knee", "posterior-knee"):
+        assert f": hamknee {command} {region}" in r.stderr
+    assert "knee-pain-from-the-hip" not in r.stderr
+
+
+def test_why_hamstrings_is_what_the_group_leads_to_knee_included(hk):
+    r = hk("why", "hamstrings", env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("What does Hamstrings")
+    assert "Why pain at the posterior thigh" not in r.stdout
+    for name in ("Distal hamstring tendinopathy", "Pes anserine bursitis", "Distal hamstring tear"):
+        assert name in r.stdout
+
+
+@pytest.mark.parametrize(("words", "ends"), [
+    (["semimembranosus", "bakers", "cyst"], ("semimembranosus", "bakers-cyst")),
+    (["biceps", "femoris", "common", "fibular", "nerve"], ("biceps-femoris", "common-fibular-nerve")),
+])
+def test_path_takes_unquoted_names_of_several_words(hk, words, ends):
+    r = hk("path", *words, "--json")
+    assert r.exit_code == 0, r.stderr
+    chain = json.loads(r.stdout)[0]
+    assert (chain[0]["from"], chain[-1]["to"]) == ends
+
+
+def test_path_that_cannot_be_split_says_to_quote(hk):
+    r = hk("path", "zzq", "yyq", "xxq")
+    assert r.exit_code == 2
+    assert "need quotes or hyphens" in r.stderr
+
+
+def test_compare_takes_unquoted_names_of_several_words(hk):
+    r = hk("compare", "pes", "anserine", "bursitis", "bakers", "cyst", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [e["id"] for e in json.loads(r.stdout)] == ["pes-anserine-bursitis", "bakers-cyst"]
+    three = hk("compare", "semitendinosus", "semimembranosus", "biceps", "femoris", "--json")
+    assert [e["id"] for e in json.loads(three.stdout)] == ["semitendinosus", "semimembranosus", "biceps-femoris"]
+
+
+def test_compare_that_fails_says_to_quote(hk):
+    r = hk("compare", "pes", "anserne", "bursitis", "bakers", "cyst")
+    assert r.exit_code == 1
+    assert "need quotes or hyphens" in r.stderr
+
+
+@full_kb
+def test_diagram_of_the_knee_lights_both_heads_of_biceps_femoris(hk):
+    r = hk("--kb", str(SHIPPED), "diagram", "knee", "--json")
+    assert r.exit_code == 0, r.stderr
+    lit = set(json.loads(r.stdout)["highlighted"])
+    assert {"biceps-femoris-long-head", "biceps-femoris-short-head", "semitendinosus", "semimembranosus"} <= lit

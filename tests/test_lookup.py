@@ -215,3 +215,68 @@ def test_go_further_commands_all_work(hk, kind):
         for command in commands:
             r = hk(*shlex.split(command)[1:])
             assert r.exit_code == 0, (ident, command, r.stderr)
+
+
+def _offered(stderr: str) -> list[str]:
+    import re
+
+    return re.findall(r"^  .+: hamknee \w+ (\S+)$", stderr, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize(("words", "wrong", "first"), [
+    (["knee", "arthritis"], "septic-arthritis", "knee-osteoarthritis"),
+    (["knee", "cap"], "joint-capsule", "patellar-tendon"),
+    (["kneecap"], "joint-capsule", "patellar-tendon"),
+    (["patella"], "joint-capsule", "patellar-tendon"),
+])
+def test_everyday_words_offer_a_choice_not_another_thing(hk, words, wrong, first):
+    r = hk("explain", *words)
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "Showing" not in r.stderr
+    offers = _offered(r.stderr)
+    assert offers[0] == first and wrong not in offers[:1], r.stderr
+    if words != ["knee", "arthritis"]:  # the kneecap: what is named from the patella, pain included
+        assert "patellofemoral-pain" in offers[:3], r.stderr
+
+
+def test_a_muscles_tendon_opens_the_muscle_not_a_tendinopathy(hk):
+    r = hk("explain", "biceps", "femoris", "tendon", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["id"] == "biceps-femoris"
+
+
+@pytest.mark.parametrize("words", [["hamstring", "tendinopathy"], ["hamstring", "tendonitis"],
+                                   ["hamstring", "tendonopathy"], ["hamstring", "tendinitis"]])
+def test_a_term_two_entries_fit_lists_both(hk, words):
+    r = hk("explain", *words)
+    assert r.exit_code == 1 and "Showing" not in r.stderr
+    assert set(_offered(r.stderr)[:2]) == {"proximal-hamstring-tendinopathy", "distal-hamstring-tendinopathy"}
+
+
+def test_where_a_non_region_says_no_region_without_opening_another_entry(hk):
+    r = hk("where", "knee", "cap")
+    assert r.exit_code == 1
+    assert "Showing" not in r.stderr and "No region for 'knee cap'" in r.stderr
+
+
+@pytest.mark.parametrize(("words", "region"), [
+    (["outside", "of", "knee"], "lateral-knee"), (["inside", "of", "the", "knee"], "medial-knee"),
+    (["inner", "knee"], "medial-knee"), (["outside", "knee"], "lateral-knee"),
+])
+def test_where_reads_everyday_side_words(hk, words, region):
+    r = hk("where", *words, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["region"] == region
+
+
+def test_a_failed_where_offers_where_commands(hk):
+    r = hk("where", "sideways", "knee")
+    assert r.exit_code == 1
+    assert "  Medial knee: hamknee where medial-knee" in r.stderr.splitlines()
+    assert ": hamknee explain " not in r.stderr
+
+
+def test_a_lookup_note_is_one_line_when_piped(hk):
+    r = hk("explain", "biceps", "femoris", "tendon", env={"COLUMNS": "40"})
+    assert r.exit_code == 0
+    assert r.stderr == "Showing biceps-femoris for 'biceps femoris tendon' (its tendon is described there).\n"

@@ -626,3 +626,10 @@ def test_diagram_caption_is_whole_in_colour(hk):
     caption = " ".join(plain.split("highlighted:", 1)[1].split())
     assert "\x1b[" in r.stdout and caption == "Biceps femoris, long head, Biceps femoris, short head", caption
     assert max(len(line) for line in plain.splitlines()) <= 80
+
+
+def test_search_treats_tendonitis_as_tendinopathy(hk):
+    r = hk("search", "hamstring", "tendonitis", "--json")
+    assert r.exit_code == 0
+    top = [hit["id"] for hit in json.loads(r.stdout)[:2]]
+    assert set(top) == {"proximal-hamstring-tendinopathy", "distal-hamstring-tendinopathy"}, top

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from hamknee import __version__
 
 MAGIC = b"HAMKNEE\x02"
-FORMAT = 11  # bump whenever the compiled sections change shape
+FORMAT = 12  # bump whenever the compiled sections change shape
 _HEAD = struct.Struct("<I")
 
 

@@ -303,7 +303,9 @@ def get_kb() -> KnowledgeBase:
 
 def note(message: str) -> None:
     """One line on stderr beside the output (how a lookup was understood, where to look next)."""
-    err().print(message, markup=False, highlight=False, style="dim")
+    console = err()
+    # Read by a script or a log: one unwrapped line, with no padding at its end.
+    console.print(message, markup=False, highlight=False, style="dim", soft_wrap=not console.is_terminal)
 
 
 def show(renderable: RenderableType, measure: bool = False) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hamknee.cli import JsonOpt, TermArg, complete_region, complete_term, emit_json, get_kb, out, show
+from hamknee.cli import JsonOpt, complete_region, complete_term, emit_json, get_kb, out, show
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -60,9 +60,11 @@ def _hang(text: Text, indent: int, hanging: int = 0) -> Any:
 @app.command(epilog="Examples:  hamknee path semitendinosus pes-anserine-bursitis  ·  "
                     "hamknee path 'biceps femoris' lateral-knee --json")
 def path(
-    start: TermArg,
-    goal: Annotated[str, typer.Argument(help="Where the chain should end: an id, name or alias.",
-                                        autocompletion=complete_term, show_default=False, metavar="TO")],
+    ends: Annotated[list[str], typer.Argument(help="Where the chain starts and where it ends: ids, names or "
+                                                   "aliases; names of several words need no quotes when the "
+                                                   "words can be read only one way.",
+                                              autocompletion=complete_term, show_default=False,
+                                              metavar="FROM TO")],
     limit: MaxOpt = 5,
     depth: DepthOpt = 8,
     as_json: JsonOpt = False,
@@ -70,8 +72,17 @@ def path(
     """How two entries are connected: the shortest chains of relations, each step in words, links that are not
     causes marked."""
     from hamknee.chains import graph as chain
+    from hamknee.errors import UsageProblem
 
     kb = get_kb()
+    pair = ends if len(ends) == 2 else kb.split_terms(" ".join(ends).split(), count=2)
+    if pair is None or len(pair) != 2:
+        raise UsageProblem(
+            "path needs two entries, FROM and TO." if len(ends) < 2 else
+            f"Cannot tell where the first name ends in '{' '.join(ends)}'.",
+            "Names of several words need quotes or hyphens here, e.g. hamknee path semimembranosus "
+            "'bakers cyst' or hamknee path biceps-femoris common-fibular-nerve")
+    start, goal = pair
     chains = chain.path(kb, start, goal, limit=limit, depth=depth)
     if as_json:
         emit_json(chains)
@@ -169,11 +180,11 @@ def _unreachable(answer: dict[str, Any], names: dict[str, tuple[str, str]]) -> A
 @app.command(epilog="Examples:  hamknee why pes-anserine-bursitis  ·  hamknee why medial knee pain --json  ·  "
                     "hamknee why behind the knee  ·  hamknee why semitendinosus")
 def why(
-    condition: Annotated[list[str], typer.Argument(help="A condition (id, name or alias), a region or symptom "
+    condition: Annotated[list[str] | None, typer.Argument(help="A condition (id, name or alias), a region or symptom "
                                                         "such as 'medial knee pain' or 'behind the knee', or a "
                                                         "hamstring; several words need no quotes.",
                                              autocompletion=complete_term, show_default=False,
-                                             metavar="CONDITION_OR_REGION")],
+                                             metavar="CONDITION_OR_REGION")] = None,
     limit: Annotated[int, typer.Option("--max", "-n", min=1, max=20,
                                        help="At most this many chains from each hamstring.")] = 3,
     depth: DepthOpt = 6,
@@ -189,7 +200,15 @@ def why(
     from hamknee.chains.regions import region_for
 
     kb = get_kb()
+    if not condition:
+        _list_regions(kb, "why", "Why pain here? Choose a region (or name a condition):", as_json)
+        return
     term = " ".join(condition)
+    from hamknee.chains.regions import whole_knee_menu
+
+    menu = whole_knee_menu(kb, term, "why")
+    if menu is not None:
+        raise menu
     # How a forgiving lookup was read is said on stderr once: for the entry, or for the region a complaint
     # names ('front of the knee pain' is the front of the knee, not a misspelling of it).
     said = kb.on_note
@@ -200,7 +219,11 @@ def why(
     finally:
         kb.on_note = said
     kind = kb.get(ident)["kind"] if ident is not None else None
-    region = None if kind == "condition" else region_for(kb, term)
+    if ident is not None and kind not in ("condition", "region", "muscle") and _is_muscle_group(kb, ident):
+        # 'why hamstrings' asks what the group leads to (the knee pain above all), not about the back of the
+        # thigh where the muscles lie.
+        kind = "muscle"
+    region = None if kind in ("condition", "muscle") else region_for(kb, term)
     if region is None and said is not None:
         for note in notes:
             said(note)
@@ -260,6 +283,30 @@ def why(
     show(Group(*parts))
 
 
+def _is_muscle_group(kb: KnowledgeBase, ident: str) -> bool:
+    from hamknee.chains.leads import members
+
+    return any(kb.get(part)["kind"] == "muscle" for part in members(kb, ident) - {ident})
+
+
+def _list_regions(kb: KnowledgeBase, command: str, title: str, as_json: bool) -> None:
+    """Every region with the command that opens it, for a student who does not know their names yet."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from hamknee.chains.regions import region_ids
+
+    if as_json:
+        emit_json([{"id": i, "name": kb.get(i)["name"], "command": f"hamknee {command} {i}"}
+                   for i in region_ids(kb)])
+        return
+
+    parts: list[Any] = [Text(title, style="bold")]
+    for ident in region_ids(kb):
+        parts.append(_hang(Text(f"{kb.get(ident)['name']}: hamknee {command} {ident}"), 2, 2))
+    show(Group(*parts))
+
+
 def _why_entry(kb: KnowledgeBase, record: dict[str, Any], depth: int, as_json: bool) -> None:
     """`why` asked of a muscle or structure: the conditions it leads to, and how to see each chain."""
     from rich.console import Group
@@ -302,18 +349,33 @@ def _why_entry(kb: KnowledgeBase, record: dict[str, Any], depth: int, as_json: b
 @app.command(epilog="Examples:  hamknee where posterior  ·  hamknee where 'inner knee'  ·  "
                     "hamknee where 'sitting bone' --json")
 def where(
-    region: Annotated[list[str], typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
+    region: Annotated[list[str] | None, typer.Argument(help="A region: posterior/medial/lateral/anterior knee, back of "
                                                      "the thigh, buttock, or an alias such as 'behind the knee'; "
                                                      "several words need no quotes.",
-                                          autocompletion=complete_region, show_default=False, metavar="REGION")],
+                                          autocompletion=complete_region, show_default=False, metavar="REGION")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What hurts here: the conditions felt in a region, with the sign and test that tell them apart."""
     from hamknee.chains.regions import where as find
 
+    if not region:
+        _list_regions(get_kb(), "where", "What hurts where? Choose a region:", as_json)
+        return
     answer = find(get_kb(), " ".join(region))
     if as_json:
         emit_json(answer)
+        return
+    from hamknee.cli import err, show_lines, terminal
+
+    if not terminal():
+        # For grep and cut: one condition a line (region, group, condition, sign, test), as listings do.
+        from hamknee import render
+        from hamknee.layout import tsv_cell
+
+        show_lines("\t".join(tsv_cell(cell) for cell in (answer["region"], group["group"], c["name"],
+                                                         c["key_sign"] or "-", c["key_test"] or "-"))
+                   for group in answer["groups"] for c in group["conditions"])
+        err().print(render.DISCLAIMER, markup=False, highlight=False, soft_wrap=True)
         return
     from rich.console import Group
     from rich.text import Text

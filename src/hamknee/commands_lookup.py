@@ -20,7 +20,7 @@ from hamknee.cli import (
     show,
     terminal,
 )
-from hamknee.errors import ExitCode, InvalidKnowledgeBase, UsageProblem, safe_text
+from hamknee.errors import ExitCode, InvalidKnowledgeBase, NotFoundError, UsageProblem, safe_text
 from hamknee.vocab import KIND_SECTION, KINDS, SECTIONS
 
 app = typer.Typer(rich_markup_mode=None)
@@ -246,7 +246,18 @@ def compare(
         raise UsageProblem("compare needs at least two entries.", "Example: hamknee compare semitendinosus "
                                                                   "semimembranosus")
     kb = get_kb()
-    records = [kb.lookup(t) for t in terms]
+    if any(kb.named_exactly(t) is None for t in terms):
+        # Several unquoted words: read them as the fewest whole names ('biceps femoris' is one).
+        terms = kb.split_terms(" ".join(terms).split()) or terms
+    try:
+        records = [kb.lookup(t) for t in terms]
+    except NotFoundError as exc:
+        exc.quoting = ("Names of several words need quotes or hyphens here, e.g. hamknee compare "
+                       "'pes anserine bursitis' bakers-cyst")
+        raise
+    if len(terms) < 2:
+        raise UsageProblem("compare needs at least two entries.", "Example: hamknee compare semitendinosus "
+                                                                  "semimembranosus")
     kinds = {r["kind"] for r in records}
     if len(kinds) > 1:
         listed = ", ".join(f"{r['id']} ({r['kind']})" for r in records)

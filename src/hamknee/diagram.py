@@ -181,8 +181,11 @@ def _focus(kb: KnowledgeBase, record: dict[str, Any], rows: list[Row],
             if target in dist:
                 continue
             dist[target] = dist[node] + 1
-            if target in drawn:
-                hits.append(target)
+            # A whole that is not drawn stands for its drawn parts: the knee is stabilised by biceps femoris,
+            # so both heads are lit, not only the short head that also crosses it.
+            drawn_parts = [p for p in parts.get(target, ()) if p in drawn] if target not in drawn else []
+            if target in drawn or drawn_parts:
+                hits.extend([target] if target in drawn else drawn_parts)
                 limit = dist[target]  # only the nearest drawn entities
             queue.append(target)
     return sorted(set(hits))

@@ -37,13 +37,17 @@ class HamkneeError(Exception):
 class NotFoundError(HamkneeError):
     exit_code = ExitCode.NOT_FOUND
 
-    def __init__(self, term: str, suggestions: list[str], what: str = "entry") -> None:
+    def __init__(self, term: str, suggestions: list[str], what: str = "entry", command: str = "explain") -> None:
         self.term = term
+        # The command the student was running: an offer it can answer is shown as that command again.
+        self.command = command
         self.suggestions = suggestions
         # The kinds of entry that would have answered ("condition or region" -> both); none: any kind.
         self.kinds = tuple(k for k in what.split(" or ") if k != "entry")
         # Filled in by whoever can name them: the entries to offer, with names ({id, name, kind}).
         self.offers: list[dict[str, str]] = []
+        # Set when the term may be one of several unquoted names: how to write them.
+        self.quoting: str | None = None
         hint = (
             f"Did you mean: {', '.join(suggestions)}?"
             if suggestions
@@ -60,6 +64,8 @@ class NotFoundError(HamkneeError):
 
     def lines(self) -> list[str]:
         """The message, the entries it may have meant (name and id), and how to search for it."""
+        if self.quoting and not self.offers:
+            return [f"Error: {self.message}", self.quoting]
         if not self.offers and len(self.kinds) == 1:  # entries of other kinds may still mention it
             return [f"Error: {self.message} No {self.kinds[0]} is named or spelt like it.",
                     f"Search every entry: {self.search_command()}, or list them: hamknee list {self.kinds[0]}"]
@@ -67,9 +73,16 @@ class NotFoundError(HamkneeError):
             return [f"Error: {self.message} Nothing is named or spelt like it, and no entry mentions it.",
                     "Try other words: hamknee search WORDS, or every entry: hamknee list"]
         shown = [f"Error: {self.message} Did you mean:"]
-        shown += [f"  {o['name']}: hamknee explain {o['id']}" for o in self.offers]
+        shown += [f"  {o['name']}: hamknee {self._command_for(o)} {o['id']}" for o in self.offers]
+        if self.quoting:
+            shown.append(self.quoting)
         shown.append(f"Or search the whole text: {self.search_command()}")
         return shown
+
+    def _command_for(self, offer: dict[str, str]) -> str:
+        if not self.kinds or offer.get("kind") in self.kinds:
+            return self.command
+        return "explain"
 
     def as_json(self) -> dict[str, object]:
         return {"error": self.message, "term": safe_text(self.term), "suggestions": self.offers,

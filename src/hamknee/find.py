@@ -36,8 +36,23 @@ K1 = 1.2
 B = 0.6
 
 
+# Spellings of one word students use interchangeably: 'tendonitis' is the commoner lay spelling of
+# 'tendinitis', and tendinopathy is the term the literature now uses for the same painful tendon.
+VARIANTS: dict[str, str] = {w: "tendinopathy" for w in (
+    "tendonitis", "tendinitis", "tendonosis", "tendinosis", "tendonopathy", "tendinopathy")}
+
+# Everyday words for a structure, read as its anatomical name: the kneecap is the patella.
+EVERYDAY: dict[str, str] = {"kneecap": "patella", "knee-cap": "patella"}
+
+# A bone with no entry of its own, and the start its adjectives share: 'patella' offers what is named from
+# it (patellar tendon, patellofemoral pain) to choose from, and never opens one of them as if it were it.
+ROOTS: dict[str, str] = {"patella": "patell"}
+
+
 def stem(word: str) -> str:
     """Fold plurals so 'hamstrings' meets 'hamstring' and 'cysts' meets 'cyst' (both sides alike)."""
+    if word in VARIANTS:
+        return VARIANTS[word]
     if len(word) <= 3:
         return word
     if word.endswith("ies") and len(word) > 4:
@@ -72,39 +87,55 @@ class Resolution:
 
 
 def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str] = frozenset(),
-            forms: dict[str, str] | None = None) -> tuple[Resolution | None, list[str]]:
+            forms: dict[str, str] | None = None,
+            weak: set[str] | None = None) -> tuple[Resolution | None, list[str]]:
     """The entry ``term`` opens, or None with the candidates it could mean (most likely first).
 
     ``primary`` holds the lookup keys that are ids or names (not aliases): when several entries start with
     the term, the one whose own name does is the one a student means. ``forms`` maps keys to their
-    ``canonical`` form, when the compiled index has them.
+    ``canonical`` form, when the compiled index has them. Candidates that only share scattered words with
+    the term are added to ``weak``: a closer spelling should be offered before them.
+
+    A guess is made only when the words say which entry: the last word is read as the start of a longer
+    one only when it is not a word of its own ('semitend', not 'tendon' for 'tendonitis' nor 'cap' for
+    'capsule' once 'kneecap' is read), shared words open an entry only when they stand together in its name
+    ('knee arthritis' is not septic arthritis of the hip or knee), and a start shared with another entry's
+    name is a choice, not a guess ('hamstring tendinopathy' is proximal or distal).
     """
     key = normalize(term)
     if not key:
         return None, []
     if key in index:
         return Resolution(index[key]), []
+    for everyday, anatomical in EVERYDAY.items():
+        key = re.sub(rf"(^|-){everyday}(?=-|$)", rf"\g<1>{anatomical}", key)
+    if key in index:
+        return Resolution(index[key], f"Showing {index[key]} for '{shown(term)}'."), []
     wanted = canonical(key)
     if not wanted:
         return None, []
+    forms = forms or {}
+    keyed = [(candidate, ident, forms.get(candidate) or canonical(candidate)) for candidate, ident in index.items()]
+    query = wanted.split("-")
+    vocabulary = {w for _, _, form in keyed for w in form.split("-")}
+    partial = query[-1] not in vocabulary  # a word of its own is not the start of a longer one
     same: dict[str, str] = {}
     starts: dict[str, str] = {}
-    contains: dict[str, str] = {}
+    together: dict[str, str] = {}
+    scattered: dict[str, str] = {}
     shortest: dict[str, int] = {}
-    query = wanted.split("-")
-    forms = forms or {}
-    for candidate, ident in index.items():
-        form = forms.get(candidate)
-        if form is None:
-            form = canonical(candidate)
+    for candidate, ident, form in keyed:
         if form == wanted:
             same.setdefault(ident, candidate)
             continue
-        if form.startswith(wanted):
+        if form.startswith(wanted + "-") or (partial and form.startswith(wanted)):
             if ident not in starts or candidate in primary:
                 starts[ident] = candidate
-        elif _contains_words(form.split("-"), query):
-            contains.setdefault(ident, candidate)
+        elif _contains_words(form.split("-"), query, partial):
+            if f"-{wanted}-" in f"-{form}-" or (partial and f"-{wanted}" in f"-{form}"):
+                together.setdefault(ident, candidate)
+            else:
+                scattered.setdefault(ident, candidate)
         else:
             continue
         shortest[ident] = min(shortest.get(ident, len(form)), len(form))
@@ -112,18 +143,51 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
         return Resolution(next(iter(same))), []
     if same:
         return None, list(same)
-    for found, how in ((starts, "starts with"), (contains, "has the words")):
+    if len(query) == 1 and query[0] in ROOTS:
+        root = ROOTS[query[0]]
+        named = {ident: form for candidate, ident, form in keyed if candidate in primary and form.startswith(root)}
+        if named:
+            return None, sorted(named, key=lambda i: (len(named[i]), named[i]))
+    whole = key.rsplit("-", 1)
+    if len(whole) == 2 and whole[1] in ("tendon", "tendons") and whole[0] in index:
+        # 'biceps femoris tendon': the muscle's page describes its tendon; a tendinopathy is another thing.
+        ident = index[whole[0]]
+        return Resolution(ident, f"Showing {ident} for '{shown(term)}' (its tendon is described there)."), []
+    for found, how in ((starts, "starts with"), (together, "has the words")):
         named = {i: c for i, c in found.items() if c in primary}
+        others = {i for i in {**starts, **together} if i not in found}
         for pool in (found, named):
-            if len(pool) == 1:
-                ident = next(iter(pool))
+            if len(pool) != 1:
+                continue
+            ident = next(iter(pool))
+            if pool[ident] in primary:
                 return Resolution(ident, f"Showing {ident} for '{shown(term)}' (its name {how} that)."), []
+            if not others and len(found) == 1:
+                return Resolution(ident, f"Showing {ident} for '{shown(term)}' (one of its names {how} "
+                                         "that)."), []
         if found:
-            # The entry with the shortest matching name or alias is nearest to what was typed: 'hamstrin'
-            # is the hamstrings ('hamstring') before hamstring strain.
-            ranked = sorted(found, key=lambda i: (shortest[i], found[i] not in primary, found[i]))
-            return None, ranked
+            break
+    close = {**starts, **together}
+    if close:
+        # The entry with the shortest matching name or alias is nearest to what was typed: 'hamstrin'
+        # is the hamstrings ('hamstring') before hamstring strain.
+        return None, sorted(close, key=lambda i: (shortest[i], close[i] not in primary, close[i]))
+    if scattered:
+        if weak is not None:
+            weak.update(scattered)
+        return None, sorted(scattered, key=lambda i: (shortest[i], scattered[i]))
     return None, []
+
+
+_VOCABULARY: dict[int, frozenset[str]] = {}
+
+
+def vocabulary(forms: dict[str, str]) -> frozenset[str]:
+    """Every word of the canonical names and aliases (kept per index: the lookup path reads it twice)."""
+    found = _VOCABULARY.get(id(forms))
+    if found is None:
+        found = _VOCABULARY[id(forms)] = frozenset(w for form in forms.values() for w in form.split("-"))
+    return found
 
 
 def shown(term: str) -> str:
@@ -132,15 +196,16 @@ def shown(term: str) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def _contains_words(form: list[str], query: list[str]) -> bool:
-    """Every query word is a word (or, for the last one, the start of a word) of the candidate."""
+def _contains_words(form: list[str], query: list[str], partial: bool = True) -> bool:
+    """Every query word is a word (or, for the last one when ``partial``, the start of a word) of the
+    candidate."""
     if not query:
         return False
     for word in query[:-1]:
         if word not in form:
             return False
     last = query[-1]
-    return any(w == last or (len(last) >= 3 and w.startswith(last)) for w in form)
+    return any(w == last or (partial and len(last) >= 3 and w.startswith(last)) for w in form)
 
 
 # -- search -------------------------------------------------------------------------------------
@@ -264,6 +329,14 @@ def search(query: str, index: dict[str, Any], aliases: dict[str, str],
     phrase = canonical(normalize(query))
     exact = aliases.get(normalize(query)) or _by_canonical(phrase, aliases, forms)
     lay_docs = set(index["lay"].get(phrase, ()))
+    # A name or alias that holds the whole question, words together, is what it asks about; the shorter
+    # that name, the nearer ('proximal hamstring tendinopathy' before its phase 2 for 'hamstring tendonitis').
+    held: dict[str, float] = {}
+    if "-" in phrase:
+        for key, ident in aliases.items():
+            form = (forms or {}).get(key) or canonical(key)
+            if f"-{phrase}-" in f"-{form}-":
+                held[ident] = max(held.get(ident, 0.0), len(phrase) / len(form))
     ids: list[str] = index["ids"]
     ranked: list[tuple[float, int]] = []
     for n, score in scores.items():
@@ -274,6 +347,7 @@ def search(query: str, index: dict[str, Any], aliases: dict[str, str],
         score *= 1 + 0.5 * strong / content
         if n in lay_docs:
             score *= 2.0
+        score *= 1 + held.get(ids[n], 0.0)
         if exact is not None and ids[n] == exact:
             score *= 3.0
         ranked.append((score, n))

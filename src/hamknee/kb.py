@@ -149,8 +149,9 @@ class KnowledgeBase:
         from hamknee import find
 
         lookup: dict[str, Any] = self.section("lookup")
+        self._weak: set[str] = set()
         found, self._candidates = find.resolve(term, self._index_of(kind), set(lookup["primary"]),
-                                               lookup["canonical"])
+                                               lookup["canonical"], self._weak)
         if found is None and not self._candidates:
             found = self._close_spelling(term, kind)
         if found is None:
@@ -167,6 +168,10 @@ class KnowledgeBase:
 
         key = normalize(term)[:200]
         if len(key) < 5:  # a short word is close to too many others to guess
+            return None
+        lookup: dict[str, Any] = self.section("lookup")
+        if all(w in find.vocabulary(lookup["canonical"]) for w in find.canonical(key).split("-")):
+            # Every word is spelt right: 'biceps femoris tendon' is not a misspelling of a tendonitis.
             return None
         index = self._index_of(kind)
         close = {index[c] for c, _, _ in process.extract(key, list(index), scorer=fuzz.ratio, limit=20,
@@ -204,6 +209,42 @@ class KnowledgeBase:
         kinds = self._kinds()
         return {key: ident for key, ident in index.items() if kinds.get(ident) == kind}
 
+    def named_exactly(self, term: str) -> str | None:
+        """The id a term opens without a guess (its id, name or alias in any form), said nowhere."""
+        said, self.on_note = self.on_note, None
+        notes: list[str] = []
+        self.on_note = notes.append
+        try:
+            ident = self.resolve(term)
+        finally:
+            self.on_note = said
+        return ident if ident is not None and not notes else None
+
+    def split_terms(self, words: list[str], count: int | None = None) -> list[str] | None:
+        """Unquoted words read as the fewest whole names ('biceps femoris semitendinosus' -> two), or None
+        when they cannot be read so; ``count`` asks for exactly that many names."""
+        n = len(words)
+        if n > 24:  # a name has a few words; a paste of a page is not read as names
+            return None
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for begin in range(max(0, end - 8), end):
+                before = best[begin]
+                if before is None:
+                    continue
+                term = " ".join(words[begin:end])
+                if self.named_exactly(term) is None:
+                    continue
+                option = [*before, term]
+                current = best[end]
+                if current is None or len(option) < len(current):
+                    best[end] = option
+        found = best[n]
+        if found is None or (count is not None and len(found) != count):
+            return None
+        return found
+
     def lookup(self, term: str, kind: str | None = None) -> dict[str, Any]:
         self._candidates = []
         ident = self.resolve(term, kind)
@@ -220,9 +261,14 @@ class KnowledgeBase:
         key = normalize(term)[:200]
         if not key:
             return []
-        found: list[str] = list(dict.fromkeys(getattr(self, "_candidates", [])))[:limit]
+        candidates = list(dict.fromkeys(getattr(self, "_candidates", [])))
+        weak: set[str] = getattr(self, "_weak", set())
+        # Entries that only share scattered words wait behind a close spelling: 'knee arthritis' is nearer
+        # knee osteoarthritis than septic arthritis (hip or knee).
+        found: list[str] = [i for i in candidates if i not in weak][:limit]
         if len(found) >= limit:
             return found
+        later = [i for i in candidates if i in weak]
         from rapidfuzz import fuzz, process
 
         index = self._index_of(kind)
@@ -237,6 +283,9 @@ class KnowledgeBase:
                 found.append(ident)
             if len(found) >= limit:
                 return found
+        found.extend(i for i in later if i not in found)
+        if len(found) >= limit:
+            return found[:limit]
         if not found:
             kinds = self._kinds() if kind else {}
             for hit in self.search(term, limit=10):

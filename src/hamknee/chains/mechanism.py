@@ -334,7 +334,7 @@ def why(kb: KnowledgeBase, term: str, per_start: int = 3, depth: int = WHY_DEPTH
     region = region_for(kb, term)
     if region is None:
         suggestions = [i for i in kb.suggest(term) if kb.get(i)["kind"] in ("condition", "region")]
-        raise NotFoundError(term, suggestions, what="condition or region")
+        raise NotFoundError(term, suggestions, what="condition or region", command="why")
     return felt_in(kb, region, per_start, depth)
 
 

@@ -34,6 +34,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
 SYMPTOM_WORDS = frozenset({"pain", "pains", "painful", "ache", "aches", "aching", "achy", "hurts", "hurting",
                            "hurt", "sore", "soreness", "tender", "tenderness", "discomfort", "my", "i", "have",
                            "feel", "felt"})
+SIDE_WORDS = {"inside": "medial", "inner": "medial", "outside": "lateral", "outer": "lateral"}
 _LEADING = ("in", "at", "on", "around", "of", "the")
 
 
@@ -48,6 +49,11 @@ def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
         # The place without the complaint first: 'front of the knee pain' is the front of the knee, not a
         # misspelling of it.
         candidates.insert(0, " ".join(kept))
+    # Everyday sides: the inside of the knee is its medial side, the outside its lateral side.
+    sided = [w for w in normalize(" ".join(candidates[0].split())).split("-") if w]
+    sided = [SIDE_WORDS.get(w, w) for w in sided]
+    if sided != [w for w in normalize(candidates[0]).split("-") if w]:
+        candidates.insert(0, " ".join(sided))
     # How a candidate was understood is said only for the one that names the region.
     said = kb.on_note
     notes: list[str] = []
@@ -85,11 +91,31 @@ def felt_ids(kb: KnowledgeBase, region: str) -> list[str]:
     return [e["id"] for e in kb.catalog("condition") if e["id"] in here]
 
 
+def region_ids(kb: KnowledgeBase, level: str | None = None) -> list[str]:
+    """The regions (of one level, such as the knee), in the knowledge base's order."""
+    return [r["id"] for r in kb.records("region") if level is None or r.get("level") == level]
+
+
+def whole_knee_menu(kb: KnowledgeBase, term: str, command: str) -> NotFoundError | None:
+    """For 'knee' or 'knee pain', which name no one place: the knee's regions to choose from."""
+    from hamknee.find import STOP_WORDS
+
+    words = [w for w in normalize(term).split("-") if w and w not in SYMPTOM_WORDS and w not in STOP_WORDS]
+    if words not in (["knee"], ["knees"]):
+        return None
+    menu = NotFoundError(term, region_ids(kb, "knee"), what="region", command=command)
+    menu.message = f"'{' '.join(term.split())}' is pain anywhere at the knee: choose where it is felt."
+    return menu
+
+
 def where(kb: KnowledgeBase, term: str) -> dict[str, Any]:
     """The region a term names and the conditions felt there, by group; raises NotFoundError."""
+    menu = whole_knee_menu(kb, term, "where")
+    if menu is not None:
+        raise menu
     region = region_for(kb, term)
     if region is None:
-        raise NotFoundError(term, kb.suggest(term, "region"), what="region")
+        raise NotFoundError(term, kb.suggest(term, "region"), what="region", command="where")
     felt = kb.get_many(felt_ids(kb, region["id"]))
     groups = []
     for key, (title, categories) in GROUPS.items():
