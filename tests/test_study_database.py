@@ -59,6 +59,8 @@ BAD_VALUES = {
     "due-text": "UPDATE cards SET due = 'abc' WHERE reps > 0",
     "due-huge": "UPDATE cards SET due = 1e300 WHERE reps > 0",
     "rating-seven": "UPDATE reviews SET rating = 7",
+    "correct-huge": "UPDATE reviews SET correct = 1e308",
+    "entity-binary": "UPDATE cards SET entity = X'00ff'",
 }
 
 

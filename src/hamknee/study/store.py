@@ -224,6 +224,24 @@ def _values(path: Path) -> Iterator[None]:
             "copy).") from None
 
 
+def _readable(value: Any, key: str = "") -> Any:
+    """Figures computed from the database, checked before anything shows them: a hand-edited row can hold
+    binary data where text belongs, or a count so large that a share of it is infinite."""
+    import math
+
+    if isinstance(value, dict):
+        return {k: _readable(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_readable(v, key) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"binary data in {key or 'a text column'}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"a number out of range in {key or 'a column'}")
+    if key in ("accuracy", "retention") and value is not None and not 0 <= value <= 1:
+        raise ValueError(f"{key} of {value!r} is not a share between 0 and 1")
+    return value
+
+
 def _regular_or_absent(path: Path) -> None:
     try:
         info = os.stat(path)
@@ -543,7 +561,8 @@ class Store:
     # -- statistics ---------------------------------------------------------------------------------
     def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
         with _values(self.path):
-            return self._stats(when, days)
+            checked: dict[str, Any] = _readable(self._stats(when, days))
+            return checked
 
     def _stats(self, when: datetime, days: int) -> dict[str, Any]:
         now = _ts(when)
