@@ -330,3 +330,22 @@ def test_an_edit_that_breaks_the_file_is_reported_not_hidden_by_the_cache(hk, ow
     r = hk("--kb", str(own_kb), "explain", "goose foot")
     assert r.exit_code == 3
     assert str(own_kb) in r.stderr
+
+
+def test_a_cache_whose_record_names_an_unknown_source_is_rebuilt_not_a_traceback(hk, shipped: Path,
+                                                                                 reference: str) -> None:
+    # Digests only catch accidental damage: a cache rewritten with valid digests whose record points at a
+    # source the table lacks is inconsistent, and costs a rebuild from the YAML.
+    path = cache_path(shipped)
+    reader = cache.CacheReader(path)
+    key = reader.key
+    sections = {name: reader.section(name) for name in reader._sections}
+    records = {ident: reader.record(ident) for ident in reader.record_offsets}
+    reader.close()
+    records["pes-anserinus"]["sources"] = ["no-such-source"]
+    cache.write(path, key, {**sections, "records": records})
+    for command in (["explain", "pes-anserine"], ["why", "pes-anserine-bursitis"]):
+        r = hk(*command)
+        assert r.exit_code == 0, r.stderr
+        assert "Traceback" not in r.stderr
+    assert hk("explain", "pes-anserine").stdout == reference

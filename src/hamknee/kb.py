@@ -66,16 +66,16 @@ class KnowledgeBase:
 
     def get(self, ident: str) -> dict[str, Any]:
         if ident not in self._records:
-            record: dict[str, Any] | None = None
             if self._reader is not None:
                 try:
-                    record = self._reader.record(ident)
-                except (cache.CacheMiss, KeyError):
+                    # Resolved inside the try: a record that names a source the table lacks is a damaged
+                    # cache like any other, and costs a rebuild, not a traceback.
+                    self._records[ident] = self._resolved(self._reader.record(ident))
+                    return self._records[ident]
+                except (cache.CacheMiss, KeyError, TypeError):
                     self._fallback()
-            if record is None:
-                assert self._compiled is not None
-                record = self._compiled["records"][ident]
-            self._records[ident] = self._resolved(record)
+            assert self._compiled is not None
+            self._records[ident] = self._resolved(self._compiled["records"][ident])
         return self._records[ident]
 
     def _resolved(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +92,7 @@ class KnowledgeBase:
             try:
                 for ident, record in zip(missing, self._reader.records(missing), strict=True):
                     self._records[ident] = self._resolved(record)
-            except (cache.CacheMiss, KeyError):
+            except (cache.CacheMiss, KeyError, TypeError):
                 self._fallback()
         return [self.get(i) for i in idents]
 
