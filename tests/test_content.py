@@ -789,3 +789,11 @@ def test_tennis_leg_is_confirmed_by_ultrasound_and_the_thompson_test_only_rules_
     assert "normal in tennis leg" in thompson["description"]
     table = " ".join(hk("where", "posterior").stdout.split())
     assert "Thompson test" not in table.split("Gastrocnemius strain", 1)[1].split("Ultrasound", 1)[0]
+
+
+def test_distal_hamstring_tears_are_uncommon_not_rare_and_repaired_tears_follow_a_post_operative_programme(hk):
+    text = page(hk, "distal-hamstring-tear")
+    assert "Far less often the tear is distal" not in text
+    assert "6 had a distal injury" in text
+    assert "protected post-operative programme" in text
+    assert "probably why" in page(hk, "common-fibular-neuropathy")
