@@ -212,12 +212,8 @@ def why(
     # How a forgiving lookup was read is said on stderr once: for the entry, or for the region a complaint
     # names ('front of the knee pain' is the front of the knee, not a misspelling of it).
     said = kb.on_note
-    notes: list[str] = []
-    kb.on_note = notes.append
-    try:
+    with kb.held_notes() as notes:
         ident = kb.resolve(term)
-    finally:
-        kb.on_note = said
     kind = kb.get(ident)["kind"] if ident is not None else None
     if ident is not None and kind not in ("condition", "region", "muscle") and _is_muscle_group(kb, ident):
         # 'why hamstrings' asks what the group leads to (the knee pain above all), not about the back of the

@@ -209,15 +209,21 @@ class KnowledgeBase:
         kinds = self._kinds()
         return {key: ident for key, ident in index.items() if kinds.get(ident) == kind}
 
-    def named_exactly(self, term: str) -> str | None:
-        """The id a term opens without a guess (its id, name or alias in any form), said nowhere."""
-        said, self.on_note = self.on_note, None
+    @contextlib.contextmanager
+    def held_notes(self) -> Iterator[list[str]]:
+        """How the lookups inside the block were read, collected in the list instead of said."""
+        said = self.on_note
         notes: list[str] = []
         self.on_note = notes.append
         try:
-            ident = self.resolve(term)
+            yield notes
         finally:
             self.on_note = said
+
+    def named_exactly(self, term: str) -> str | None:
+        """The id a term opens without a guess (its id, name or alias in any form), said nowhere."""
+        with self.held_notes() as notes:
+            ident = self.resolve(term)
         return ident if ident is not None and not notes else None
 
     def split_terms(self, words: list[str], count: int | None = None) -> list[str] | None:

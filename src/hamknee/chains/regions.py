@@ -56,17 +56,13 @@ def region_for(kb: KnowledgeBase, term: str) -> dict[str, Any] | None:
         candidates.insert(0, " ".join(sided))
     # How a candidate was understood is said only for the one that names the region.
     said = kb.on_note
-    notes: list[str] = []
-    kb.on_note = notes.append
     found: dict[str, Any] | None = None
-    try:
+    with kb.held_notes() as notes:
         for candidate in candidates:
             notes.clear()
             found = _region_named(kb, candidate)
             if found is not None:
                 break
-    finally:
-        kb.on_note = said
     if found is not None and said is not None:
         for note in notes:
             said(note)
