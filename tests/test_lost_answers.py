@@ -260,8 +260,9 @@ def test_ctrl_c_at_the_prompt_says_so_on_a_line_of_its_own(tmp_path: Path) -> No
 def test_reset_at_a_terminal_asks_first(tmp_path: Path) -> None:
     db = tmp_path / "p.sqlite3"
     env = {"HAMKNEE_HOME": str(tmp_path / "home")}
-    subprocess.run([*HAMKNEE, "quiz", "--count", "1", "--db", str(db)], input="1\n", capture_output=True, text=True,
-                   env=dict(os.environ, **env), timeout=120)
+    # Two lines: a self-graded card takes one to show the answer and one for the grade.
+    subprocess.run([*HAMKNEE, "quiz", "--count", "1", "--db", str(db)], input="1\n1\n", capture_output=True,
+                   text=True, env=dict(os.environ, **env), timeout=120)
     assert db.exists()
     kept = reviews(db)
     assert kept
@@ -278,3 +279,46 @@ def test_reset_at_a_terminal_asks_first(tmp_path: Path) -> None:
     assert code == 0 and "Progress reset." in output
     backups = [p for p in tmp_path.iterdir() if p.name.startswith("p.sqlite3.") and p.name.endswith(".bak")]
     assert backups and reviews(backups[0]) == kept  # the old progress, kept as a backup
+
+
+@pytest.mark.parametrize("prompt, which", [("if you were right", 0), (RATE_PROMPT, 2)])
+def test_sigkill_at_the_follow_up_prompt_keeps_the_judged_answer(tmp_path: Path, prompt: str, which: int) -> None:
+    # SIGKILL cannot be caught: only an answer committed before the follow-up prompt survives it.
+    db = tmp_path / "p.sqlite3"
+    order = _order()
+    session = Session(_quiz(db), {"HAMKNEE_HOME": str(tmp_path / "home")})
+    session.expect("\n> ")
+    session.type(ANSWERS[order[0].id][which] + "\r")
+    session.expect(prompt)
+    session.signal(signal.SIGKILL)
+    code, _ = session.finish(timeout=20)
+    assert code == -signal.SIGKILL
+    assert reviews(db) == [(order[0].id, 1 if which == 0 else 3, 0 if which == 0 else 1)]
+
+
+def test_i_was_right_and_a_new_rating_replace_the_saved_review(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite3"
+    order = _order(count=2)
+    session = Session(_quiz(db, count=2), {"HAMKNEE_HOME": str(tmp_path / "home")})
+    session.expect("\n> ")
+    session.type(ANSWERS[order[0].id][0] + "\r")
+    session.expect("if you were right")
+    session.type("r\r")
+    session.expect("Counted as right")
+    session.expect(lambda text: text.count("\n> ") >= 2)
+    session.type(ANSWERS[order[1].id][2] + "\r")
+    session.expect(RATE_PROMPT)
+    session.type("4\r")
+    session.expect("Rated easy")
+    with sqlite3.connect(db) as conn:
+        reps = dict(conn.execute("SELECT id, reps FROM cards WHERE reps > 0"))
+    # One review per answer, carrying the rating the student settled on, and the card scheduled from it.
+    assert reviews(db) == [(order[0].id, 2, 1), (order[1].id, 4, 1)]
+    assert reps == {order[0].id: 1, order[1].id: 1}
+    session.expect(lambda text: text.count("\n> ") >= 3)  # the first card, rated hard, comes back
+    session.type(ANSWERS[order[0].id][2] + "\r")
+    session.expect(lambda text: text.count(RATE_PROMPT) >= 2)
+    session.type("4\r")  # easy: out of its learning steps
+    code, output = session.finish(timeout=30)
+    assert code == 0, output
+    assert "3 answers saved, 3 right (100%)" in output

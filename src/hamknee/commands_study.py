@@ -405,19 +405,30 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
         shown = _shuffled(card, rng)
         _show_question(shown, turn.number, pending.total, turn.again)
         kept: list[_Reply] = []
+        saved = False
         try:
             reply = _self_graded(reader, shown, kept) if self_grade or card.self_graded else \
                 _typed(reader, shown, names, kept)
             if reply is None:
                 return False
+            # The answer is committed as judged before anything else is shown or asked: a session ended at
+            # the follow-up prompt (a signal, a closed terminal, even SIGKILL) has already kept it.
+            with guard.held():
+                outcome = _save(store, card, reply, reader, spacer, session, tally)
+                saved = True
+                tally.asked += 0 if turn.again else 1
             if reply.verdict is not None:
-                with guard.held():  # a signal while the verdict is shown waits until the answer is saved
+                with guard.held():
                     _show_verdict(shown, reply.verdict)
             if reply.confirm and not card.self_graded:
+                judged = (reply.rating, reply.correct)
                 _confirm(reader, reply)
+                if (reply.rating, reply.correct) != judged:
+                    with guard.held():
+                        outcome = _revise(store, card, reply, judged[1], spacer, tally)
         finally:
             # Whatever ends the session once the answer is judged (a signal, a closed terminal), it is kept.
-            if kept:
+            if kept and not saved:
                 with guard.held():
                     outcome = _save(store, card, kept[0], reader, spacer, session, tally)
                     tally.asked += 0 if turn.again else 1
@@ -435,6 +446,16 @@ def _save(store: Store, card: Card, reply: _Reply, reader: _Input, spacer: Space
 
     answer = _Answer(card, reply.given, reply.correct, int(reply.seconds * 1000) if reader.interactive else None)
     return answer.save(store, RATINGS[reply.rating], spacer, session, tally)
+
+
+def _revise(store: Store, card: Card, reply: _Reply, was_correct: bool, spacer: Spacer,
+            tally: _Tally) -> Outcome:
+    """The answer already saved, rated again as the student chose; the tally follows the new verdict."""
+    from hamknee.study.schedule import RATINGS
+
+    outcome = store.revise(card, RATINGS[reply.rating], correct=reply.correct, spacer=spacer)
+    tally.right += int(reply.correct) - int(was_correct)
+    return outcome
 
 
 class _Answer:

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -260,12 +261,30 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc)
 
 
+# What a review changes on a card's row: saved before each review, so the review can be rated again.
+_SCHEDULE_COLUMNS = "fsrs, state, due, stability, reps, lapses, first_review, last_review"
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    """The last answer a store recorded, and the card's row before it."""
+
+    card: Card
+    before: tuple[Any, ...]
+    review_id: int
+    answer: str
+    when: datetime
+    session: str
+    duration_ms: int | None
+
+
 class Store:
     def __init__(self, path: Path, on_wait: Callable[[float], None] | None = None) -> None:
         self.path = path
         # Called while a write waits for another program's lock: writes then wait for as long as it takes
         # (an answer is kept, not dropped); without it they give up after BUSY_TIMEOUT_MS.
         self.on_wait = on_wait
+        self._last: _Receipt | None = None
         self.read_only = False  # a snapshot (see ``snapshot``) writes only to its copy in memory
         self._opened: tuple[int, int] | None = None
         _regular_or_absent(path)  # before the lock file or a journal is made beside a device
@@ -496,33 +515,61 @@ class Store:
     # -- reviews ----------------------------------------------------------------------------------
     def record(self, card: Card, rating: Rating, *, correct: bool, answer: str, when: datetime,
                spacer: Spacer, session: str, duration_ms: int | None = None) -> Outcome:
-        """Schedule the card from its latest saved state and log the review, in one committed transaction."""
+        """Schedule the card from its latest saved state and log the review, in one committed transaction.
+
+        The card's state before the review is kept in memory, so that :meth:`revise` can rate the same
+        answer again (the student changed the rating, or said a strict verdict was wrong)."""
         with self._write() as db:
-            row = db.execute("SELECT fsrs, state FROM cards WHERE id = ?", (card.id,)).fetchone()
+            row = db.execute("SELECT " + _SCHEDULE_COLUMNS + " FROM cards WHERE id = ?", (card.id,)).fetchone()
             if row is None:
                 db.execute("""INSERT INTO cards (id, kind, entity, qtype, field, front, back, regions, added_at)
                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                            (card.id, card.kind, card.entity, card.qtype, card.field, card.front, card.back,
                             " ".join(card.regions), _ts(when)))
-                row = (None, "new")
-            saved, state_before = row
-            with _values(self.path):
-                outcome = spacer.review(card.id, saved, rating, when)
-            lapse = 1 if rating == Rating.Again and state_before == "review" else 0
-            db.execute(
-                """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
-                       lapses = lapses + ?, first_review = COALESCE(first_review, ?), last_review = ?
-                   WHERE id = ?""",
-                (outcome.state, _ts(outcome.due), outcome.stability, outcome.fsrs, lapse, _ts(when), _ts(when),
-                 card.id),
-            )
-            db.execute(
-                """INSERT INTO reviews (card_id, reviewed_at, rating, correct, answer, duration_ms, state_before,
-                                        due_after, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (card.id, _ts(when), int(rating), int(correct), answer[:500], duration_ms, state_before,
-                 _ts(outcome.due), session),
-            )
+                row = db.execute("SELECT " + _SCHEDULE_COLUMNS + " FROM cards WHERE id = ?",
+                                 (card.id,)).fetchone()
+            outcome, review_id = self._apply(db, card, row, rating, correct, answer, when, spacer, session,
+                                             duration_ms)
+        self._last = _Receipt(card, tuple(row), review_id, answer, when, session, duration_ms)
         return outcome
+
+    def revise(self, card: Card, rating: Rating, *, correct: bool, spacer: Spacer) -> Outcome:
+        """Rate the answer last recorded for ``card`` again: its review is replaced, and the card is scheduled
+        from the state it had before that review, in one committed transaction."""
+        last = self._last
+        if last is None or last.card.id != card.id:
+            raise ValueError(f"no answer to {card.id} was recorded by this store")
+        with self._write() as db:
+            db.execute("UPDATE cards SET " + ", ".join(f"{c} = ?" for c in _SCHEDULE_COLUMNS.split(", ")) +
+                       " WHERE id = ?", (*last.before, card.id))
+            db.execute("DELETE FROM reviews WHERE id = ?", (last.review_id,))
+            outcome, review_id = self._apply(db, card, last.before, rating, correct, last.answer, last.when,
+                                             spacer, last.session, last.duration_ms)
+        self._last = _Receipt(card, last.before, review_id, last.answer, last.when, last.session,
+                              last.duration_ms)
+        return outcome
+
+    def _apply(self, db: sqlite3.Connection, card: Card, row: Sequence[Any], rating: Rating, correct: bool,
+               answer: str, when: datetime, spacer: Spacer, session: str,
+               duration_ms: int | None) -> tuple[Outcome, int]:
+        saved, state_before = row[0], row[1]
+        with _values(self.path):
+            outcome = spacer.review(card.id, saved, rating, when)
+        lapse = 1 if rating == Rating.Again and state_before == "review" else 0
+        db.execute(
+            """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
+                   lapses = lapses + ?, first_review = COALESCE(first_review, ?), last_review = ?
+               WHERE id = ?""",
+            (outcome.state, _ts(outcome.due), outcome.stability, outcome.fsrs, lapse, _ts(when), _ts(when),
+             card.id),
+        )
+        cursor = db.execute(
+            """INSERT INTO reviews (card_id, reviewed_at, rating, correct, answer, duration_ms, state_before,
+                                    due_after, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (card.id, _ts(when), int(rating), int(correct), answer[:500], duration_ms, state_before,
+             _ts(outcome.due), session),
+        )
+        return outcome, int(cursor.lastrowid or 0)
 
     def review_count(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM reviews")[0][0])
