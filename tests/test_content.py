@@ -797,3 +797,45 @@ def test_distal_hamstring_tears_are_uncommon_not_rare_and_repaired_tears_follow_
     assert "6 had a distal injury" in text
     assert "protected post-operative programme" in text
     assert "probably why" in page(hk, "common-fibular-neuropathy")
+
+
+def test_return_to_sport_and_tendinopathy_stages_cite_papers_not_slides_or_clinic_blogs(hk):
+    # The criteria and loading stages are the published trials' and Goom et al.'s, so the pages cite those papers.
+    for term in ("return-to-sport-phase", "return-to-sport-criteria", "tendinopathy-isometric-phase",
+                 "tendinopathy-isotonic-phase", "nordic-hamstring-exercise"):
+        sources = entry(hk, term)["sources"]
+        hosts = " ".join(s.get("url") or "" for s in sources)
+        assert "slideshare" not in hosts and "pogophysio" not in hosts and "running-physio" not in hosts, term
+    phase = entry(hk, "return-to-sport-phase")
+    assert {"silder-2013-two-rehab-programs", "askling-2010-h-test"} <= {s["id"] for s in phase["sources"]}
+    assert "(Sherry)" not in json.dumps(phase)
+    stage1 = entry(hk, "tendinopathy-isometric-phase")
+    assert "short-lever" not in json.dumps(stage1)
+
+
+def test_recurvatum_test_is_taught_as_laprade_found_it(hk):
+    plc = entry(hk, "posterolateral-corner-injury")
+    test = next(t for t in plc["tests"] if "recurvatum" in t["name"])
+    assert "subluxated anteriorly" in test["description"]
+    assert "10 of 134" in test["accuracy"] and "hamstring spasm" not in test["accuracy"]
+    record = next(s for s in plc["sources"] if s["id"] == "laprade-2008-err-test-revisited")
+    assert record["doi"] == "10.1177/0363546507311096" and record["year"] == 2008
+
+
+def test_meniscal_blood_supply_and_hamstring_length_follow_the_measuring_papers(hk):
+    meniscus = entry(hk, "medial-meniscus")
+    point = next(k for k in meniscus["key_points"] if k.startswith("Blood supply"))
+    assert "10-25%" in point and "middle genicular" in point
+    assert any(s["id"] == "arnoczky-1982-meniscal-microvasculature" for s in meniscus["sources"])
+    for term in ("tight-hamstrings", "straight-leg-raise-test"):
+        text = json.dumps(entry(hk, term))
+        assert "Magee" not in text and "textbook norm" not in text, term
+        assert "61-62 deg" in text, term
+
+
+def test_dvt_wells_card_gives_the_nice_split_without_unsourced_probabilities(hk):
+    dvt = entry(hk, "deep-vein-thrombosis")
+    text = json.dumps(dvt)
+    assert "about 40%" not in text and "under 15%" not in text
+    assert any(s["id"] == "qaseem-2007-vte-diagnosis-primary-care" for s in dvt["sources"])
+    assert not any("inanutshell" in (s.get("url") or "") for s in dvt["sources"])
