@@ -182,3 +182,11 @@ def test_a_year_written_as_a_date_or_left_empty_is_named_as_such(hk, tmp_path):
         located = _located(hk, tmp_path / "bad.yaml", text, f"year: {value}".rstrip())
         assert len(located) == 1 and located[0].endswith(
             f"sources[0].year: must be a whole number (the year) or 'n.d.'; got {got}"), located
+
+
+def test_a_source_listed_twice_on_one_entry_is_reported(hk, tmp_path):
+    text = MINIMAL.replace("    sources: [src-a]\n", "    sources: [src-a, src-a]\n", 1)
+    path = write_kb(tmp_path / "twice.yaml", text)
+    code, lines = problems(hk, path)
+    assert code == 3
+    assert any("muscles[0].sources[1]: cites 'src-a' twice; remove the second" in line for line in lines), lines

@@ -612,7 +612,12 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
 
     def check_sources(loc: tuple[Any, ...], cited: Any) -> None:
         if isinstance(cited, list):
+            listed: set[str] = set()
             for j, sid in enumerate(cited):
+                if isinstance(sid, str) and sid in listed:
+                    problems.append(((*loc, j), f"cites {sid!r} twice; remove the second"))
+                if isinstance(sid, str):
+                    listed.add(sid)
                 if isinstance(sid, str) and sid not in source_ids:
                     close = difflib.get_close_matches(sid, list(source_ids), n=1, cutoff=0.6)
                     hint = f"; did you mean {close[0]!r}?" if close else ""
