@@ -207,3 +207,29 @@ def test_a_bare_side_is_not_told_it_is_itself(hk, tmp_path) -> None:  # type: ig
     assert "Posterior knee is not right here" in line and "that is" not in line, line
     line = _verdict(hk, "saphenous-nerve-entrapment:felt_at:recall", "medial and posterior", tmp_path)
     assert "('posterior' is not one of them)" in line and "that is" not in line, line
+
+
+# -- a group's topic takes its members' cards -------------------------------------------------------------------
+
+def _exported(hk, *args: str) -> list[str]:  # type: ignore[no-untyped-def]
+    r = hk("export", "csv", "-", *args)
+    assert r.exit_code == 0, r.stderr
+    return [m.group(1) for m in re.finditer(r",([a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]+)$", r.stdout, re.MULTILINE)]
+
+
+def test_the_hamstrings_topic_asks_the_cards_of_the_hamstring_muscles(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    group = {"hamstrings", "semitendinosus", "semimembranosus", "biceps-femoris", "biceps-femoris-long-head",
+             "biceps-femoris-short-head"}
+    for topic in ("hamstrings", "hamstring", "hamstrng"):
+        ids = _exported(hk, "--topic", topic)
+        about = {i.split(":")[0] for i in ids}
+        assert group <= about, (topic, sorted(about))
+        assert all(set(shipped().cards[[c.id for c in shipped().cards].index(i)].entities) & group for i in ids)
+    r = hk("quiz", "--topic", "hamstrings", "--count", "25", "--new", "25", "--seed", "3",
+           "--db", str(tmp_path / "p.sqlite3"), input="?\n" * 60)
+    assert r.exit_code == 0, r.stderr
+    assert "Question 1/25" in r.stdout
+    # a member's own topic stays its own (and its parts'): biceps femoris is asked with its heads
+    heads = {i.split(":")[0] for i in _exported(hk, "--topic", "biceps femoris")}
+    assert {"biceps-femoris-long-head", "biceps-femoris-short-head"} <= heads
+    assert "semitendinosus" not in heads
