@@ -233,3 +233,22 @@ def test_the_hamstrings_topic_asks_the_cards_of_the_hamstring_muscles(hk, tmp_pa
     heads = {i.split(":")[0] for i in _exported(hk, "--topic", "biceps femoris")}
     assert {"biceps-femoris-long-head", "biceps-femoris-short-head"} <= heads
     assert "semitendinosus" not in heads
+
+
+# -- definition cards are questions, not puzzles ------------------------------------------------------------------
+
+def test_definition_cards_have_at_most_one_gap_and_never_ask_a_heading(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    target = tmp_path / "deck.json"
+    assert hk("export", "cards", str(target)).exit_code == 0
+    deck = {c["id"]: c for c in json.loads(target.read_text(encoding="utf-8"))}
+    definitions = [c for i, c in deck.items() if i.endswith(":summary:reverse")]
+    assert definitions
+    assert [c["id"] for c in definitions if c["prompt"].count("…") > 1] == []
+    kinds = {c.entity: c.kind for c in shipped().cards}
+    assert [c["id"] for c in definitions if kinds[c["entity"]] == "phase"] == []
+    assert "hamstrings-acl-agonist:summary:reverse" not in deck  # "Hamstrings as ACL agonists" is a heading
+    assert "tendinopathy-strain-bursitis:summary:reverse" not in deck
+    # the cards that stay keep their ids, and with them the student's reviews
+    assert {"mri:summary:reverse", "anterior-cruciate-ligament:summary:reverse"} <= set(deck)
