@@ -252,3 +252,29 @@ def test_definition_cards_have_at_most_one_gap_and_never_ask_a_heading(hk, tmp_p
     assert "tendinopathy-strain-bursitis:summary:reverse" not in deck
     # the cards that stay keep their ids, and with them the student's reviews
     assert {"mri:summary:reverse", "anterior-cruciate-ligament:summary:reverse"} <= set(deck)
+
+
+# -- half-right answers -------------------------------------------------------------------------------------------
+
+def test_the_head_of_a_test_or_a_test_its_detail_names_is_close(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    card = "distal-hamstring-tendinopathy:test:recall"
+    line = _verdict(hk, card, "palpation", tmp_path)
+    assert line.startswith("≈ Right (close enough: Palpation of the distal tendon and insertion)"), line
+    line = _verdict(hk, card, "resisted knee flexion", tmp_path / "b")
+    assert line.startswith("≈ Right (close enough: Loading provocation)"), line
+    # a side is never a head, and another entry's name is never close
+    assert _verdict(hk, "osgood-schlatter-disease:test:recall", "palpation", tmp_path / "c").startswith("≈")
+    assert _verdict(hk, card, "ultrasound", tmp_path / "d").startswith("✗")
+
+
+def test_a_part_of_the_answer_gets_a_hint_and_no_other_entry_is_named(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    line = _verdict(hk, "medial-meniscus:card:less-mobile", "meniscus", tmp_path)
+    assert line == "✗ Not this time (close, but which meniscus?).", line
+    line = _verdict(hk, "medial-collateral-ligament:card:valgus-restraint", "collateral ligament", tmp_path / "b")
+    assert line == "✗ Not this time (close, but which collateral ligament?).", line
+    # "anterior" for the sartorius origin is half of "anterior superior iliac spine", not the anterior knee
+    line = _verdict(hk, "sartorius:origin:recall", "anterior", tmp_path / "c")
+    assert line.startswith("✗") and "knee" not in line.lower(), line
+    # a bare side on a question about the knee is still that side of the knee
+    line = _verdict(hk, "patellofemoral-pain:felt_at:recall", "posterior", tmp_path / "d")
+    assert "Posterior knee is not right here" in line, line
