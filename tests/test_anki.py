@@ -19,13 +19,13 @@ import pytest
 collection = pytest.importorskip("anki.collection", reason="the test extra installs the anki package")
 
 STUDY_KB = Path(__file__).parent / "data" / "study_kb.yaml"
-CHANGED = "nordic-hamstring-exercise"
-OLD_SUMMARY = "A partner-held kneeling exercise that loads the hamstrings eccentrically."
-NEW_SUMMARY = "A kneeling exercise, the ankles held by a partner, that loads the hamstrings while they lengthen."
+CHANGED = "bakers-cyst"
+OLD_SUMMARY = "A fluid-filled swelling behind the knee, usually from the semimembranosus-gastrocnemius bursa."
+NEW_SUMMARY = "A swelling full of fluid at the back of the knee, usually from the semimembranosus-gastrocnemius bursa."
 REMOVED = "referred-pain"
 # Cards show a summary with the entry's own names masked: these words of each version survive that.
-OLD_WORDS = "partner-held kneeling"
-NEW_WORDS = "the ankles held by a partner"
+OLD_WORDS = "fluid-filled swelling"
+NEW_WORDS = "full of fluid at the back"
 COUNTS = ("new", "updated", "duplicate", "conflicting", "first_field_match", "missing_notetype", "missing_deck",
           "empty_first_field")
 

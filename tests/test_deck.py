@@ -207,3 +207,74 @@ def test_a_bare_side_is_not_told_it_is_itself(hk, tmp_path) -> None:  # type: ig
     assert "Posterior knee is not right here" in line and "that is" not in line, line
     line = _verdict(hk, "saphenous-nerve-entrapment:felt_at:recall", "medial and posterior", tmp_path)
     assert "('posterior' is not one of them)" in line and "that is" not in line, line
+
+
+# -- a group's topic takes its members' cards -------------------------------------------------------------------
+
+def _exported(hk, *args: str) -> list[str]:  # type: ignore[no-untyped-def]
+    r = hk("export", "csv", "-", *args)
+    assert r.exit_code == 0, r.stderr
+    return [m.group(1) for m in re.finditer(r",([a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]+)$", r.stdout, re.MULTILINE)]
+
+
+def test_the_hamstrings_topic_asks_the_cards_of_the_hamstring_muscles(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    group = {"hamstrings", "semitendinosus", "semimembranosus", "biceps-femoris", "biceps-femoris-long-head",
+             "biceps-femoris-short-head"}
+    for topic in ("hamstrings", "hamstring", "hamstrng"):
+        ids = _exported(hk, "--topic", topic)
+        about = {i.split(":")[0] for i in ids}
+        assert group <= about, (topic, sorted(about))
+        assert all(set(shipped().cards[[c.id for c in shipped().cards].index(i)].entities) & group for i in ids)
+    r = hk("quiz", "--topic", "hamstrings", "--count", "25", "--new", "25", "--seed", "3",
+           "--db", str(tmp_path / "p.sqlite3"), input="?\n" * 60)
+    assert r.exit_code == 0, r.stderr
+    assert "Question 1/25" in r.stdout
+    # a member's own topic stays its own (and its parts'): biceps femoris is asked with its heads
+    heads = {i.split(":")[0] for i in _exported(hk, "--topic", "biceps femoris")}
+    assert {"biceps-femoris-long-head", "biceps-femoris-short-head"} <= heads
+    assert "semitendinosus" not in heads
+
+
+# -- definition cards are questions, not puzzles ------------------------------------------------------------------
+
+def test_definition_cards_have_at_most_one_gap_and_never_ask_a_heading(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    target = tmp_path / "deck.json"
+    assert hk("export", "cards", str(target)).exit_code == 0
+    deck = {c["id"]: c for c in json.loads(target.read_text(encoding="utf-8"))}
+    definitions = [c for i, c in deck.items() if i.endswith(":summary:reverse")]
+    assert definitions
+    assert [c["id"] for c in definitions if c["prompt"].count("…") > 1] == []
+    kinds = {c.entity: c.kind for c in shipped().cards}
+    assert [c["id"] for c in definitions if kinds[c["entity"]] == "phase"] == []
+    assert "hamstrings-acl-agonist:summary:reverse" not in deck  # "Hamstrings as ACL agonists" is a heading
+    assert "tendinopathy-strain-bursitis:summary:reverse" not in deck
+    # the cards that stay keep their ids, and with them the student's reviews
+    assert {"mri:summary:reverse", "anterior-cruciate-ligament:summary:reverse"} <= set(deck)
+
+
+# -- half-right answers -------------------------------------------------------------------------------------------
+
+def test_the_head_of_a_test_or_a_test_its_detail_names_is_close(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    card = "distal-hamstring-tendinopathy:test:recall"
+    line = _verdict(hk, card, "palpation", tmp_path)
+    assert line.startswith("≈ Right (close enough: Palpation of the distal tendon and insertion)"), line
+    line = _verdict(hk, card, "resisted knee flexion", tmp_path / "b")
+    assert line.startswith("≈ Right (close enough: Loading provocation)"), line
+    # a side is never a head, and another entry's name is never close
+    assert _verdict(hk, "osgood-schlatter-disease:test:recall", "palpation", tmp_path / "c").startswith("≈")
+    assert _verdict(hk, card, "ultrasound", tmp_path / "d").startswith("✗")
+
+
+def test_a_part_of_the_answer_gets_a_hint_and_no_other_entry_is_named(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    line = _verdict(hk, "medial-meniscus:card:less-mobile", "meniscus", tmp_path)
+    assert line == "✗ Not this time (close, but which meniscus?).", line
+    line = _verdict(hk, "medial-collateral-ligament:card:valgus-restraint", "collateral ligament", tmp_path / "b")
+    assert line == "✗ Not this time (close, but which collateral ligament?).", line
+    # "anterior" for the sartorius origin is half of "anterior superior iliac spine", not the anterior knee
+    line = _verdict(hk, "sartorius:origin:recall", "anterior", tmp_path / "c")
+    assert line.startswith("✗") and "knee" not in line.lower(), line
+    # a bare side on a question about the knee is still that side of the knee
+    line = _verdict(hk, "patellofemoral-pain:felt_at:recall", "posterior", tmp_path / "d")
+    assert "Posterior knee is not right here" in line, line

@@ -593,11 +593,13 @@ def test_other_programs_sqlite_file_is_refused(hk, tmp_path: Path) -> None:  # t
 def test_reset_keeps_a_backup_and_says_where(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "p.sqlite3"
     hk("--kb", str(STUDY_KB), "quiz", "--count", "3", "--db", str(db), input="1\n1\n1\n")
+    saved = reviews(db)
+    assert len(saved) >= 2
     result = hk("--kb", str(STUDY_KB), "quiz", "--reset", "--db", str(db))
     assert result.exit_code == 0
     backup = Path(result.stdout.split("kept as ", 1)[1].strip().rstrip("."))
     assert backup.exists() and backup.parent == tmp_path
-    assert len(reviews(backup)) == 3
+    assert reviews(backup) == saved
     assert not db.exists()
     stats = json.loads(hk("--kb", str(STUDY_KB), "stats", "--json", "--db", str(db)).stdout)
     assert stats["reviews"]["total"] == 0

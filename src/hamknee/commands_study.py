@@ -15,6 +15,7 @@ from hamknee.cli import complete_qtype, complete_topic, emit_json, err, get_kb, 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from hamknee.kb import KnowledgeBase
     from hamknee.study.answers import NameIndex
     from hamknee.study.cards import Card
     from hamknee.study.deck import Deck
@@ -32,7 +33,8 @@ DbOpt = Annotated[
 TopicOpt = Annotated[
     str | None,
     typer.Option("--topic", "-t", metavar="TOPIC", autocompletion=complete_topic,
-                 help="Only cards about a kind ('muscle'), an entry ('semitendinosus') or a region ('medial knee')."),
+                 help="Only cards about a kind ('muscle'), an entry ('semitendinosus'; a group such as 'hamstrings' "
+                      "with its members) or a region ('medial knee')."),
 ]
 TypeOpt = Annotated[
     str | None,
@@ -105,10 +107,33 @@ def _chosen(deck: Deck, topic: str | None, qtype: str | None) -> list[str]:
     key = topic.strip().lower()
     if key in KINDS or key in SECTIONS:
         return deck.choose(kinds={SECTIONS.get(key, key)}, qtype=kind_filter)
-    record = get_kb().lookup(topic)
+    kb = get_kb()
+    record = kb.lookup(topic)
     if record["kind"] == "region":
         return deck.choose(region=record["id"], qtype=kind_filter)
-    return deck.choose(entity=record["id"], qtype=kind_filter)
+    return deck.choose(entities=_members(kb, record), qtype=kind_filter)
+
+
+# A group is studied through its members: the hamstrings are semitendinosus, semimembranosus and biceps
+# femoris with its heads; the knee joint, its ligaments and menisci; a nerve, its branches.
+_MEMBER_LINKS = frozenset({"has-part", "has-branch"})
+
+
+def _members(kb: KnowledgeBase, record: dict[str, Any]) -> set[str]:
+    """The entry and every entry it has as a part or branch, at any depth."""
+    found = {record["id"]}
+    todo = [record]
+    while todo:
+        current = todo.pop()
+        for link in current.get("relations", []):
+            target = link.get("target")
+            if link.get("type") in _MEMBER_LINKS and target not in found:
+                try:
+                    todo.append(kb.get(target))
+                except KeyError:
+                    continue
+                found.add(target)
+    return found
 
 
 def _sync(store: Store, deck: Deck, now: datetime) -> None:

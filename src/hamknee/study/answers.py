@@ -23,6 +23,13 @@ The contract, which the quiz, the card lint and the deck tests rely on:
   carry no contrast: one edit in a word of five letters or more, two in a word of ten or more. Contrast
   words (side, direction, plane, contraction type, numbers, ligament abbreviations; the list is
   ``hamknee.study.contrast``) must match exactly.
+* **Close: the head of an answer.** The one word an accepted answer is "of" ("palpation" for "Palpation of
+  the distal tendon and insertion"), or a test the detail of an accepted test names ("resisted knee
+  flexion" inside the loading provocation test), is right but close (rated Hard), and the full answer is
+  shown. Never a contrast word, nor another entity's name.
+* **Close but not enough.** An answer whose words are all in an accepted answer but fall short of it
+  ("meniscus" for the medial meniscus, "hamstrings" for "Hamstrings as ACL agonists") is wrong, with a hint
+  that it is part of the answer; it never names another entry the student did not mean.
 * **Never closer to another entity.** An answer that equals, or is at least as close to, a name or
   alias of any other entity in the knowledge base (any kind) than to the accepted answer is wrong.
 * **Sets.** A card whose answer is several things (``Card.parts``, one group of accepted forms per
@@ -45,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import OSA
 
-from hamknee.study.contrast import is_contrast
+from hamknee.study.contrast import GROUPS, is_contrast
 from hamknee.study.synonyms import TYPO, canonical, shorten, spell_out
 from hamknee.terms import normalize
 
@@ -229,10 +236,14 @@ class _Key:
     forms: dict[Tokens, str] = field(default_factory=dict)
     owners: set[str] = field(default_factory=set)
     broader: dict[Tokens, str] = field(default_factory=dict)
+    heads: dict[Tokens, str] = field(default_factory=dict)  # close: answer form -> the full answer
 
     def add(self, text: str) -> None:
         for f in forms(text, gloss=False):
             self.forms.setdefault(f, text)
+        head = _head(text)
+        if head:
+            self.heads.setdefault(head, text)
 
     def settle(self, blocked: set[Tokens], given: frozenset[str]) -> _Key:
         """Forms ruled out by the card dropped; words the question already gives made optional.
@@ -256,14 +267,36 @@ class _Key:
                         table.setdefault(short, text)
         for f in [f for f in self.broader if f in self.forms]:
             del self.broader[f]
+        for f in [f for f in self.heads if f in self.forms or f in self.broader or f in blocked]:
+            del self.heads[f]
         return self
 
 
+_HEAD = re.compile(r"^([A-Za-z]+) of\b", re.IGNORECASE)
+
+
+def _head(text: str) -> Tokens:
+    """The one word a name is 'of' ('Palpation' of 'Palpation of the tibial tuberosity'): the answer's head.
+
+    Only a word that carries meaning alone: no contrast word ('Medial of ...'), no generic word, no short one.
+    """
+    m = _HEAD.match(text.strip())
+    if not m:
+        return ()
+    head = tokens(m.group(1))
+    if len(head) != 1 or len(head[0]) < 5 or is_contrast(head[0]) or head == tokens(text):
+        return ()
+    return head
+
+
 def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex, broader: Iterable[str] = (),
-         broader_ids: Iterable[str] = ()) -> _Key:
+         broader_ids: Iterable[str] = (), close: Iterable[tuple[str, str]] = ()) -> _Key:
     key = _Key()
     for text in texts:
         key.add(text)
+    for said, full in close:
+        for f in forms(said, gloss=False):
+            key.heads.setdefault(f, full)
     for ident in ids:
         key.owners.add(ident)
         for f in names.entity_forms(ident):
@@ -279,7 +312,7 @@ def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex, broader: It
 
 
 def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), ruled_out: Sequence[str] = (),
-           precise: str = "") -> Verdict:
+           precise: str = "", asked: frozenset[str] = frozenset()) -> Verdict:
     """One answer against one thing: exact, close enough, or wrong (with why when it names something else)."""
     answer = tokens(given)
     if not answer:
@@ -298,8 +331,20 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     if answer in excluded:
         return Verdict(False, True, note="that does not fit this question")
     other = names.owners.get(answer, set()) - key.owners
+    if answer in key.heads and not other:
+        full = key.heads[answer]
+        return Verdict(True, False, full, note=f"close enough; in full: {full}")
+    short = _short_of(given, answer, key)
+    if short is not None:
+        return Verdict(False, False, note=short)
     if answer in wrong_forms or other:
-        return _names_other(given, wrong_forms.get(answer) or names.label.get(answer, "another entry"))
+        label = wrong_forms.get(answer) or names.label.get(answer, "another entry")
+        # "posterior" where the answer is a part of the knee is the posterior knee; where it is the sartorius
+        # origin it is no "Anterior knee": an entry is named only in the words of the answer, the question or
+        # the right answers.
+        if not set(tokens(label)) <= set(answer).union(asked, *key.forms):
+            return Verdict(False, True, other=label)
+        return _names_other(given, label)
     best: tuple[int, str] | None = None
     loose = False
     for table, is_broader in ((key.forms, False), (key.broader, True)):
@@ -325,6 +370,31 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     if loose and precise:
         return Verdict(True, False, precise, note=f"close enough; more precisely: {precise}")
     return Verdict(True, False, best[1], note=f"close enough to {best[1]!r}")
+
+
+def _short_of(given: str, answer: Tokens, key: _Key) -> str | None:
+    """A hint when every word of the answer is in an accepted answer that has more: part of it, not all."""
+    said = set(answer)
+    for form, text in key.forms.items():
+        # the words as written too: "lateral" is part of "lateral collateral ligament", which compares as "lcl"
+        for f in (form, _spelled(text)):
+            if len(f) > len(answer) and said < set(f):
+                missing = [w for w in f if w not in said]
+                if all(w in _SIDES for w in missing):
+                    return f"close, but which {' '.join(given.split())}?"
+                return "close, but that is only part of the answer"
+    return None
+
+
+# "which tubercle?" asks for the side or direction left out; other missing words ("adductor") are no question.
+_SIDES = frozenset(w for group in GROUPS[:7] for w in group)
+
+
+@lru_cache(maxsize=65536)
+def _spelled(text: str) -> Tokens:
+    """An answer's words, its phrases not abbreviated ('lateral collateral ligament', not 'lcl' as in ``tokens``)."""
+    words = [w for w in normalize(spell_out(text)).split("-") if w]
+    return tuple(sorted(w for w in (_word(x) for x in words if x) if not _generic(w)))
 
 
 # The everyday words for a side, which a list shares out as it does "medial": "front and inner knee".
@@ -365,7 +435,7 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
                answer_ids: Sequence[str] = (), parts: Sequence[Sequence[str]] = (),
                part_ids: Sequence[Sequence[str]] = (), names: NameIndex | None = None,
                ruled_out: Sequence[str] = (), broader: Sequence[str] = (), broader_ids: Sequence[str] = (),
-               question: str = "", precise: str = "") -> Verdict:
+               question: str = "", precise: str = "", close: Sequence[tuple[str, str]] = ()) -> Verdict:
     """A typed answer against what a card accepts; see the module's contract.
 
     ``ruled_out``: answers wrong for this card although they are names of the answer (a lateral tear when
@@ -375,20 +445,20 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
     names = names or _EMPTY
     blocked = {f for w in ruled_out for f in forms(w)}
     given_words = frozenset(tokens(question)) if question else frozenset()
-    whole = _key(accepted, answer_ids, names, broader, broader_ids).settle(blocked, given_words)
+    whole = _key(accepted, answer_ids, names, broader, broader_ids, close).settle(blocked, given_words)
     whole.owners.update(i for ids in part_ids for i in ids)
     wrong = [*rejected, *ruled_out]
     if not parts:
-        verdict = _match(given, whole, names, wrong, ruled_out, precise)
+        verdict = _match(given, whole, names, wrong, ruled_out, precise, given_words)
         # The question's words said again are no error: "three articulations" for "how many articulations ...?"
         said = tokens(given)
         kept = [w for w in said if is_contrast(w) or w not in given_words]
         if not verdict.correct and not verdict.other and kept and len(kept) < len(said):
-            again = _match(" ".join(kept), whole, names, wrong, ruled_out, precise)
+            again = _match(" ".join(kept), whole, names, wrong, ruled_out, precise, given_words)
             if again.correct:
                 return again
         return verdict
-    verdict = _match(given, whole, names, wrong, ruled_out, precise)
+    verdict = _match(given, whole, names, wrong, ruled_out, precise, given_words)
     if verdict.correct or verdict.other or verdict.note.startswith("that "):
         return verdict
     groups = [_key(texts, part_ids[i] if i < len(part_ids) else (), names).settle(blocked, given_words)
@@ -401,7 +471,7 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
 
     def group_of(piece: str) -> tuple[int, Verdict] | None:
         for i, g in enumerate(groups):
-            v = _match(piece, _Key(g.forms, everything.owners), names, wrong, ruled_out)
+            v = _match(piece, _Key(g.forms, everything.owners), names, wrong, ruled_out, asked=given_words)
             if v.correct:
                 return i, v
         return None
@@ -414,7 +484,9 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
             pieces[:0] = both  # "anteromedial knee" is the anterior and the medial knee
             continue
         if hit is None:
-            v = _match(piece, everything, names, wrong, ruled_out)
+            v = _match(piece, everything, names, wrong, ruled_out, asked=given_words)
+            if v.note.startswith("close"):
+                return Verdict(False, False, note=f"{piece!r}: {v.note}")
             # "'posterior' is not one of them" says it all; "(that is Posterior knee)" would repeat it
             why = f" ({v.note})" if v.note and not v.correct and not (v.other and v.note.endswith("right here")) \
                 else ""
@@ -460,7 +532,8 @@ def judge(card: Card, given: str, names: NameIndex | None = None) -> Verdict:
         return verdict
     verdict = judge_text(text, card.accepted, answer_ids=card.answer_ids, parts=card.parts,
                          part_ids=card.part_ids, names=names, ruled_out=card.rejected, broader=card.broader,
-                         broader_ids=card.broader_ids, question=card.prompt, precise=card.answer)
+                         broader_ids=card.broader_ids, question=card.prompt, precise=card.answer,
+                         close=card.close)
     if card.field == "site-of" and not verdict.correct and not verdict.note:
         # An open question asks within the knowledge base: an answer it does not hold is not called false.
         return replace(verdict, note="not one of the conditions hamknee covers there")

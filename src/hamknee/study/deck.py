@@ -136,16 +136,16 @@ class Deck:
         """The cards with these ids (default: all, in deck order)."""
         return [self.card(i) for i in (self.ids() if ids is None else ids)]
 
-    def choose(self, *, kinds: set[str] | None = None, entity: str | None = None, region: str | None = None,
-               qtype: str | None = None) -> list[str]:
-        """Ids of the cards about a topic, as ``cards.select`` chooses them, from the heads alone."""
+    def choose(self, *, kinds: set[str] | None = None, entities: set[str] | None = None,
+               region: str | None = None, qtype: str | None = None) -> list[str]:
+        """Ids of the cards about a topic (any of the entities, as subject or answer), from the heads alone."""
         chosen = []
-        for ident, kind, _, card_qtype, entities, regions in self.heads:
+        for ident, kind, _, card_qtype, about, regions in self.heads:
             if kinds and kind not in kinds:
                 continue
-            if entity and entity not in entities:
+            if entities and not entities.intersection(about):
                 continue
-            if region and region not in regions and region not in entities:
+            if region and region not in regions and region not in about:
                 continue
             if qtype and card_qtype != qtype:
                 continue

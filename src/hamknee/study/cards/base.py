@@ -52,6 +52,9 @@ class Card:
     # with the precise answer shown.
     broader: tuple[str, ...] = ()
     broader_ids: tuple[str, ...] = ()
+    # Close (right, rated Hard): (what a student may say, the accepted answer it stands for), such as a test
+    # that an accepted test's detail names.
+    close: tuple[tuple[str, str], ...] = ()
 
     @property
     def front(self) -> str:

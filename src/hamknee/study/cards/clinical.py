@@ -178,6 +178,20 @@ def _key_test(c: Record) -> dict[str, Any] | None:
     return None
 
 
+def _named_inside(tests: list[Record], facts: Facts) -> tuple[tuple[str, str], ...]:
+    """Tests that a test's detail names ("resisted knee flexion" in the loading provocation test): a student
+    who names one has named the manoeuvre of the test, close to it."""
+    own = {normalize(plain(t["name"])) for t in tests}
+    found: list[tuple[str, str]] = []
+    for t in tests:
+        detail = "-" + normalize(t.get("description", "")) + "-"
+        for name in facts.test_of:
+            # an entry's name ("ultrasound" guiding a nerve block) is a tool, not the test
+            if name not in own and name not in facts.name_ids and f"-{name}-" in detail:
+                found.append((name.replace("-", " "), t["name"]))
+    return tuple(dict.fromkeys(found))
+
+
 def test_cards(facts: Facts, add: list[Card]) -> None:
     conditions = facts.by_kind.get("condition", [])
     keys = {c["id"]: t for c in conditions if (t := _key_test(c))}
@@ -194,7 +208,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
                 explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
                 accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
                 source=(lines or ("",))[0],
-                sources=lines,
+                sources=lines, close=_named_inside(tests, facts),
             ))
         key = keys.get(c["id"])
         if key is None:

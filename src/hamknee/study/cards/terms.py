@@ -1,7 +1,10 @@
 """Cards on terms and phases: name the entry a definition describes, and the phase that comes next.
 
 A definition is a clue only when none of the words of the entry's name or its aliases appear in it:
-such words are hidden, and a definition that would lose more than three words is not asked.
+such words are hidden, and a definition that would lose more than one word is not asked (two gaps in a
+sentence make a puzzle, not a question). Phases and compound concepts are not asked from their definition:
+their names are headings ("Tendinopathy loading stage 1: isometric loading", "Hamstrings as ACL agonists"),
+not terms a student is expected to recall; their authored cards ask the facts instead.
 """
 
 from __future__ import annotations
@@ -75,11 +78,23 @@ def phase_forms(record: Record) -> list[str]:
     return found
 
 
+# A name that joins two ideas, or heads a comparison, is a title rather than a term.
+_COMPOUND = re.compile(r"\s(?:vs\.?|versus|as|and|&)\s|:", re.IGNORECASE)
+MAX_GAPS = 1
+
+
+def is_heading(record: Record) -> bool:
+    """A name made up as a heading: a phase's, or a compound concept's ('Tendinopathy vs strain vs bursitis')."""
+    return record["kind"] == "phase" or bool(_COMPOUND.search(plain(record["name"])))
+
+
 def summary_cards(facts: Facts, add: list[Card]) -> None:
-    for kind in ("concept", "condition", "structure", "phase"):
+    for kind in ("concept", "condition", "structure"):
         for r in facts.by_kind.get(kind, []):
+            if is_heading(r):
+                continue
             clue, hidden = _hide(first_sentence(one_line(r["summary"])), name_words(r))
-            if hidden > 3 or len(re.findall(r"[A-Za-z]{3,}", clue)) < 6:
+            if hidden > MAX_GAPS or len(re.findall(r"[A-Za-z]{3,}", clue)) < 6:
                 continue
             lines = source_lines(r)
             why = next((p for p in r.get("key_points", []) if p), "")
