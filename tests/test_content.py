@@ -159,6 +159,24 @@ def test_every_source_has_a_type_and_sources_shows_it(hk):
     assert bad.exit_code == 2 and "Unknown source type" in bad.stderr
 
 
+# Hosts that only republish other people's text (wiki copies, scraped PDFs); a student following the
+# reference should land on the original, so none of these may appear in the bibliography.
+SCRAPE_HOSTS = ("wikisum.wiki", "infogalactic.com", "anyflip.com", "coek.info", "wikiplanet.click", "piglix.com",
+                "scribd.com", "wikimili.com", "slideshare.net")
+
+
+def test_no_reference_points_at_a_scraped_copy(hk):
+    bibliography = json.loads(hk("sources", "--json").stdout)
+    copies = [(s["id"], s["url"]) for s in bibliography
+              if any(host in (s.get("url") or "") for host in SCRAPE_HOSTS)]
+    assert copies == []
+    cited = {s["id"]: s for s in bibliography}
+    # The replacements are the originals: the semimembranosus insertion study and the PCL stress-radiograph
+    # review are cited.
+    assert "medial-tibial-condyle" in cited["demaeseneer-2014-semimembranosus-insertions"]["cited_by"]
+    assert cited["james-2015-stress-radiography-review"]["type"] == "review"
+
+
 def test_facts_resting_only_on_secondary_web_are_marked_and_warned(hk, tmp_path):
     from tests.conftest import MINIMAL, write_kb
 
