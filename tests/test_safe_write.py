@@ -312,10 +312,10 @@ def test_an_anki_export_refused_for_a_missing_folder_records_nothing(tmp_path):
 def test_quizlet_rows_run_no_formula(tmp_path):
     hostile = tmp_path / "kb.yaml"
     text = STUDY_KB.read_text(encoding="utf-8")
-    assert "summary: A partner-held kneeling exercise" in text
-    hostile.write_text(text.replace("summary: A partner-held kneeling exercise",
-                                    "summary: =HYPERLINK(\"http://x.invalid\") A partner-held kneeling exercise"),
-                       encoding="utf-8")
+    # A site's name opens the answer cell of the cards that ask for that site.
+    assert "name: Pes anserinus\n" in text
+    formula = "name: \"=HYPERLINK('http://x.invalid') Pes anserinus\"\n"
+    hostile.write_text(text.replace("name: Pes anserinus\n", formula), encoding="utf-8")
     r = subprocess.run([*HAMKNEE, "--kb", str(hostile), "export", "csv", "-", "--quizlet"], capture_output=True,
                        text=True, env=env(tmp_path), timeout=120)
     assert r.returncode == 0, r.stderr
