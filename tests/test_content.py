@@ -287,7 +287,8 @@ def test_osgood_schlatter_site_and_course_are_not_overstated(hk):
 def test_plc_stress_radiograph_threshold_is_a_side_to_side_increase(hk):
     plc = entry(hk, "posterolateral-corner-injury")
     varus = next(t for t in plc["tests"] if t["name"].startswith("Varus"))
-    assert "over the other knee" in varus["accuracy"]
+    # Measured in cadavers as an increase over the same knee intact; used in the clinic against the other knee.
+    assert "over the same knee intact" in varus["accuracy"] and "against the other knee" in varus["accuracy"]
     assert "LaPrade 2008" in varus["accuracy"]
     assert "jisakos-nd-stress-radiographs" not in plc["sources"]
     assert not any("Numbness or weakness of ankle dorsiflexion" in s for s in plc["symptoms"])
@@ -857,3 +858,18 @@ def test_dvt_wells_card_gives_the_nice_split_without_unsourced_probabilities(hk)
     assert "about 40%" not in text and "under 15%" not in text
     assert any(s["id"] == "qaseem-2007-vte-diagnosis-primary-care" for s in dvt["sources"])
     assert not any("inanutshell" in (s.get("url") or "") for s in dvt["sources"])
+
+
+def test_figures_say_what_their_studies_measured(hk):
+    weak = entry(hk, "weak-hamstrings")
+    acl = next(r for r in weak["relations"] if r["target"] == "acl-injury")
+    assert "than male controls" in acl["note"] and "uninjured women did not differ" in acl["note"]
+    assert "myer-2009-hamstring-quadriceps-acl" in [s["id"] for s in weak["sources"]]
+    strain = entry(hk, "hamstring-strain")
+    meta = next(r for r in strain["risk_factors"] if r.startswith("Established (2020 meta-analysis"))
+    assert "13%" not in meta  # a separate cross-sectional study, not the meta-analysis
+    assert any("cross-sectional study of 284 amateur footballers" in r for r in strain["risk_factors"])
+    popliteus = entry(hk, "popliteus-tendinopathy")
+    assert not any("no downhill running" in k for k in popliteus["key_points"])
+    tight = entry(hk, "tight-hamstrings")
+    assert not any("flexible sprinters" in k for k in tight["key_points"])
