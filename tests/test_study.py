@@ -701,3 +701,12 @@ def test_study_modules_stay_off_the_lookup_path() -> None:
     assert found.stdout.strip() == "[]"
     assert "quiz" in subprocess.run([sys.executable, "-m", "hamknee", "--help"], capture_output=True, text=True,
                                     env=env, check=True).stdout
+
+
+def test_a_session_cut_short_by_the_new_card_limit_says_so(hk, tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite3"
+    r = hk("--kb", str(STUDY_KB), "quiz", "--count", "3", "--new", "2", "--db", str(db), input="?\n" * 10)
+    assert r.exit_code == 0, r.stdout
+    assert "Asking 2 of 3 cards: at most 2 new cards a day (change it with --new N)." in " ".join(r.stdout.split())
+    r = hk("--kb", str(STUDY_KB), "quiz", "--count", "3", "--new", "3", "--db", str(db), input="?\n" * 10)
+    assert "Asking 1 of 3 cards: at most 3 new cards a day, 2 already started today" in " ".join(r.stdout.split())

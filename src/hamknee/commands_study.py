@@ -576,6 +576,10 @@ def quiz(
                 when = f" Next card due {humanize(upcoming - now)}." if upcoming else ""
                 _say(f"Nothing to study now ({why}; change it with --new N).{when}")
                 return
+            if len(queue) < count and len(unseen) > allowed:
+                started = f", {new - allowed} already started today" if allowed < new else ""
+                _say(f"Asking {len(queue)} of {count} cards: at most {new} new cards a day{started} "
+                     "(change it with --new N).", "dim")
             names = deck.names()
             deck.close()
             _run(store, queue, names, rng, self_grade)
