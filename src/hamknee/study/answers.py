@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz.distance import OSA
 
 from hamknee.study.contrast import GROUPS, is_contrast
-from hamknee.study.synonyms import TYPO, canonical, shorten, spell_out
+from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, shorten, spell_out
 from hamknee.terms import normalize
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ Tokens = tuple[str, ...]
 
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
 _STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
-                   "test", "sign", "phase", "classification", "n"})  # "n": "femoral n." in notes
+                   "test", "sign", "phase", "classification", "n", "for", "study"})  # "n": "femoral n." in notes
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
@@ -106,7 +106,7 @@ def _names_other(given: str, label: str) -> Verdict:
 @lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     word = _NUMBERS.get(word, word)
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in NOT_PLURAL:
         word = word[:-1]
     return canonical(word)
 
