@@ -278,3 +278,35 @@ def test_a_part_of_the_answer_gets_a_hint_and_no_other_entry_is_named(hk, tmp_pa
     # a bare side on a question about the knee is still that side of the knee
     line = _verdict(hk, "patellofemoral-pain:felt_at:recall", "posterior", tmp_path / "d")
     assert "Posterior knee is not right here" in line, line
+
+
+# -- regions and the places inside them ---------------------------------------------------------------------------
+
+def test_a_place_inside_a_region_counts_as_that_region_on_every_region_list_card() -> None:
+    """Every name of a place a card counts inside one of its regions is half the answer alone and the whole
+    answer with the other regions; every keyed region alone is half, never 'not right here'."""
+    deck = shipped()
+    checked = 0
+    for card in (c for c in deck.cards if c.field == "felt_at" and c.parts):
+        for i, group in enumerate(card.parts):
+            others = [re.sub(r"\s*\(.*\)", "", p[0]) for j, p in enumerate(card.parts) if j != i]
+            for name in group:
+                # a bare side takes its noun from the list; a name another entry shares is that entry's too
+                if all(opposite(w) for w in tokens(name)) or \
+                        len(deck.names.owners.get(tokens(name), set()) - set(card.part_ids[i])) > 0:
+                    continue
+                alone = judge(card, name, deck.names)
+                assert alone.partial and not alone.correct, (card.id, name, alone)
+                whole = judge(card, ", ".join([name, *others]), deck.names)
+                assert whole.correct, (card.id, name, whole)
+                checked += 1
+    assert checked > 50
+
+
+def test_the_feedback_of_a_two_form_condition_explains_each_region(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", "distal-hamstring-tendinopathy:felt_at:recall", "--db", str(tmp_path / "f.sqlite3"),
+           input="medial and posterior knee\n")
+    assert r.exit_code == 0, r.stderr
+    words = " ".join(r.stdout.split())
+    assert "missing Lateral knee" in words, words
+    assert "Medial form: posteromedial knee; lateral form: lateral knee just above the head of the fibula" in words

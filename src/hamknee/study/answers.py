@@ -476,10 +476,18 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
                 return i, v
         return None
 
-    pieces = _pieces(given)
+    # a name that holds "and" itself ("fibular head and styloid") is one piece
+    pieces = [given] if group_of(given) else _pieces(given)
     while pieces:
         piece = pieces.pop(0)
-        hit = group_of(piece)
+        # "fibular head and styloid, posterior knee": the first two are one name (the longest run that is one)
+        joined = None
+        for k in range(min(3, len(pieces)), 0, -1):
+            joined = group_of(" and ".join([piece, *pieces[:k]]))
+            if joined:
+                del pieces[:k]
+                break
+        hit = joined or group_of(piece)
         if hit is None and (both := _compound(piece)) and all(group_of(p) for p in both):
             pieces[:0] = both  # "anteromedial knee" is the anterior and the medial knee
             continue
