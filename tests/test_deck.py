@@ -30,7 +30,7 @@ def right_answers(deck: Deck, card: Card) -> list[str]:
     for ident in (*card.answer_ids, *card.broader_ids):
         record = deck.facts.by_id[ident]
         found += [ident, record["name"], *record.get("aliases", [])]
-    ruled_out = {tokens(r) for r in card.rejected}
+    ruled_out = {tokens(r) for r in (*card.rejected, *(h[0] for h in card.hints))}
     asked = set(tokens(card.prompt))  # a name made of the question's own words only repeats the question
     return [r for r in dict.fromkeys(found) if tokens(r) not in ruled_out
             and not (len(tokens(r)) > 1 and set(tokens(r)) <= asked)]
@@ -310,3 +310,17 @@ def test_the_feedback_of_a_two_form_condition_explains_each_region(hk, tmp_path:
     words = " ".join(r.stdout.split())
     assert "missing Lateral knee" in words, words
     assert "Medial form: posteromedial knee; lateral form: lateral knee just above the head of the fibula" in words
+
+
+def test_a_half_answer_or_a_wrong_part_says_why(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", "tibial-nerve:innervates:reverse", "--db", str(tmp_path / "t.sqlite3"),
+           input="biceps femoris\n")
+    assert r.exit_code == 0, r.stderr
+    words = " ".join(r.stdout.split())
+    assert "½ Partly right: the tibial nerve supplies only biceps femoris, long head, not the whole muscle" in words
+    line = _verdict(hk, "obturator-nerve:innervates:reverse", "hamstring part of adductor magnus", tmp_path / "b")
+    assert line.startswith("✗") and "supplied by the tibial division of the sciatic nerve" in line, line
+    line = _verdict(hk, "iliotibial-band-syndrome:summary:reverse", "iliotibial band", tmp_path / "c")
+    assert line.startswith("✗") and "the question asks for the condition" in line, line
+    line = _verdict(hk, "pes-anserinus:insertion-of:reverse", "sartorius, gracilis and semimembranosus", tmp_path / "d")
+    assert "'semimembranosus' is not one of them" in line, line

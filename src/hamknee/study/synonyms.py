@@ -43,6 +43,8 @@ WORDS: dict[str, str] = {
     "criteria": "score", "criterion": "score", "rule": "score",
     # the Nordic hamstring curl is also called the Russian (or Norwegian) curl
     "russian": "nordic", "norwegian": "nordic",
+    # the two parts of adductor magnus by their other names
+    "ischiocondylar": "hamstring", "pubofemoral": "adductor",
     # the plural of "study" as the checker sees it ("studies" less its 's')
     "studie": "study",
 }
