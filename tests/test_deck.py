@@ -324,3 +324,20 @@ def test_a_half_answer_or_a_wrong_part_says_why(hk, tmp_path: Path) -> None:  # 
     assert line.startswith("✗") and "the question asks for the condition" in line, line
     line = _verdict(hk, "pes-anserinus:insertion-of:reverse", "sartorius, gracilis and semimembranosus", tmp_path / "d")
     assert "'semimembranosus' is not one of them" in line, line
+
+
+def test_choice_distractors_are_clearly_wrong_and_stems_do_not_name_the_answer(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    target = tmp_path / "deck.json"
+    assert hk("export", "cards", str(target)).exit_code == 0
+    deck = {c["id"]: c for c in json.loads(target.read_text(encoding="utf-8"))}
+    septic = deck["septic-arthritis:key-test:choice"]
+    assert septic["options"][septic["correct"][0]] == "Joint aspiration with synovial fluid analysis"
+    # examining the hip of a child with knee pain is right for a septic hip, so it is no distractor
+    assert not any(o.startswith("Hip examination") for o in septic["options"]), septic["options"]
+    # a later stage of another scheme may be what comes next: only an opening phase is a distractor
+    assert "Energy-storage loading" not in deck["distal-tendinopathy-strength-phase:next:choice"]["options"]
+    # no definition gives its term away by another form of a word ("flexors" for knee flexion)
+    assert "knee-flexion:summary:reverse" not in deck
+    assert all("flexor" not in c["prompt"].lower() for i, c in deck.items() if i.startswith("knee-flexion:"))
