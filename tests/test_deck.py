@@ -30,7 +30,7 @@ def right_answers(deck: Deck, card: Card) -> list[str]:
     for ident in (*card.answer_ids, *card.broader_ids):
         record = deck.facts.by_id[ident]
         found += [ident, record["name"], *record.get("aliases", [])]
-    ruled_out = {tokens(r) for r in card.rejected}
+    ruled_out = {tokens(r) for r in (*card.rejected, *(h[0] for h in card.hints))}
     asked = set(tokens(card.prompt))  # a name made of the question's own words only repeats the question
     return [r for r in dict.fromkeys(found) if tokens(r) not in ruled_out
             and not (len(tokens(r)) > 1 and set(tokens(r)) <= asked)]
@@ -278,3 +278,66 @@ def test_a_part_of_the_answer_gets_a_hint_and_no_other_entry_is_named(hk, tmp_pa
     # a bare side on a question about the knee is still that side of the knee
     line = _verdict(hk, "patellofemoral-pain:felt_at:recall", "posterior", tmp_path / "d")
     assert "Posterior knee is not right here" in line, line
+
+
+# -- regions and the places inside them ---------------------------------------------------------------------------
+
+def test_a_place_inside_a_region_counts_as_that_region_on_every_region_list_card() -> None:
+    """Every name of a place a card counts inside one of its regions is half the answer alone and the whole
+    answer with the other regions; every keyed region alone is half, never 'not right here'."""
+    deck = shipped()
+    checked = 0
+    for card in (c for c in deck.cards if c.field == "felt_at" and c.parts):
+        for i, group in enumerate(card.parts):
+            others = [re.sub(r"\s*\(.*\)", "", p[0]) for j, p in enumerate(card.parts) if j != i]
+            for name in group:
+                # a bare side takes its noun from the list; a name another entry shares is that entry's too
+                if all(opposite(w) for w in tokens(name)) or \
+                        len(deck.names.owners.get(tokens(name), set()) - set(card.part_ids[i])) > 0:
+                    continue
+                alone = judge(card, name, deck.names)
+                assert alone.partial and not alone.correct, (card.id, name, alone)
+                whole = judge(card, ", ".join([name, *others]), deck.names)
+                assert whole.correct, (card.id, name, whole)
+                checked += 1
+    assert checked > 50
+
+
+def test_the_feedback_of_a_two_form_condition_explains_each_region(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", "distal-hamstring-tendinopathy:felt_at:recall", "--db", str(tmp_path / "f.sqlite3"),
+           input="medial and posterior knee\n")
+    assert r.exit_code == 0, r.stderr
+    words = " ".join(r.stdout.split())
+    assert "missing Lateral knee" in words, words
+    assert "Medial form: posteromedial knee; lateral form: lateral knee just above the head of the fibula" in words
+
+
+def test_a_half_answer_or_a_wrong_part_says_why(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", "tibial-nerve:innervates:reverse", "--db", str(tmp_path / "t.sqlite3"),
+           input="biceps femoris\n")
+    assert r.exit_code == 0, r.stderr
+    words = " ".join(r.stdout.split())
+    assert "½ Partly right: the tibial nerve supplies only biceps femoris, long head, not the whole muscle" in words
+    line = _verdict(hk, "obturator-nerve:innervates:reverse", "hamstring part of adductor magnus", tmp_path / "b")
+    assert line.startswith("✗") and "supplied by the tibial division of the sciatic nerve" in line, line
+    line = _verdict(hk, "iliotibial-band-syndrome:summary:reverse", "iliotibial band", tmp_path / "c")
+    assert line.startswith("✗") and "the question asks for the condition" in line, line
+    line = _verdict(hk, "pes-anserinus:insertion-of:reverse", "sartorius, gracilis and semimembranosus", tmp_path / "d")
+    assert "'semimembranosus' is not one of them" in line, line
+
+
+def test_choice_distractors_are_clearly_wrong_and_stems_do_not_name_the_answer(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    target = tmp_path / "deck.json"
+    assert hk("export", "cards", str(target)).exit_code == 0
+    deck = {c["id"]: c for c in json.loads(target.read_text(encoding="utf-8"))}
+    septic = deck["septic-arthritis:key-test:choice"]
+    assert septic["options"][septic["correct"][0]] == "Joint aspiration with synovial fluid analysis"
+    # examining the hip of a child with knee pain is right for a septic hip, so it is no distractor
+    assert not any(o.startswith("Hip examination") for o in septic["options"]), septic["options"]
+    # a later stage of another scheme may be what comes next: only an opening phase is a distractor
+    assert "Energy-storage loading" not in deck["distal-tendinopathy-strength-phase:next:choice"]["options"]
+    # no definition gives its term away by another form of a word ("flexors" for knee flexion)
+    assert "knee-flexion:summary:reverse" not in deck
+    assert all("flexor" not in c["prompt"].lower() for i, c in deck.items() if i.startswith("knee-flexion:"))

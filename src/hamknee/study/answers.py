@@ -53,17 +53,19 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz.distance import OSA
 
 from hamknee.study.contrast import GROUPS, is_contrast
-from hamknee.study.synonyms import TYPO, canonical, shorten, spell_out
+from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, shorten, spell_out
 from hamknee.terms import normalize
 
 if TYPE_CHECKING:
     from hamknee.study.cards import Card
 
+ANY_OF = "Any one of: "  # how a card that takes any one of several answers says so (cards.base.any_of)
+
 Tokens = tuple[str, ...]
 
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
 _STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
-                   "test", "sign", "phase", "classification", "n"})  # "n": "femoral n." in notes
+                   "test", "sign", "phase", "classification", "n", "for", "study"})  # "n": "femoral n." in notes
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
@@ -106,7 +108,7 @@ def _names_other(given: str, label: str) -> Verdict:
 @lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     word = _NUMBERS.get(word, word)
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in NOT_PLURAL:
         word = word[:-1]
     return canonical(word)
 
@@ -237,6 +239,9 @@ class _Key:
     owners: set[str] = field(default_factory=set)
     broader: dict[Tokens, str] = field(default_factory=dict)
     heads: dict[Tokens, str] = field(default_factory=dict)  # close: answer form -> the full answer
+    # forms a card's author accepts although they are the question's own words ("lateral hamstring" for
+    # "which hamstring is the main lateral rotator?")
+    kept: set[Tokens] = field(default_factory=set)
 
     def add(self, text: str) -> None:
         for f in forms(text, gloss=False):
@@ -256,7 +261,8 @@ class _Key:
             # Ruled out by the card, or nothing but the question's own words ("dashboard injury" for
             # "which ligament injury does the dashboard cause?", "anterior knee pain" for pain felt at the
             # anterior knee): repeating the question is no answer.
-            for f in [f for f in table if f in blocked or (given and len(f) > 1 and all(w in given for w in f))]:
+            for f in [f for f in table if f in blocked or (given and len(f) > 1 and f not in self.kept
+                                                               and all(w in given for w in f))]:
                 del table[f]
             if given:
                 for f, text in list(table.items()):
@@ -290,10 +296,11 @@ def _head(text: str) -> Tokens:
 
 
 def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex, broader: Iterable[str] = (),
-         broader_ids: Iterable[str] = (), close: Iterable[tuple[str, str]] = ()) -> _Key:
+         broader_ids: Iterable[str] = (), close: Iterable[tuple[str, str]] = (), kept: Iterable[str] = ()) -> _Key:
     key = _Key()
     for text in texts:
         key.add(text)
+    key.kept = {f for text in kept for f in forms(text, gloss=False)}
     for said, full in close:
         for f in forms(said, gloss=False):
             key.heads.setdefault(f, full)
@@ -431,11 +438,36 @@ def _compound(piece: str) -> list[str]:
     return [f"{_COMPOUND_FIRST[m.group(1).lower()]}{rest}", f"{m.group(2).lower()}{rest}"]
 
 
+def _listed(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ruled_out: Sequence[str], precise: str,
+            asked: frozenset[str], hinted: dict[Tokens, tuple[str, bool]]) -> Verdict | None:
+    """Several items for a card that asks for any one ("sartorius, gracilis and semitendinosus" for a muscle
+    of the pes anserinus): right when every item is, wrong naming the first that is not; None when the
+    answer is no list or names nothing right."""
+    pieces = _pieces(given)
+    if len(pieces) < 2:
+        return None
+    verdicts = []
+    for piece in pieces:
+        if tokens(piece) in hinted:
+            verdicts.append(Verdict(False, True, note=hinted[tokens(piece)][0]))
+        else:
+            verdicts.append(_match(piece, key, names, wrong, ruled_out, precise, asked))
+    if not any(v.correct for v in verdicts):
+        return None
+    for piece, v in zip(pieces, verdicts, strict=True):
+        if not v.correct:
+            why = f" ({v.note})" if v.note and not v.note.endswith("right here") else ""
+            return Verdict(False, False, note=f"{piece!r} is not one of them{why}", other=v.other)
+    return Verdict(True, all(v.exact for v in verdicts), ", ".join(dict.fromkeys(str(v.matched) for v in verdicts)))
+
+
 def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = (), *,
                answer_ids: Sequence[str] = (), parts: Sequence[Sequence[str]] = (),
                part_ids: Sequence[Sequence[str]] = (), names: NameIndex | None = None,
                ruled_out: Sequence[str] = (), broader: Sequence[str] = (), broader_ids: Sequence[str] = (),
-               question: str = "", precise: str = "", close: Sequence[tuple[str, str]] = ()) -> Verdict:
+               question: str = "", precise: str = "", close: Sequence[tuple[str, str]] = (),
+               hints: Sequence[tuple[str, str, bool]] = (), several: bool = False,
+               kept: Sequence[str] = ()) -> Verdict:
     """A typed answer against what a card accepts; see the module's contract.
 
     ``ruled_out``: answers wrong for this card although they are names of the answer (a lateral tear when
@@ -443,13 +475,23 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
     shown with ``precise``. ``question``: its words may be left out of the answer.
     """
     names = names or _EMPTY
-    blocked = {f for w in ruled_out for f in forms(w)}
+    # An answer the card explains ("biceps femoris" where only its long head is meant): wrong or partly
+    # right, with why; never taken as right.
+    hinted = {f: (note, half) for text, note, half in hints for f in forms(text)}
+    blocked = {f for w in ruled_out for f in forms(w)} | set(hinted)
     given_words = frozenset(tokens(question)) if question else frozenset()
-    whole = _key(accepted, answer_ids, names, broader, broader_ids, close).settle(blocked, given_words)
+    whole = _key(accepted, answer_ids, names, broader, broader_ids, close, kept).settle(blocked, given_words)
     whole.owners.update(i for ids in part_ids for i in ids)
     wrong = [*rejected, *ruled_out]
+    if tokens(given) in hinted:
+        note, half = hinted[tokens(given)]
+        return Verdict(False, True, note=note, partial=half)
     if not parts:
         verdict = _match(given, whole, names, wrong, ruled_out, precise, given_words)
+        if several and not verdict.correct:
+            listed = _listed(given, whole, names, wrong, ruled_out, precise, given_words, hinted)
+            if listed is not None:
+                return listed
         # The question's words said again are no error: "three articulations" for "how many articulations ...?"
         said = tokens(given)
         kept = [w for w in said if is_contrast(w) or w not in given_words]
@@ -476,10 +518,18 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
                 return i, v
         return None
 
-    pieces = _pieces(given)
+    # a name that holds "and" itself ("fibular head and styloid") is one piece
+    pieces = [given] if group_of(given) else _pieces(given)
     while pieces:
         piece = pieces.pop(0)
-        hit = group_of(piece)
+        # "fibular head and styloid, posterior knee": the first two are one name (the longest run that is one)
+        joined = None
+        for k in range(min(3, len(pieces)), 0, -1):
+            joined = group_of(" and ".join([piece, *pieces[:k]]))
+            if joined:
+                del pieces[:k]
+                break
+        hit = joined or group_of(piece)
         if hit is None and (both := _compound(piece)) and all(group_of(p) for p in both):
             pieces[:0] = both  # "anteromedial knee" is the anterior and the medial knee
             continue
@@ -533,7 +583,18 @@ def judge(card: Card, given: str, names: NameIndex | None = None) -> Verdict:
     verdict = judge_text(text, card.accepted, answer_ids=card.answer_ids, parts=card.parts,
                          part_ids=card.part_ids, names=names, ruled_out=card.rejected, broader=card.broader,
                          broader_ids=card.broader_ids, question=card.prompt, precise=card.answer,
-                         close=card.close)
+                         close=card.close, hints=card.hints, several=card.answer.startswith(ANY_OF),
+                         kept=card.accepted if card.authored else ())
+    if not verdict.correct and card.kind == "condition" and card.answer_ids == (card.entity,) and names:
+        # "iliotibial band" for iliotibial band syndrome names the structure, not the condition asked
+        said = tokens(text)
+        structure = names.owners.get(said, set()) - {card.entity}
+        if structure and any(set(said) < set(f) for f in names.entity_forms(card.entity)):
+            from hamknee.study.cards.base import lc
+
+            label = names.label.get(said, "another entry")
+            return replace(verdict, note=f"that is the {lc(label)} itself; the question asks "
+                                         "for the condition", other=label)
     if card.field == "site-of" and not verdict.correct and not verdict.note:
         # An open question asks within the knowledge base: an answer it does not hold is not called false.
         return replace(verdict, note="not one of the conditions hamknee covers there")

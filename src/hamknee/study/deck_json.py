@@ -24,7 +24,7 @@ def accepted(card: Card, names: Any) -> list[str]:
     from hamknee.study.answers import tokens
 
     # Not taken: an alias the question rules out, and a name made of nothing but the question's words.
-    ruled_out = {tokens(r) for r in card.rejected}
+    ruled_out = {tokens(r) for r in (*card.rejected, *(h[0] for h in card.hints))}
     asked = set(tokens(card.prompt))
     found = [f for f in found if tokens(f) not in ruled_out and not (len(tokens(f)) > 1 and set(tokens(f)) <= asked)]
     return list(dict.fromkeys(found))

@@ -36,7 +36,21 @@ WORDS: dict[str, str] = {
     "extending": "extension", "flexing": "flexion",
     # the everyday short name of the muscle group, and the isokinetic word for a muscle's strength
     "quad": "quadricep", "torque": "strength",
+    # the everyday and the anatomical word for a part's place: the lower pole of the patella is its inferior pole,
+    # the upper lumbar roots are the superior ones (a contrast word still: "lower" is never "superior")
+    "lower": "inferior", "upper": "superior",
+    # a scoring rule by any of its names: the Wells score, criteria or rule; the Kocher criteria or score
+    "criteria": "score", "criterion": "score", "rule": "score",
+    # the Nordic hamstring curl is also called the Russian (or Norwegian) curl
+    "russian": "nordic", "norwegian": "nordic",
+    # the two parts of adductor magnus by their other names
+    "ischiocondylar": "hamstring", "pubofemoral": "adductor",
+    # the plural of "study" as the checker sees it ("studies" less its 's')
+    "studie": "study",
 }
+
+# Abbreviations whose final S is part of the name, not a plural: "ITBS" is the syndrome, "ITB" the band.
+NOT_PLURAL: frozenset[str] = frozenset({"itbs", "pfps"})
 
 _TARGETS = frozenset(WORDS.values())
 
@@ -53,6 +67,12 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("posterior", "cruciate"), "pcl"),
     (("medial", "collateral"), "mcl"),
     (("lateral", "collateral"), "lcl"),
+    (("fibular", "collateral"), "lcl"),
+    (("tibial", "collateral"), "mcl"),
+    # the clinical and the anatomical name of the same bump: "tibial tubercle" is the tibial tuberosity
+    (("tibial", "tubercle"), "tibial tuberosity"),
+    # D-dimer written as one word or two
+    (("d", "dimer"), "ddimer"),
     (("anterior", "superior", "iliac", "spine"), "asis"),
     (("anterior", "inferior", "iliac", "spine"), "aiis"),
     (("posterior", "superior", "iliac", "spine"), "psis"),
@@ -173,7 +193,9 @@ def shorten(words: list[str]) -> list[str]:
         for phrase, short in _starting(words[i]):
             here = words[i:i + len(phrase)]
             if len(here) == len(phrase) and all(_same(w, t) for w, t in zip(here, phrase, strict=True)):
-                out.append(short if tuple(here) == phrase else short + TYPO)
+                # a replacement of several words ("tibial tuberosity") counts a typo once, on its first word
+                first, *rest = short.split()
+                out += [first if tuple(here) == phrase else first + TYPO, *rest]
                 i += len(phrase)
                 break
         else:

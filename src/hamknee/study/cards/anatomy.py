@@ -289,6 +289,32 @@ def _shown(facts: Facts, muscles: list[str], others: list[str], part: str) -> li
     return [facts.name(x) for x in kept] + [plain(o) for o in others]
 
 
+_PART_SUPPLY = re.compile(r"([^;:]+?)\s*\(([^()]*\bpart)\)")
+
+
+Hint = tuple[str, str, bool]
+
+
+def _parts_supplied(facts: Facts, nerve: str, muscles: list[str]) -> tuple[tuple[str, ...], list[Hint]]:
+    """The parts of a muscle with two nerves, as its record gives them ("Dual: tibial division of the sciatic
+    nerve (hamstring part); posterior branch of the obturator nerve (adductor part)"): the part this nerve
+    supplies is right by name ("adductor part of adductor magnus"), the other part is wrong, saying which
+    nerve supplies it."""
+    right: list[str] = []
+    hints: list[Hint] = []
+    for m in muscles:
+        said = one_line((facts.by_id[m].get("innervation") or {}).get("nerve", ""))
+        for clause, part in _PART_SUPPLY.findall(said.split(":", 1)[-1]):
+            clause = clause.strip().removeprefix("and ").strip()
+            supplies = set(facts.mentioned(clause, ("structure",)))
+            name = f"{part} of {facts.name(m)}"
+            if nerve in supplies:
+                right.append(name)
+            else:
+                hints.append((name, f"that part is supplied by the {clause}", False))
+    return tuple(right), hints
+
+
 def reverse_cards(facts: Facts, add: list[Card]) -> None:
     """'Name a muscle that arises from X': every muscle the records attach there (and its parent) is right,
     and so is every muscle without an entry that the site's record names (``other_muscles``)."""
@@ -314,12 +340,22 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         record = facts.by_id[nerve]
         others = _others(record, "supplies")
         names = [facts.name(x) for x in muscles] + [plain(o) for o in others]
+        parts, hints = _parts_supplied(facts, nerve, muscles)
+        # A muscle only one of whose heads the nerve supplies is half an answer: "biceps femoris" for the
+        # tibial nerve, which supplies its long head (the short head is the common fibular division's).
+        whole = [m for m in facts.with_parents(muscles) if m in muscles or
+                 all(h in muscles for h in facts.by_id if facts.parent.get(h) == m)]
+        for m in facts.with_parents(muscles):
+            if m not in whole:
+                heads = [facts.name(h) for h in muscles if facts.parent.get(h) == m]
+                why = f"the {lc(record['name'])} supplies only {lc(_and(heads))}, not the whole muscle"
+                hints += [(n, why, True) for n in facts.names(m)]
         add.append(Card(
             id=f"{nerve}:innervates:reverse", entity=nerve, kind=record["kind"], qtype="reverse", field="innervates",
             prompt=f"Name a muscle supplied by the {lc(record['name'])}.",
             answer=any_of(names),
             explanation=f"The {lc(record['name'])} supplies {_and(names)}.",
-            accepted=_other_forms(others), answer_ids=tuple(facts.with_parents(muscles)),
+            accepted=_other_forms(others) + parts, answer_ids=tuple(whole), hints=tuple(hints),
             entities=(nerve, *muscles),
             source=(source_lines(record) or ("",))[0], sources=source_lines(record),
         ))

@@ -55,6 +55,9 @@ class Card:
     # Close (right, rated Hard): (what a student may say, the accepted answer it stands for), such as a test
     # that an accepted test's detail names.
     close: tuple[tuple[str, str], ...] = ()
+    # Wrong (or, when the flag is set, partly right) with a reason: (answer, why, partly), such as the whole
+    # biceps femoris where only its long head is supplied by the nerve asked.
+    hints: tuple[tuple[str, str, bool], ...] = ()
 
     @property
     def front(self) -> str:

@@ -107,6 +107,53 @@ def _muscles_named(facts: Facts, text: str) -> list[str]:
     return found
 
 
+_FORM = re.compile(r"^[A-Z][a-z]+ (?:form|type|variant)s?:")
+
+
+def _where(text: str) -> str:
+    """Where the pain is felt, in one line: each form's site when the text gives one sentence per form
+    ("Medial form: posteromedial knee ... Lateral form: lateral knee ..."), so that every region of the
+    answer is explained; else the first sentence."""
+    sentences = [x.strip() for x in re.split(r"(?<=\.)\s+(?=[A-Z])", " ".join(text.split())) if x.strip()]
+    if len(sentences) > 1 and all(_FORM.match(x) for x in sentences):
+        joined = "; ".join((x.split(", ")[0].rstrip(".") if i == 0 else
+                            x[:1].lower() + x.split(", ")[0].rstrip(".")[1:]) for i, x in enumerate(sentences))
+        return joined + "."
+    return first_sentence(text)
+
+
+def _ids(facts: Facts, texts: list[str]) -> set[str]:
+    return {i for t in texts for i in facts.name_ids.get(normalize(t), set())}
+
+
+def _sub_sites(facts: Facts, c: Record, felt: list[str]) -> dict[str, list[str]]:
+    """The places inside each region a condition's record names, by region: an attachment it relates to
+    ("ischial tuberosity", "sitting bone" in the buttock) and each of its pain sites that names such a place or
+    holds the region's name ("lower buttock"). A site that spans several regions ("posterolateral knee")
+    or none stays a whole answer."""
+    found: dict[str, list[str]] = {}
+
+    def put(region: str, texts: list[str]) -> None:
+        found.setdefault(region, [])
+        found[region] += [t for t in texts if t not in found[region]]
+
+    for link in c.get("relations", []):
+        target = facts.by_id.get(link["target"])
+        if target is None or target["kind"] != "attachment":
+            continue
+        inside = [r for r in facts.regions(target["id"]) if r in felt]
+        if len(inside) == 1:
+            put(inside[0], facts.names(target["id"]))
+    for site in c.get("pain_sites", []):
+        words = set(normalize(site).split("-"))
+        named = [r for r in felt if any(set(normalize(n).split("-")) <= words for n in facts.names(r))]
+        for ident in facts.name_ids.get(normalize(site), set()):
+            named += [r for r in facts.regions(ident) if r in felt and r not in named]
+        if len(named) == 1:
+            put(named[0], [site, *(n for i in facts.name_ids.get(normalize(site), set()) for n in facts.names(i))])
+    return found
+
+
 def region_cards(facts: Facts, add: list[Card]) -> None:
     sites: dict[str, list[str]] = {}
     for c in facts.by_kind.get("condition", []):
@@ -116,7 +163,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         if not felt:
             continue
         lines = source_lines(c)
-        where = first_sentence(c.get("pain_location", "") or c["summary"])
+        where = _where(c.get("pain_location", "") or c["summary"])
         many = len(felt) > 1
         # A hip or spine condition is felt first elsewhere (the groin, the back): its knee regions are where
         # its referred pain reaches, and the question must say so, or "groin" would be a wrong answer.
@@ -124,6 +171,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
                        for link in c.get("relations", []))
         ask = (f"Where at the knee can the referred pain of {lc(c['name'])} be felt?" if referred
                else f"Where is the pain of {lc(c['name'])} felt?")
+        sub = _sub_sites(facts, c, felt) if many else {}
         add.append(Card(
             id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
             prompt=ask + ((" Name both regions." if len(felt) == 2 else f" Name all {len(felt)} regions.")
@@ -132,12 +180,16 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             explanation=f"{plain(facts.name(c['id']))}: {where}",
             # The record's more precise names of the site ("behind the patella") are right too, for a set as a
             # whole ("anteromedial knee" is the medial and the anterior knee).
-            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(c.get("pain_sites", [])),
+            # (of several regions, a site inside one of them counts as that region: "lower buttock" is the buttock)
+            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(
+                p for p in c.get("pain_sites", []) if not many or not any(p in names for names in sub.values())),
             # a site that is an entry of its own ("tibial tuberosity") is right by all its names
             answer_ids=(() if many else (felt[0],)) + tuple(sorted(
-                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), set())})),
-            parts=tuple(tuple(facts.names(r)) for r in felt) if many else (),
-            part_ids=tuple((r,) for r in felt) if many else (),
+                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), set())}
+                - _ids(facts, [t for texts in sub.values() for t in texts]))),
+            parts=tuple(tuple([*facts.names(r), *sub.get(r, [])]) for r in felt) if many else (),
+            part_ids=tuple((r, *sorted(i for i in facts.by_id if i in _ids(facts, sub.get(r, []))))
+                           for r in felt) if many else (),
             entities=(c["id"], *felt), regions=tuple(felt), source=(lines or ("",))[0], sources=lines,
         ))
     for region, conditions in sorted(sites.items()):

@@ -44,15 +44,25 @@ def name_words(record: Record) -> set[str]:
     return found
 
 
+_SUFFIX = re.compile(r"(?:ions?|ors?|ed|ing|es|s)$")
+
+
+def _root(word: str) -> str:
+    """A word without its ending: 'flexion' and 'flexors' are both 'flex', so neither is left as a clue."""
+    root = _SUFFIX.sub("", word)
+    return root if len(root) >= 4 else word
+
+
 def _hide(text: str, words: set[str]) -> tuple[str, int]:
     count = 0
     stems = {w[:6] for w in words if len(w) >= 6}
+    roots = {_root(w) for w in words}
 
     def sub(match: re.Match[str]) -> str:
         nonlocal count
         word = match.group(0).lower()
         stem = word[:-1] if word.endswith("s") else word
-        if word in words or stem in words or (len(word) >= 6 and word[:6] in stems):
+        if word in words or stem in words or (len(word) >= 6 and word[:6] in stems) or _root(word) in roots:
             count += 1
             return "…"
         return match.group(0)
@@ -149,6 +159,8 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
     by_protocol: dict[str, list[Record]] = {}
     for p in phases:
         by_protocol.setdefault(p.get("protocol", ""), []).append(p)
+    followed = {link["target"] for p in phases for link in p.get("relations", [])
+                if link["type"] == "precedes" and link["direction"] == "out"}
     for p in phases:
         following = [link["target"] for link in p.get("relations", [])
                      if link["type"] == "precedes" and link["direction"] == "out" and link["target"] in facts.by_id]
@@ -157,8 +169,10 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
         nxt = facts.by_id[following[0]]
         card_id = f"{p['id']}:next:choice"
         same = [o for o in by_protocol.get(p.get("protocol", ""), []) if o["id"] not in (p["id"], nxt["id"])]
+        # Another scheme's phase is a distractor only when it opens its scheme: a later stage of another
+        # scheme ("energy-storage loading" after progressive loading) may well be what comes next.
         others = same + [o for o in facts.candidates("phase", card_id) if o not in same and
-                         o["id"] not in (p["id"], nxt["id"])]
+                         o["id"] not in (p["id"], nxt["id"]) and o["id"] not in followed]
         picked = others[: MAX_OPTIONS - 1]
         if len(picked) + 1 < MIN_OPTIONS:
             continue
