@@ -873,3 +873,47 @@ def test_figures_say_what_their_studies_measured(hk):
     assert not any("no downhill running" in k for k in popliteus["key_points"])
     tight = entry(hk, "tight-hamstrings")
     assert not any("flexible sprinters" in k for k in tight["key_points"])
+
+
+def test_doubtful_figures_give_the_real_figure_or_go(hk):
+    slj = entry(hk, "sinding-larsen-johansson-disease")
+    text = json.dumps(slj)
+    assert "11-28%" not in text and "4 of 85" in text
+    assert "rosenthal-1977-patellar-fragmentation-cp" in [s["id"] for s in slj["sources"]]
+    strain = entry(hk, "hamstring-strain")
+    assert not any("< 50%" in k for k in strain["key_points"])
+    recur = next(d for d in strain["disagreements"] if d["topic"].startswith("How often"))
+    assert recur["views"][0]["sources"] == ["orchard-2002-strain-recurrence"]
+    popliteus = entry(hk, "popliteus-tendinopathy")
+    correction = popliteus["corrections"][0]["correction"]
+    assert "described inconsistently" in correction and "best read as" not in correction
+
+
+def test_examinable_facts_left_out_are_taught(hk):
+    assert "injured more often than the" in json.dumps(entry(hk, "medial-meniscus")["key_points"])
+    assert "Stener-like" in json.dumps(entry(hk, "mcl-injury")["treatment"])
+    assert "soleus strains are almost as common" in entry(hk, "gastrocnemius-strain")["imaging"]
+    assert "popliteus bursa" in entry(hk, "fibular-head")["explanation"]
+    assert "knee-jerk" in json.dumps(entry(hk, "quadriceps-femoris")["key_points"])
+    assert "most commonly strained quadriceps" in json.dumps(entry(hk, "rectus-femoris")["key_points"])
+    fat_pad = entry(hk, "infrapatellar-fat-pad")["explanation"]
+    assert "femoral and saphenous" in fat_pad and "not changed by the clinical manoeuvres" in fat_pad
+    assert "20-60% more than concentric" in entry(hk, "eccentric-contraction")["explanation"]
+
+
+def test_references_are_the_papers_not_copies_or_catalogue_pages(hk):
+    cited = {s["id"]: s for s in json.loads(hk("sources", "--json").stdout)}
+    assert cited["statpearls-2024-ischial-bursitis"]["authors"] == "Johnson D, Varacallo M"
+    assert "NBK482285" in cited["statpearls-2024-ischial-bursitis"]["url"]
+    assert cited["mendiguchia-2011-rts-algorithm"]["doi"] == "10.1016/j.ptsp.2010.07.003"
+    assert cited["huygaerts-2020-strain-mechanisms"]["doi"] == "10.3390/sports8050065"
+    assert "et al" not in cited["holden-2020-isometric-crossover"]["authors"]
+    for term, gone in (("popliteus-tendinopathy", "shahady-2006-primary-care-msk"),
+                       ("gastrocnemius-strain", "shahady-2006-primary-care-msk"),
+                       ("gastrocnemius-strain", "wikipedia-nd-thompson-test"),
+                       ("quadriceps-femoris", "healthline-nd-quadriceps"),
+                       ("rectus-femoris", "radiopaedia-nd-aiis-avulsion"),
+                       ("tibial-tuberosity", "hindawi-2011-wells-table"),
+                       ("sinding-larsen-johansson-disease", "mskkey-nd-sinding-larsen-johansson"),
+                       ("buttock", "statpearls-2023-posterior-thigh-muscles")):
+        assert gone not in [s["id"] for s in entry(hk, term)["sources"]], (term, gone)
