@@ -917,3 +917,8 @@ def test_references_are_the_papers_not_copies_or_catalogue_pages(hk):
                        ("sinding-larsen-johansson-disease", "mskkey-nd-sinding-larsen-johansson"),
                        ("buttock", "statpearls-2023-posterior-thigh-muscles")):
         assert gone not in [s["id"] for s in entry(hk, term)["sources"]], (term, gone)
+
+
+def test_every_source_in_the_bibliography_is_cited(hk):
+    bibliography = json.loads(hk("sources", "--json").stdout)
+    assert [s["id"] for s in bibliography if not s["cited_by"]] == []
