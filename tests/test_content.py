@@ -873,3 +873,15 @@ def test_figures_say_what_their_studies_measured(hk):
     assert not any("no downhill running" in k for k in popliteus["key_points"])
     tight = entry(hk, "tight-hamstrings")
     assert not any("flexible sprinters" in k for k in tight["key_points"])
+
+
+def test_text_for_the_student_speaks_of_the_subject_not_of_the_database(hk, tmp_path):
+    # Pages and cards say "hamknee's staging" or name the study, never "this knowledge base" or "the records".
+    pages = hk("export", "json", "-").stdout
+    body = json.loads(pages)
+    entries = json.dumps([e for key, value in body.items() if key != "sources" and isinstance(value, list)
+                          for e in value])
+    assert "this knowledge base" not in entries.lower()
+    out = tmp_path / "deck.json"
+    assert hk("export", "cards", str(out)).exit_code == 0
+    assert "The records give" not in out.read_text(encoding="utf-8")

@@ -350,8 +350,8 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             field=_REVERSE[part],
             prompt=f"Name a muscle that {_VERB[part]} the {lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"The records give the {lc(record['name'])} as "
-                        f"{'an origin' if part == 'origin' else 'an insertion'} of {_and(names)}.",
+            explanation=f"The {lc(record['name'])} is {'an origin' if part == 'origin' else 'an insertion'} "
+                        f"of {_and(names)}.",
             accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
             source=source_line(src[0]) if src else "", sources=source_lines(record),
         ))
