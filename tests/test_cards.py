@@ -178,3 +178,20 @@ def test_an_open_site_question_does_not_call_a_condition_outside_the_deck_false(
                 input="piriformis syndrome\n\n")
     assert result.exit_code == 0, result.stderr
     assert "(not one of the conditions hamknee covers there)" in " ".join(result.stdout.split())
+
+
+def test_hamstring_nerve_choices_name_the_divisions_of_the_sciatic_nerve(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The hamstring branches leave the tibial and common fibular divisions in the thigh; the tibial nerve
+    # proper begins at the popliteal fossa.
+    out = tmp_path / "deck.json"
+    assert hk("export", "cards", str(out)).exit_code == 0
+    cards = {c["id"]: c for c in json.loads(out.read_text(encoding="utf-8"))}
+    for muscle in ("semimembranosus", "semitendinosus", "biceps-femoris-long-head"):
+        card = cards[f"{muscle}:innervation:choice"]
+        assert [card["options"][i] for i in card["correct"]] == ["Tibial division of the sciatic nerve"]
+        assert "Tibial nerve" not in card["options"]
+    short = cards["biceps-femoris-short-head:innervation:choice"]
+    assert [short["options"][i] for i in short["correct"]] == ["Common fibular division of the sciatic nerve"]
+    # Below the knee the tibial nerve is the nerve itself.
+    calf = cards["gastrocnemius:innervation:choice"]
+    assert [calf["options"][i] for i in calf["correct"]] == ["Tibial nerve"]

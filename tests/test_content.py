@@ -922,3 +922,14 @@ def test_references_are_the_papers_not_copies_or_catalogue_pages(hk):
 def test_every_source_in_the_bibliography_is_cited(hk):
     bibliography = json.loads(hk("sources", "--json").stdout)
     assert [s["id"] for s in bibliography if not s["cited_by"]] == []
+
+def test_text_for_the_student_speaks_of_the_subject_not_of_the_database(hk, tmp_path):
+    # Pages and cards say "hamknee's staging" or name the study, never "this knowledge base" or "the records".
+    pages = hk("export", "json", "-").stdout
+    body = json.loads(pages)
+    entries = json.dumps([e for key, value in body.items() if key != "sources" and isinstance(value, list)
+                          for e in value])
+    assert "this knowledge base" not in entries.lower()
+    out = tmp_path / "deck.json"
+    assert hk("export", "cards", str(out)).exit_code == 0
+    assert "The records give" not in out.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ a record gives is a right answer and none is ever a distractor.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from hamknee.study.cards.base import (
     MAX_OPTIONS,
@@ -161,6 +162,25 @@ def _nerve_key(facts: Facts, m: Record) -> str:
     return text.split(":")[0] if ":" in text else text
 
 
+def _division_labels(facts: Facts, nerve: str, key: str) -> Callable[[str], str]:
+    """How a choice card names each nerve. In the thigh the hamstrings are supplied by the tibial and common
+    fibular divisions of the sciatic nerve, not by the tibial nerve proper (which starts at the popliteal
+    fossa): when the record says "division", both divisions are offered as divisions."""
+    parent = facts.parent.get(nerve)
+    division = " division of the "
+    if parent is None or division not in key.lower():
+        return facts.name
+    whole = facts.name(parent)
+
+    def label(ident: str) -> str:
+        name = facts.name(ident)
+        if facts.parent.get(ident) == parent and name.lower().endswith(" nerve"):
+            return f"{name[:-len(' nerve')]}{division}{whole[:1].lower()}{whole[1:]}"
+        return name
+
+    return label
+
+
 def _division_forms(key: str) -> tuple[str, ...]:
     """"Common fibular division of the sciatic nerve" is also said without its nerve: "common fibular division"."""
     head, sep, _ = key.lower().partition(" of the sciatic nerve")
@@ -224,11 +244,12 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
                 break
         if len(picked) + 1 < MIN_OPTIONS:
             continue
-        shown = facts.name(nerves[0])
-        options = ordered([shown, *(facts.name(p) for p in picked)], card_id)
+        label = _division_labels(facts, nerves[0], key)
+        shown = label(nerves[0])
+        options = ordered([shown, *(label(p) for p in picked)], card_id)
         notes = []
         for o in options:
-            ident = next(i for i in [nerves[0], *picked] if facts.name(i) == o)
+            ident = next(i for i in [nerves[0], *picked] if label(i) == o)
             owners = [facts.name(x) for x in facts.supplied_by.get(ident, [])]
             if ident == nerves[0]:
                 notes.append(f"{m['name']}: {first_sentence(text)}")
@@ -329,8 +350,8 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             field=_REVERSE[part],
             prompt=f"Name a muscle that {_VERB[part]} the {lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"The records give the {lc(record['name'])} as "
-                        f"{'an origin' if part == 'origin' else 'an insertion'} of {_and(names)}.",
+            explanation=f"The {lc(record['name'])} is {'an origin' if part == 'origin' else 'an insertion'} "
+                        f"of {_and(names)}.",
             accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
             source=source_line(src[0]) if src else "", sources=source_lines(record),
         ))
