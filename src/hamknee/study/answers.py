@@ -200,23 +200,31 @@ class NameIndex:
                     self.owners[f].add(r["id"])
             self.forms_of[r["id"]] = list(dict.fromkeys(own))
 
+    # What the checker asks of the index, as methods, so that an index read in parts (the deck cache's)
+    # answers the same questions while reading only the parts they need.
     def entity_forms(self, ident: str) -> list[Tokens]:
         return self.forms_of.get(ident, [])
 
-    def dump(self) -> dict[str, Any]:
-        """The index as plain data for the deck cache: building it reads every name of every entry."""
-        return {"owners": {f: sorted(ids) for f, ids in self.owners.items()}, "by_length": self.by_length,
-                "forms_of": self.forms_of, "label": self.label}
+    def owners_of(self, form: Tokens) -> set[str]:
+        """The entries one of whose names has this form (empty: none)."""
+        return self.owners.get(form, set())
 
-    @classmethod
-    def restore(cls, data: dict[str, Any]) -> NameIndex:
-        """An index from ``dump``'s data; TypeError, ValueError or KeyError when the data has another shape."""
-        index = cls()
-        index.owners = {tuple(f): set(ids) for f, ids in data["owners"].items()}
-        index.by_length = {int(n): [tuple(f) for f in fs] for n, fs in data["by_length"].items()}
-        index.forms_of = {str(i): [tuple(f) for f in fs] for i, fs in data["forms_of"].items()}
-        index.label = {tuple(f): str(name) for f, name in data["label"].items()}
-        return index
+    def label_of(self, form: Tokens, default: str) -> str:
+        """The name shown for a form: the name of the entry it is a name of."""
+        return self.label.get(form, default)
+
+    def of_length(self, count: int) -> list[Tokens]:
+        """Every form of so many words, in the order the entries gave them."""
+        return self.by_length.get(count, [])
+
+    def parts(self) -> dict[str, Any]:
+        """The index as plain data in parts for the deck cache (building it reads every name of every entry):
+        each entry's forms, and for each number of words the forms of that length with their owners and
+        label, so that checking an answer reads only the part of its length."""
+        found: dict[str, Any] = {"forms_of": self.forms_of}
+        for count, group in self.by_length.items():
+            found[f"length:{count}"] = {f: (sorted(self.owners[f]), self.label[f]) for f in group}
+        return found
 
 
 _EMPTY = NameIndex()
@@ -267,14 +275,14 @@ def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex, broader: It
     for ident in ids:
         key.owners.add(ident)
         for f in names.entity_forms(ident):
-            key.forms.setdefault(f, names.label.get(f, ident))
+            key.forms.setdefault(f, names.label_of(f, ident))
     for text in broader:
         for f in forms(text, gloss=False):
             key.broader.setdefault(f, text)
     for ident in broader_ids:
         key.owners.add(ident)
         for f in names.entity_forms(ident):
-            key.broader.setdefault(f, names.label.get(f, ident))
+            key.broader.setdefault(f, names.label_of(f, ident))
     return key
 
 
@@ -297,9 +305,9 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     excluded = {f for w in ruled_out for f in forms(w)}
     if answer in excluded:
         return Verdict(False, True, note="that does not fit this question")
-    other = names.owners.get(answer, set()) - key.owners
+    other = names.owners_of(answer) - key.owners
     if answer in wrong_forms or other:
-        return _names_other(given, wrong_forms.get(answer) or names.label.get(answer, "another entry"))
+        return _names_other(given, wrong_forms.get(answer) or names.label_of(answer, "another entry"))
     best: tuple[int, str] | None = None
     loose = False
     for table, is_broader in ((key.forms, False), (key.broader, True)):
@@ -310,12 +318,12 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     if best is None:
         return Verdict(False, False)
     # A typo is forgiven only if no other entity's name (nor a wrong option) is as near.
-    for f in names.by_length.get(len(answer), []):
-        if f in key.forms or f in key.broader or not (names.owners[f] - key.owners):
+    for f in names.of_length(len(answer)):
+        if f in key.forms or f in key.broader or not (names.owners_of(f) - key.owners):
             continue
         d = distance(answer, f)
         if d is not None and d <= best[0]:
-            return Verdict(False, False, note=f"closer to {names.label.get(f, 'another entry')}")
+            return Verdict(False, False, note=f"closer to {names.label_of(f, 'another entry')}")
     for f, text in wrong_forms.items():
         if f in key.forms:
             continue

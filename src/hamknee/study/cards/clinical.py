@@ -97,14 +97,20 @@ _OPPOSITE = {"medial-knee": "lateral-knee", "lateral-knee": "medial-knee"}
 def _muscles_named(facts: Facts, text: str) -> list[str]:
     """Muscles whose name or alias is part of the text ("biceps femoris tendinopathy" names biceps femoris)."""
     padded = f" {normalize(text).replace('-', ' ')} "
-    found = []
-    for m in facts.by_kind.get("muscle", []):
-        for name in (m["name"], *m.get("aliases", [])):
-            words = normalize(name).replace("-", " ")
-            if len(words) > 3 and f" {words} " in padded:
-                found.append(m["id"])
-                break
-    return found
+    return [ident for ident, spelt in _muscle_names(facts) if any(words in padded for words in spelt)]
+
+
+def _muscle_names(facts: Facts) -> list[tuple[str, list[str]]]:
+    """Each muscle with its names and aliases as spaced words (of more than three letters), worked out once
+    per deck: every alias of every condition is checked against them."""
+    found = facts.memo.get("muscle names")
+    if found is None:
+        found = []
+        for m in facts.by_kind.get("muscle", []):
+            spelt = [normalize(name).replace("-", " ") for name in (m["name"], *m.get("aliases", []))]
+            found.append((m["id"], [f" {words} " for words in spelt if len(words) > 3]))
+        facts.memo["muscle names"] = found
+    return found  # type: ignore[no-any-return]
 
 
 def region_cards(facts: Facts, add: list[Card]) -> None:
