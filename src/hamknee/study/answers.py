@@ -38,7 +38,7 @@ The contract, which the quiz, the card lint and the deck tests rely on:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -225,6 +225,79 @@ class NameIndex:
         for count, group in self.by_length.items():
             found[f"length:{count}"] = {f: (sorted(self.owners[f]), self.label[f]) for f in group}
         return found
+
+
+class PartedNames(NameIndex):
+    """A name index read a part at a time (``NameIndex.parts``, from the deck cache): an answer of three
+    words reads the forms of three words and the forms of the entries its card names; a choice answered by
+    its number reads nothing. ``read(name)`` gives a part or raises KeyError; then the whole index is
+    worked out by ``rebuild`` instead."""
+
+    def __init__(self, read: Callable[[str], Any], lengths: Iterable[int], rebuild: Callable[[], NameIndex]) -> None:
+        # The base index stays empty: every question goes through the methods below.
+        super().__init__()
+        self._read = read
+        self._lengths = {int(n) for n in lengths}
+        self._rebuild = rebuild
+        self._parts: dict[int, dict[Tokens, tuple[list[str], str]]] = {}
+        self._forms: dict[str, list[Tokens]] | None = None
+        self._whole: NameIndex | None = None
+
+    def _rebuilt(self) -> NameIndex:
+        if self._whole is None:
+            self._whole = self._rebuild()
+        return self._whole
+
+    def _of(self, count: int) -> dict[Tokens, tuple[list[str], str]]:
+        found = self._parts.get(count)
+        if found is None:
+            found = {}
+            if count in self._lengths:
+                value = self._read(f"names:length:{count}")
+                if not isinstance(value, dict):
+                    raise KeyError(count)
+                found = value
+            self._parts[count] = found
+        return found
+
+    def entity_forms(self, ident: str) -> list[Tokens]:
+        if self._whole is None:
+            try:
+                if self._forms is None:
+                    forms = self._read("names:forms_of")
+                    if not isinstance(forms, dict):
+                        raise KeyError("forms_of")
+                    self._forms = forms
+                return list(self._forms.get(ident, []))
+            except KeyError:
+                pass
+        return self._rebuilt().entity_forms(ident)
+
+    def owners_of(self, form: Tokens) -> set[str]:
+        if self._whole is None:
+            try:
+                entry = self._of(len(form)).get(form)
+                return set(entry[0]) if entry else set()
+            except (KeyError, TypeError, IndexError):
+                pass
+        return self._rebuilt().owners_of(form)
+
+    def label_of(self, form: Tokens, default: str) -> str:
+        if self._whole is None:
+            try:
+                entry = self._of(len(form)).get(form)
+                return str(entry[1]) if entry else default
+            except (KeyError, TypeError, IndexError):
+                pass
+        return self._rebuilt().label_of(form, default)
+
+    def of_length(self, count: int) -> list[Tokens]:
+        if self._whole is None:
+            try:
+                return list(self._of(count))
+            except KeyError:
+                pass
+        return self._rebuilt().of_length(count)
 
 
 _EMPTY = NameIndex()

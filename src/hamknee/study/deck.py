@@ -19,16 +19,16 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hamknee import cache
 from hamknee.kb import KnowledgeBase
-from hamknee.study.answers import NameIndex, Tokens
 from hamknee.study.cards import Card
 
 if TYPE_CHECKING:
+    from hamknee.study.answers import NameIndex
     from hamknee.study.cards.base import Record
 
 DECK_FORMAT = 3
@@ -82,91 +82,6 @@ def _head(card: Card) -> Head:
 
 def _card(record: dict[str, Any]) -> Card:
     return Card(**record)
-
-
-class _Damaged(Exception):
-    """A part of the deck cache could not be read: the names are worked out from the knowledge base."""
-
-
-class CachedNames(NameIndex):
-    """The name index of the deck cache, read a part at a time: an answer of three words reads the forms of
-    three words, and the forms of the entries its card names; a choice answered by its number reads nothing."""
-
-    def __init__(self, reader: Callable[[], cache.CacheReader | None], lengths: Iterable[int],
-                 kb: KnowledgeBase) -> None:
-        # The base index is left empty: every question goes through the methods below.
-        super().__init__()
-        self._reader = reader  # the deck's reader of the cache file (None: the deck was generated here)
-        self._lengths = {int(n) for n in lengths}
-        self._kb = kb
-        self._parts: dict[int, dict[Tokens, tuple[list[str], str]]] = {}
-        self._forms: dict[str, list[Tokens]] | None = None
-        self._whole: NameIndex | None = None
-
-    def _section(self, name: str) -> Any:
-        reader = self._reader()
-        if reader is None:
-            raise _Damaged(name)
-        try:
-            return reader.section(name)
-        except (cache.CacheMiss, KeyError, OSError, ValueError) as exc:
-            raise _Damaged(name) from exc
-
-    def _rebuilt(self) -> NameIndex:
-        if self._whole is None:
-            self._whole = NameIndex(self._kb.names())
-        return self._whole
-
-    def _of(self, count: int) -> dict[Tokens, tuple[list[str], str]]:
-        found = self._parts.get(count)
-        if found is None:
-            found = {}
-            if count in self._lengths:
-                value = self._section(f"names:length:{count}")
-                if not isinstance(value, dict):
-                    raise _Damaged(str(count))
-                found = value
-            self._parts[count] = found
-        return found
-
-    def entity_forms(self, ident: str) -> list[Tokens]:
-        if self._whole is None:
-            try:
-                if self._forms is None:
-                    forms = self._section("names:forms_of")
-                    if not isinstance(forms, dict):
-                        raise _Damaged("forms_of")
-                    self._forms = forms
-                return list(self._forms.get(ident, []))
-            except _Damaged:
-                pass
-        return self._rebuilt().entity_forms(ident)
-
-    def owners_of(self, form: Tokens) -> set[str]:
-        if self._whole is None:
-            try:
-                entry = self._of(len(form)).get(form)
-                return set(entry[0]) if entry else set()
-            except (_Damaged, TypeError, IndexError):
-                pass
-        return self._rebuilt().owners_of(form)
-
-    def label_of(self, form: Tokens, default: str) -> str:
-        if self._whole is None:
-            try:
-                entry = self._of(len(form)).get(form)
-                return str(entry[1]) if entry else default
-            except (_Damaged, TypeError, IndexError):
-                pass
-        return self._rebuilt().label_of(form, default)
-
-    def of_length(self, count: int) -> list[Tokens]:
-        if self._whole is None:
-            try:
-                return list(self._of(count))
-            except _Damaged:
-                pass
-        return self._rebuilt().of_length(count)
 
 
 class Deck:
@@ -245,6 +160,16 @@ class Deck:
         assert self._heads is not None
         return self._heads
 
+    def _part(self, name: str) -> Any:
+        """A section of the deck cache; KeyError when it cannot be read (absent, damaged, gone)."""
+        reader = self._open()
+        if reader is None:
+            raise KeyError(name)
+        try:
+            return reader.section(name)
+        except (cache.CacheMiss, OSError, ValueError) as exc:
+            raise KeyError(name) from exc
+
     @property
     def heads(self) -> list[Head]:
         return self._load_heads()
@@ -254,9 +179,11 @@ class Deck:
 
     def names(self) -> NameIndex:
         """Every entry's names as answer forms, which the checker compares a typed answer with."""
+        from hamknee.study.answers import NameIndex, PartedNames
+
         if self._names is None and self._path is not None and self._key is not None:
             # Read from the cache file as answers need it.
-            self._names = CachedNames(self._open, self._name_lengths, self._kb)
+            self._names = PartedNames(self._part, self._name_lengths, lambda: NameIndex(self._kb.names()))
         if self._names is None:
             self._names = NameIndex(self._kb.names())
         return self._names
@@ -372,19 +299,39 @@ def _open_cached(kb: KnowledgeBase, target: Path, key: dict[str, Any]) -> Deck |
     return Deck(kb, fingerprint, reader, None, path=target, name_lengths=lengths)
 
 
-def _slim(record: dict[str, Any]) -> Record:
-    """A record as the generators read it: each relation without the label, name and note it is shown with
-    (most of a large knowledge base's memory)."""
-    slim = dict(record)
-    slim["relations"] = [{k: link[k] for k in _LINK_KEYS if k in link} for link in record.get("relations", [])]
-    return slim
+def _slimmed(records: Iterable[dict[str, Any]]) -> Iterator[Record]:
+    """The records as the generators read them: each relation without the label, name and note it is shown
+    with, and one shared copy of each relation as they read it (relations are most of a large knowledge
+    base's memory, and every one is written on both its ends)."""
+    shared: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in records:
+        slim = dict(record)
+        links = []
+        for link in record.get("relations", []):
+            values = tuple(link.get(k) for k in _LINK_KEYS)
+            found = shared.get(values)
+            if found is None:
+                found = shared[values] = {k: link[k] for k in _LINK_KEYS if k in link}
+            links.append(found)
+        slim["relations"] = links
+        yield slim
 
 
 def _built(kb: KnowledgeBase) -> tuple[list[Card], NameIndex]:
     """The deck and the name index its lint used, generated from the records as they are read."""
+    import gc
+
     from hamknee.study.cards import Deck as Generated
 
-    built = Generated(_slim(r) for r in kb.iter_records())
+    # Generating builds hundreds of thousands of acyclic objects: the cyclic collector would only walk
+    # them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        built = Generated(_slimmed(kb.iter_records()))
+    finally:
+        if collecting:
+            gc.enable()
     return built.cards, built.names
 
 
