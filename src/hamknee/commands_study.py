@@ -15,10 +15,12 @@ from hamknee.cli import complete_qtype, complete_topic, emit_json, err, get_kb, 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from fsrs import Rating
+
     from hamknee.study.answers import NameIndex
     from hamknee.study.cards import Card
     from hamknee.study.deck import Deck
-    from hamknee.study.schedule import Outcome, Rating, Spacer
+    from hamknee.study.schedule import Outcome, Spacer
     from hamknee.study.session_guard import Guard
     from hamknee.study.store import Store
 
@@ -228,7 +230,7 @@ _RATING_KEYS = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good
 
 
 def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | None:
-    from hamknee.study.schedule import RATINGS
+    from hamknee.study.schedule import RATING_WORDS
 
     while True:
         reply = reader.ask(prompt or f"Rate it: again / hard / good / easy [1-4, Enter = {suggested}]: ")
@@ -238,7 +240,7 @@ def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | No
         if not choice:
             return suggested
         choice = _RATING_KEYS.get(choice, choice)
-        if choice in RATINGS:
+        if choice in RATING_WORDS:
             return choice
         _say("Type 1-4, a/h/g/e, or press Enter.", "dim")
 
@@ -448,18 +450,18 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
 
 def _save(store: Store, card: Card, reply: _Reply, reader: _Input, spacer: Spacer, session: str,
           tally: _Tally) -> Outcome:
-    from hamknee.study.schedule import RATINGS
+    from hamknee.study.schedule import ratings
 
     answer = _Answer(card, reply.given, reply.correct, int(reply.seconds * 1000) if reader.interactive else None)
-    return answer.save(store, RATINGS[reply.rating], spacer, session, tally)
+    return answer.save(store, ratings()[reply.rating], spacer, session, tally)
 
 
 def _revise(store: Store, card: Card, reply: _Reply, was_correct: bool, spacer: Spacer,
             tally: _Tally) -> Outcome:
     """The answer already saved, rated again as the student chose; the tally follows the new verdict."""
-    from hamknee.study.schedule import RATINGS
+    from hamknee.study.schedule import ratings
 
-    outcome = store.revise(card, RATINGS[reply.rating], correct=reply.correct, spacer=spacer)
+    outcome = store.revise(card, ratings()[reply.rating], correct=reply.correct, spacer=spacer)
     tally.right += int(reply.correct) - int(was_correct)
     return outcome
 

@@ -43,8 +43,6 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz.distance import OSA
-
 from hamknee.study.contrast import is_contrast
 from hamknee.study.synonyms import TYPO, canonical, shorten, spell_out
 from hamknee.terms import normalize
@@ -96,6 +94,20 @@ def _names_other(given: str, label: str) -> Verdict:
     return Verdict(False, True, note=f"that is {label}", other=label)
 
 
+_osa: Callable[..., int] | None = None
+
+
+def _typos(word: str, other: str, limit: int) -> int:
+    """The OSA distance between two words (limit + 1 beyond the limit). rapidfuzz is imported on first use:
+    a choice answered by its number, or a short answer, needs no typo counted."""
+    global _osa
+    if _osa is None:
+        from rapidfuzz.distance import OSA
+
+        _osa = OSA.distance
+    return int(_osa(word, other, score_cutoff=limit))
+
+
 @lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     word = _NUMBERS.get(word, word)
@@ -112,7 +124,7 @@ def _generic(word: str) -> bool:
     """A generic word, or one typo away from a long one ("musle")."""
     if word in _STOP:
         return True
-    return len(word) >= 5 and any(OSA.distance(word, w, score_cutoff=1) <= 1 for w in _LONG_STOP)
+    return len(word) >= 5 and any(_typos(word, w, 1) <= 1 for w in _LONG_STOP)
 
 
 @lru_cache(maxsize=65536)
@@ -162,7 +174,7 @@ def distance(answer: Tokens, key: Tokens) -> int | None:
             limit = min(_allowed(word), _allowed(other))
             if limit == 0:
                 continue
-            d = OSA.distance(word, other, score_cutoff=limit)
+            d = _typos(word, other, limit)
             if d <= limit and (best is None or d < best[0]):
                 best = (d, other)
         if best is None:

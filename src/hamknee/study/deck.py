@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -67,6 +66,8 @@ def deck_key(kb: KnowledgeBase) -> dict[str, Any] | None:
 
 
 def _fingerprint(key: dict[str, Any] | None, cards: list[Card] | None) -> str:
+    import hashlib  # only when the deck is generated: loading OpenSSL costs every warm command
+
     digest = hashlib.blake2b(digest_size=12)
     if key is not None:
         digest.update(json.dumps(key, sort_keys=True).encode())

@@ -20,13 +20,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-from fsrs import Rating
+from typing import TYPE_CHECKING, Any
 
 from hamknee.errors import StudyDatabaseError
 from hamknee.study.cards import Card
 from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, start_of_day
+
+if TYPE_CHECKING:
+    from fsrs import Rating
 
 DB_NAME = "study.sqlite3"
 BUSY_TIMEOUT_MS = 30_000  # how long opening waits for a database another program holds
@@ -565,7 +566,7 @@ class Store:
         saved, state_before = row[0], row[1]
         with _values(self.path):
             outcome = spacer.review(card.id, saved, rating, when)
-        lapse = 1 if rating == Rating.Again and state_before == "review" else 0
+        lapse = 1 if int(rating) == 1 and state_before == "review" else 0  # Rating.Again
         db.execute(
             """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
                    lapses = lapses + ?, first_review = COALESCE(first_review, ?), last_review = ?
