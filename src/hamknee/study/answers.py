@@ -136,12 +136,17 @@ def tokens(text: str) -> Tokens:
 
 def forms(text: str, gloss: bool = True) -> list[Tokens]:
     """A text as answers: whole, without its bracketed gloss, and (for a name) the gloss alone."""
+    return list(_forms(text, gloss))
+
+
+@lru_cache(maxsize=65536)  # the lint and the name index ask for the same names again and again
+def _forms(text: str, gloss: bool) -> tuple[Tokens, ...]:
     found = [tokens(text)]
     if _GLOSS.search(text):
         found.append(tokens(_GLOSS.sub("", text)))
         if gloss:
             found += [tokens(g) for g in re.findall(r"[(\[]([^)\]]*)[)\]]", text)]
-    return [f for f in dict.fromkeys(found) if f]
+    return tuple(f for f in dict.fromkeys(found) if f)
 
 
 def _allowed(word: str) -> int:

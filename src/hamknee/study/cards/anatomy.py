@@ -60,10 +60,13 @@ def _precise(facts: Facts, detail: str, sites: list[str]) -> tuple[str, ...]:
     Only a phrase that ends in the site's name and names a part of it ("lip", "surface", "impression" ...)
     with a word that says which ("lateral lip", not "part"), within one clause of the detail."""
     found: list[str] = []
-    patterns = [_name_pattern(name) for site in sites for name in facts.names(site)]
+    names = [name for site in sites for name in facts.names(site)]
     for clause in re.split(r"[;:.()]", one_line(detail)):
-        for pattern in patterns:
-            hit = pattern.search(clause)
+        lower = clause.lower() if clause.isascii() else None
+        for name in names:
+            if lower is not None and name.isascii() and name.lower() not in lower:
+                continue  # plain text without the name cannot match it (most clauses name no site)
+            hit = _name_pattern(name).search(clause)
             if not hit:
                 continue
             m = _PART_OF.search(clause[:hit.start()])
