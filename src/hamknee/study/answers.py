@@ -139,7 +139,7 @@ def forms(text: str, gloss: bool = True) -> list[Tokens]:
     return list(_forms(text, gloss))
 
 
-@lru_cache(maxsize=65536)  # the lint and the name index ask for the same names again and again
+@lru_cache(maxsize=4096)  # the lint and the name index ask for the same names again and again (a few at a time)
 def _forms(text: str, gloss: bool) -> tuple[Tokens, ...]:
     found = [tokens(text)]
     if _GLOSS.search(text):
@@ -193,7 +193,7 @@ class NameIndex:
     """Every name and alias of every entity, by its answer form: built once per knowledge base."""
 
     def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
-        self.owners: dict[Tokens, set[str]] = {}
+        owners: dict[Tokens, set[str]] = {}
         self.by_length: dict[int, list[Tokens]] = {}
         self.forms_of: dict[str, list[Tokens]] = {}
         self.label: dict[Tokens, str] = {}
@@ -211,11 +211,13 @@ class NameIndex:
                         glossed.discard(f)
                         if f not in whole:
                             glossed.add(f)
-                    if f not in self.owners:
-                        self.owners[f] = set()
+                    if f not in owners:
+                        owners[f] = set()
                         self.by_length.setdefault(len(f), []).append(f)
-                    self.owners[f].add(r["id"])
+                    owners[f].add(r["id"])
             self.forms_of[r["id"]] = list(dict.fromkeys(own))
+        # Kept as sorted tuples (most forms have one owner): a fifth of the sets' size.
+        self.owners: dict[Tokens, tuple[str, ...]] = {f: tuple(sorted(ids)) for f, ids in owners.items()}
 
     # What the checker asks of the index, as methods, so that an index read in parts (the deck cache's)
     # answers the same questions while reading only the parts they need.
@@ -224,7 +226,7 @@ class NameIndex:
 
     def owners_of(self, form: Tokens) -> set[str]:
         """The entries one of whose names has this form (empty: none)."""
-        return self.owners.get(form, set())
+        return set(self.owners.get(form, ()))
 
     def label_of(self, form: Tokens, default: str) -> str:
         """The name shown for a form: the name of the entry it is a name of."""
@@ -240,7 +242,7 @@ class NameIndex:
         label, so that checking an answer reads only the part of its length."""
         found: dict[str, Any] = {"forms_of": self.forms_of}
         for count, group in self.by_length.items():
-            found[f"length:{count}"] = {f: (sorted(self.owners[f]), self.label[f]) for f in group}
+            found[f"length:{count}"] = {f: (list(self.owners[f]), self.label[f]) for f in group}
         return found
 
 

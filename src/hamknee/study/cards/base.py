@@ -194,7 +194,7 @@ class Facts:
     def __init__(self, records: Iterable[Record]) -> None:
         self.by_id: dict[str, Record] = {}
         self.by_kind: dict[str, list[Record]] = {}
-        self.name_ids: dict[str, set[str]] = {}
+        named: dict[str, set[str]] = {}
         self._starts: dict[str, int] = {}  # first word of a name -> the most words a name starting so has
         for r in sorted(records, key=lambda r: r["id"]):
             self.by_id[r["id"]] = r
@@ -203,9 +203,12 @@ class Facts:
                 key = normalize(n)
                 for k in {key, key.removesuffix("-test")}:
                     if k:
-                        self.name_ids.setdefault(k, set()).add(r["id"])
+                        named.setdefault(k, set()).add(r["id"])
                         parts = k.split("-")
                         self._starts[parts[0]] = max(self._starts.get(parts[0], 0), min(len(parts), _LONGEST_NAME))
+        # A name -> the entities it names, sorted; as tuples (most names one entity's), a fifth of the sets' size.
+        self.name_ids: dict[str, tuple[str, ...]] = {k: tuple(sorted(ids)) for k, ids in named.items()}
+        del named
         self.parent: dict[str, str] = {}
         for r in self.by_id.values():
             for link in r.get("relations", []):

@@ -141,7 +141,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(c.get("pain_sites", [])),
             # a site that is an entry of its own ("tibial tuberosity") is right by all its names
             answer_ids=(() if many else (felt[0],)) + tuple(sorted(
-                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), set())})),
+                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), ())})),
             parts=tuple(tuple(facts.names(r)) for r in felt) if many else (),
             part_ids=tuple((r,) for r in felt) if many else (),
             entities=(c["id"], *felt), regions=tuple(felt), source=(lines or ("",))[0], sources=lines,
@@ -192,7 +192,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
         tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"]) and clinical(t)]
         if tests:
             accepted = [f for t in tests for f in _test_forms(t["name"], facts, t.get("aliases"))]
-            named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})
+            named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
                 prompt=f"Name a clinical test used in assessing {lc(_unhinted(c['name'], accepted))}.",
@@ -233,7 +233,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
             accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),
             answer_ids=tuple(sorted({i for f in _test_forms(key["name"])
-                                   for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})),
+                                   for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})),
             correct=(options.index(key["name"]),), option_notes=notes, entities=(c["id"],),
             source=(lines or ("",))[0], sources=lines,
         ))
