@@ -81,6 +81,7 @@ COMMANDS: list[Command] = [
     Command("stats", ("stats",), group="study"),
     Command("export anki", ("export", "anki", "{out.apkg}"), group="study-whole"),
     Command("export csv", ("export", "csv", "{out.csv}"), group="study-whole"),
+    Command("export cards", ("export", "cards", "{out.json}"), group="study-whole"),
     Command("export json", ("export", "json", "{out.json}"), group="whole"),
     Command("sources", ("sources",), group="whole"),
     Command("validate", ("validate",), group="validate"),

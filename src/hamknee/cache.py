@@ -13,9 +13,12 @@ import os
 import stat
 import struct
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from hamknee import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 MAGIC = b"HAMKNEE\x02"
 FORMAT = 12  # bump whenever the compiled sections change shape
@@ -80,7 +83,8 @@ def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
     import shutil
     import tempfile
 
-    records: dict[str, Any] = sections["records"]
+    # The records may come as pairs made one at a time (the deck's cards), never all held at once.
+    records: dict[str, Any] | Iterable[tuple[str, Any]] = sections["records"]
     offsets: dict[str, tuple[int, int, bytes]] = {}
     record_offsets: dict[str, tuple[int, int]] = {}
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +98,7 @@ def write(target: Path, key: dict[str, Any], sections: dict[str, Any]) -> None:
             offsets[name] = (position, len(blob), _digest(blob))
             body.write(blob)
             position += len(blob)
-        for ident, record in records.items():
+        for ident, record in records.items() if isinstance(records, dict) else records:
             data = marshal.dumps(record)
             # Each record carries its own digest: a damaged record is rebuilt, never shown as a fact.
             blob = _digest(data) + data

@@ -15,11 +15,13 @@ from hamknee.cli import complete_qtype, complete_topic, emit_json, err, get_kb, 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from fsrs import Rating
+
     from hamknee.kb import KnowledgeBase
     from hamknee.study.answers import NameIndex
     from hamknee.study.cards import Card
     from hamknee.study.deck import Deck
-    from hamknee.study.schedule import Outcome, Rating, Spacer
+    from hamknee.study.schedule import Outcome, Spacer
     from hamknee.study.session_guard import Guard
     from hamknee.study.store import Store
 
@@ -95,6 +97,12 @@ def _deck() -> Deck:
 
 def _chosen(deck: Deck, topic: str | None, qtype: str | None) -> list[str]:
     """Ids of the deck's cards about the topic and of the question type, in deck order."""
+    ids = _topic_ids(deck, topic, qtype)
+    return deck.ids() if ids is None else ids
+
+
+def _topic_ids(deck: Deck, topic: str | None, qtype: str | None) -> list[str] | None:
+    """As ``_chosen``, but None for the whole deck (no topic, no type), which needs no head read."""
     from hamknee.errors import UsageProblem, safe_text
     from hamknee.study.cards import QTYPES
     from hamknee.vocab import KINDS, SECTIONS
@@ -103,7 +111,7 @@ def _chosen(deck: Deck, topic: str | None, qtype: str | None) -> list[str]:
         raise UsageProblem(f"Unknown question type {safe_text(qtype)!r}.", f"Use one of: {', '.join(QTYPES)}.")
     kind_filter = qtype.strip().lower() if qtype else None
     if topic is None:
-        return deck.choose(qtype=kind_filter)
+        return deck.choose(qtype=kind_filter) if kind_filter else None
     key = topic.strip().lower()
     if key in KINDS or key in SECTIONS:
         return deck.choose(kinds={SECTIONS.get(key, key)}, qtype=kind_filter)
@@ -139,7 +147,7 @@ def _members(kb: KnowledgeBase, record: dict[str, Any]) -> set[str]:
 def _sync(store: Store, deck: Deck, now: datetime) -> None:
     """Bring the progress database in line with the deck, unless it already is (a large deck takes a while)."""
     if store.synced_deck() != deck.fingerprint:
-        store.sync(deck.cards(), now, deck.fingerprint)
+        store.sync(deck.stream(), now, deck.fingerprint)
 
 
 def _tell(text: str) -> None:
@@ -247,7 +255,7 @@ _RATING_KEYS = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good
 
 
 def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | None:
-    from hamknee.study.schedule import RATINGS
+    from hamknee.study.schedule import RATING_WORDS
 
     while True:
         reply = reader.ask(prompt or f"Rate it: again / hard / good / easy [1-4, Enter = {suggested}]: ")
@@ -257,7 +265,7 @@ def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | No
         if not choice:
             return suggested
         choice = _RATING_KEYS.get(choice, choice)
-        if choice in RATINGS:
+        if choice in RATING_WORDS:
             return choice
         _say("Type 1-4, a/h/g/e, or press Enter.", "dim")
 
@@ -467,18 +475,18 @@ def _session(store: Store, queue: list[Card], tally: _Tally, rng: Any, guard: Gu
 
 def _save(store: Store, card: Card, reply: _Reply, reader: _Input, spacer: Spacer, session: str,
           tally: _Tally) -> Outcome:
-    from hamknee.study.schedule import RATINGS
+    from hamknee.study.schedule import ratings
 
     answer = _Answer(card, reply.given, reply.correct, int(reply.seconds * 1000) if reader.interactive else None)
-    return answer.save(store, RATINGS[reply.rating], spacer, session, tally)
+    return answer.save(store, ratings()[reply.rating], spacer, session, tally)
 
 
 def _revise(store: Store, card: Card, reply: _Reply, was_correct: bool, spacer: Spacer,
             tally: _Tally) -> Outcome:
     """The answer already saved, rated again as the student chose; the tally follows the new verdict."""
-    from hamknee.study.schedule import RATINGS
+    from hamknee.study.schedule import ratings
 
-    outcome = store.revise(card, RATINGS[reply.rating], correct=reply.correct, spacer=spacer)
+    outcome = store.revise(card, ratings()[reply.rating], correct=reply.correct, spacer=spacer)
     tally.right += int(reply.correct) - int(was_correct)
     return outcome
 
@@ -559,11 +567,12 @@ def quiz(
             queue = _named_cards(deck, card)
             with _open_store(db) as store:
                 _sync(store, deck, now)
-                names = deck.names()
-                deck.close()
-                _run(store, queue, names, rng, self_grade)
+                _run(store, queue, deck.names(), rng, self_grade)
             return
-        chosen = set(_chosen(deck, topic, qtype))
+        topic_ids = _topic_ids(deck, topic, qtype)
+        # The whole deck: the database's cards (in line with the deck once synced) checked against the
+        # deck cache's table of contents, without reading a head.
+        chosen: Deck | set[str] = deck if topic_ids is None else set(topic_ids)
         with _open_store(db) as store:
             _sync(store, deck, now)
             due = [i for i in store.due(now) if i in chosen]
@@ -580,9 +589,7 @@ def quiz(
                 started = f", {new - allowed} already started today" if allowed < new else ""
                 _say(f"Asking {len(queue)} of {count} cards: at most {new} new cards a day{started} "
                      "(change it with --new N).", "dim")
-            names = deck.names()
-            deck.close()
-            _run(store, queue, names, rng, self_grade)
+            _run(store, queue, deck.names(), rng, self_grade)
 
 
 def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
@@ -590,13 +597,11 @@ def _named_cards(deck: Deck, ids: list[str]) -> list[Card]:
 
     from hamknee.errors import UsageProblem, safe_text
 
-    known = deck.ids()
-    by_id = set(known)
     queue: list[Card] = []
     for ident in ids:
         key = ident.strip()
-        if key not in by_id:
-            close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+        if key not in deck:
+            close = difflib.get_close_matches(key, deck.ids(), n=3, cutoff=0.6)
             hint = f"Did you mean: {', '.join(close)}?" if close else \
                 "List the ids with: hamknee export cards - | grep '\"id\"'"
             raise UsageProblem(f"No card {safe_text(key)!r}.", hint)
@@ -807,11 +812,14 @@ def export_anki(
     if file == "-":
         raise UsageProblem("An Anki package cannot go to standard output.", "Give a file name ending in .apkg.")
     with _deck() as deck:
-        cards = deck.cards(_chosen(deck, topic, qtype))
+        chosen = deck.interleaved(_chosen(deck, topic, qtype))
         whole = topic is None and qtype is None
-        deck_ids = set(deck.ids()) if whole else None
-    with _open_store(db) as store:
-        result = anki(cards, file, store, now_utc(), deck_ids=deck_ids, retired=retired, force=force)
+        deck_ids = set(chosen) if whole else None
+        with _open_store(db) as store:
+            # The cards are read as the package is written, twice (what changed, then the notes): an export
+            # of the whole deck never holds it all.
+            result = anki(deck.reread(chosen), file, store, now_utc(), deck_ids=deck_ids, retired=retired,
+                          force=force, ordered=True)
     details = f"{result.changed} new or changed since the last export"
     if result.retired:
         details += f", {result.retired} retired (tagged hamknee::retired)"
@@ -829,12 +837,13 @@ def export_csv(
                                                             "inside a field: for Quizlet's import.")] = False,
 ) -> None:
     """Cards as CSV (front, back, tags, source, id) for flashcard tools; --quizlet for Quizlet's paste import."""
-    from hamknee.study.export import csv_text, quizlet_text, write_bytes
+    from hamknee.study.export import csv_chunks, quizlet_chunks, write_chunks
 
     with _deck() as deck:
-        cards = deck.cards(_chosen(deck, topic, qtype))
-    text, count = (quizlet_text if quizlet else csv_text)(cards)
-    write_bytes(file, text.encode("utf-8"), force)
+        chosen = deck.interleaved(_chosen(deck, topic, qtype))
+        # Row by row as the cards are read: an export of the whole deck never holds it all.
+        write_chunks(file, (quizlet_chunks if quizlet else csv_chunks)(deck.stream(chosen)), force)
+    count = len(chosen)
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")
 
@@ -852,22 +861,22 @@ def export_cards(
     """The deck as a JSON list for review: id, entity, type, prompt, options, correct, answer, accepted
     (every answer taken as right), sources and retired (cards kept in your progress database after their
     fact left the knowledge base)."""
-    from hamknee.study.deck_json import deck_text
-    from hamknee.study.export import write_bytes
+    from hamknee.study.deck_json import deck_chunks
+    from hamknee.study.export import write_chunks
 
     with _deck() as deck:
-        cards = deck.cards(_chosen(deck, topic, qtype))
-        every = deck.ids()
-    retired: list[dict[str, Any]] = []
-    path = _db_path(db)
-    if path.exists() and topic is None and qtype is None:
-        from hamknee.study.store import Store, writable
+        chosen = _chosen(deck, topic, qtype)
+        retired: list[dict[str, Any]] = []
+        path = _db_path(db)
+        if path.exists() and topic is None and qtype is None:
+            from hamknee.study.store import Store, writable
 
-        # Only read: a database that cannot be written is read from a copy in memory.
-        with _open_store(db) if writable(path) else Store.snapshot(path) as store:
-            retired = store.retired(every)
-    text, count = deck_text(cards, get_kb().records(), retired)
-    write_bytes(file, text.encode("utf-8"), force)
+            # Only read: a database that cannot be written is read from a copy in memory.
+            with _open_store(db) if writable(path) else Store.snapshot(path) as store:
+                retired = store.retired(chosen)
+        # Card by card as they are read, with the names of the entries (not their records) for the answers.
+        write_chunks(file, deck_chunks(deck.stream(chosen), get_kb().names(), retired), force)
+    count = len(chosen) + len(retired)
     if file != "-":
         _say(f"Wrote {count} cards to {file}.")
 

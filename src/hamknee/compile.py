@@ -40,23 +40,37 @@ def _get(item: dict[str, Any], dotted: str) -> Any:
 
 def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
     """Sections of the compiled knowledge base; ``records`` maps id to a self-contained entity record."""
+    return compile_dumped(dump(kb))
+
+
+def dump(kb: KnowledgeBaseFile) -> dict[str, Any]:
+    """The validated knowledge base as plain data, all that compiling it needs: once dumped, the model (as
+    large again) can be let go before the compiled sections are built."""
     raw: dict[str, dict[str, Any]] = {}
-    order: list[str] = []
+    sections: dict[str, list[str]] = {}
     for section, kind in SECTIONS.items():
+        sections[section] = []
         for entity in getattr(kb, section):
             data = entity.model_dump(mode="json", exclude_none=True)
             data["kind"] = kind
             raw[entity.id] = data
-            order.append(entity.id)
+            sections[section].append(entity.id)
+    return {"raw": raw, "sections": sections, "title": kb.title, "version": kb.version,
+            "sources": {s.id: s.model_dump(mode="json", exclude_none=True) for s in kb.sources}}
 
-    sources = {s.id: s.model_dump(mode="json", exclude_none=True) for s in kb.sources}
+
+def compile_dumped(dumped: dict[str, Any]) -> dict[str, Any]:
+    """``compile_kb`` of the plain data ``dump`` gives."""
+    raw: dict[str, dict[str, Any]] = dumped["raw"]
+    order: list[str] = [ident for ids in dumped["sections"].values() for ident in ids]
+    sources: dict[str, dict[str, Any]] = dumped["sources"]
     cited_by: dict[str, list[str]] = {sid: [] for sid in sources}
 
     # Relations as written plus those derived from reference fields, then each one's inverse.
     outgoing: dict[str, list[dict[str, Any]]] = {ident: [] for ident in order}
     for section in SECTIONS:
-        for entity in getattr(kb, section):
-            data = raw[entity.id]
+        for ident in dumped["sections"][section]:
+            data = raw[ident]
             edges = [(r["type"], r["target"], r.get("note"), r.get("felt_at")) for r in data.get("relations", [])]
             for dotted, rtype in REFERENCE_FIELDS.get(section, ()):
                 value = _get(data, dotted)
@@ -64,7 +78,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
                     if isinstance(target, str):
                         edges.append((rtype, target, None, None))
             for rtype, target, note, felt in edges:
-                outgoing[entity.id].append({"type": rtype, "target": target, "note": note, "felt_at": felt})
+                outgoing[ident].append({"type": rtype, "target": target, "note": note, "felt_at": felt})
 
     links: dict[str, list[dict[str, Any]]] = {ident: [] for ident in order}
     seen: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -149,7 +163,7 @@ def compile_kb(kb: KnowledgeBaseFile) -> dict[str, Any]:
             for condition in data.get("applies_to", []):
                 phases_for.setdefault(condition, []).append(ident)
     return {
-        "meta": {"title": kb.title, "count": len(order), "version": kb.version},
+        "meta": {"title": dumped["title"], "count": len(order), "version": dumped["version"]},
         "index": index,
         # Forgiving lookups compare a term with every key's canonical form, and which keys are an entry's own
         # id or name (not an alias): both worked out once here, not on every lookup of 25,000 keys.

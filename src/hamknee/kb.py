@@ -338,14 +338,15 @@ def compile_file(path: Path) -> dict[str, Any]:
     """Load, validate and compile a knowledge base file (the cold path)."""
     import gc
 
-    from hamknee.compile import compile_kb
+    from hamknee.compile import compile_dumped, dump
     from hamknee.loader import load
 
     # Loading builds a large acyclic tree: the cyclic collector would only walk it again and again.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return compile_kb(load(path))
+        # The model is let go once dumped, before the compiled sections are built beside the dump.
+        return compile_dumped(dump(load(path)))
     finally:
         if collecting:
             gc.enable()
@@ -394,9 +395,26 @@ def open_kb(path: Path, use_cache: bool = True) -> KnowledgeBase:
                 # A read-only or missing cache directory costs speed, never the lookup.
                 with contextlib.suppress(OSError):
                     cache.write(target, key, compiled)
+                    # Served from the file just written, as a warm run is: the compiled form in memory
+                    # (several times the YAML's size) is let go before the command builds on it.
+                    reader = _written(target, key)
+                    if reader is not None:
+                        return KnowledgeBase(path, reader, None)
             return KnowledgeBase(path, None, compiled, key)
     compiled, key = build(path)
     return KnowledgeBase(path, None, compiled, key)
+
+
+def _written(target: Path, key: dict[str, Any]) -> cache.CacheReader | None:
+    """A reader of the cache file just written, if it is the one written (no other run replaced it)."""
+    try:
+        reader = cache.CacheReader(target)
+    except cache.CacheMiss:
+        return None
+    if reader.key != key:
+        reader.close()
+        return None
+    return reader
 
 
 def _current(target: Path, path: Path) -> cache.CacheReader | None:

@@ -782,11 +782,18 @@ def load(path: Path) -> Any:
     finally:
         if collecting:
             gc.enable()
+    # The checks of the text and the references come first, so that the text (twice the file's size in
+    # memory) is let go before the model is built: the two together are most of the first load's peak.
+    unsafe = _unsafe_text(text, data)
+    references = _reference_problems(data)
+    if not (unsafe or references):
+        text = ""
     model, problems = _schema_problems(data)
-    problems += _reference_problems(data)
-    problems += _unsafe_text(text, data)
+    del data
+    problems += references
+    problems += unsafe
     if problems:
-        marks = _marks(text)
+        marks = _marks(text or read_text(path))
         located = []
         for loc, message in problems:
             where = _locate(marks, loc)

@@ -45,12 +45,10 @@ The contract, which the quiz, the card lint and the deck tests rely on:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-
-from rapidfuzz.distance import OSA
 
 from hamknee.study.contrast import GROUPS, is_contrast
 from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, shorten, spell_out
@@ -105,6 +103,20 @@ def _names_other(given: str, label: str) -> Verdict:
     return Verdict(False, True, note=f"that is {label}", other=label)
 
 
+_osa: Callable[..., int] | None = None
+
+
+def _typos(word: str, other: str, limit: int) -> int:
+    """The OSA distance between two words (limit + 1 beyond the limit). rapidfuzz is imported on first use:
+    a choice answered by its number, or a short answer, needs no typo counted."""
+    global _osa
+    if _osa is None:
+        from rapidfuzz.distance import OSA
+
+        _osa = OSA.distance
+    return int(_osa(word, other, score_cutoff=limit))
+
+
 @lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     word = _NUMBERS.get(word, word)
@@ -121,7 +133,7 @@ def _generic(word: str) -> bool:
     """A generic word, or one typo away from a long one ("musle")."""
     if word in _STOP:
         return True
-    return len(word) >= 5 and any(OSA.distance(word, w, score_cutoff=1) <= 1 for w in _LONG_STOP)
+    return len(word) >= 5 and any(_typos(word, w, 1) <= 1 for w in _LONG_STOP)
 
 
 @lru_cache(maxsize=65536)
@@ -133,12 +145,17 @@ def tokens(text: str) -> Tokens:
 
 def forms(text: str, gloss: bool = True) -> list[Tokens]:
     """A text as answers: whole, without its bracketed gloss, and (for a name) the gloss alone."""
+    return list(_forms(text, gloss))
+
+
+@lru_cache(maxsize=4096)  # the lint and the name index ask for the same names again and again (a few at a time)
+def _forms(text: str, gloss: bool) -> tuple[Tokens, ...]:
     found = [tokens(text)]
     if _GLOSS.search(text):
         found.append(tokens(_GLOSS.sub("", text)))
         if gloss:
             found += [tokens(g) for g in re.findall(r"[(\[]([^)\]]*)[)\]]", text)]
-    return [f for f in dict.fromkeys(found) if f]
+    return tuple(f for f in dict.fromkeys(found) if f)
 
 
 def _allowed(word: str) -> int:
@@ -171,7 +188,7 @@ def distance(answer: Tokens, key: Tokens) -> int | None:
             limit = min(_allowed(word), _allowed(other))
             if limit == 0:
                 continue
-            d = OSA.distance(word, other, score_cutoff=limit)
+            d = _typos(word, other, limit)
             if d <= limit and (best is None or d < best[0]):
                 best = (d, other)
         if best is None:
@@ -185,7 +202,7 @@ class NameIndex:
     """Every name and alias of every entity, by its answer form: built once per knowledge base."""
 
     def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
-        self.owners: dict[Tokens, set[str]] = {}
+        owners: dict[Tokens, set[str]] = {}
         self.by_length: dict[int, list[Tokens]] = {}
         self.forms_of: dict[str, list[Tokens]] = {}
         self.label: dict[Tokens, str] = {}
@@ -203,29 +220,112 @@ class NameIndex:
                         glossed.discard(f)
                         if f not in whole:
                             glossed.add(f)
-                    if f not in self.owners:
-                        self.owners[f] = set()
+                    if f not in owners:
+                        owners[f] = set()
                         self.by_length.setdefault(len(f), []).append(f)
-                    self.owners[f].add(r["id"])
+                    owners[f].add(r["id"])
             self.forms_of[r["id"]] = list(dict.fromkeys(own))
+        # Kept as sorted tuples (most forms have one owner): a fifth of the sets' size.
+        self.owners: dict[Tokens, tuple[str, ...]] = {f: tuple(sorted(ids)) for f, ids in owners.items()}
 
+    # What the checker asks of the index, as methods, so that an index read in parts (the deck cache's)
+    # answers the same questions while reading only the parts they need.
     def entity_forms(self, ident: str) -> list[Tokens]:
         return self.forms_of.get(ident, [])
 
-    def dump(self) -> dict[str, Any]:
-        """The index as plain data for the deck cache: building it reads every name of every entry."""
-        return {"owners": {f: sorted(ids) for f, ids in self.owners.items()}, "by_length": self.by_length,
-                "forms_of": self.forms_of, "label": self.label}
+    def owners_of(self, form: Tokens) -> set[str]:
+        """The entries one of whose names has this form (empty: none)."""
+        return set(self.owners.get(form, ()))
 
-    @classmethod
-    def restore(cls, data: dict[str, Any]) -> NameIndex:
-        """An index from ``dump``'s data; TypeError, ValueError or KeyError when the data has another shape."""
-        index = cls()
-        index.owners = {tuple(f): set(ids) for f, ids in data["owners"].items()}
-        index.by_length = {int(n): [tuple(f) for f in fs] for n, fs in data["by_length"].items()}
-        index.forms_of = {str(i): [tuple(f) for f in fs] for i, fs in data["forms_of"].items()}
-        index.label = {tuple(f): str(name) for f, name in data["label"].items()}
-        return index
+    def label_of(self, form: Tokens, default: str) -> str:
+        """The name shown for a form: the name of the entry it is a name of."""
+        return self.label.get(form, default)
+
+    def of_length(self, count: int) -> list[Tokens]:
+        """Every form of so many words, in the order the entries gave them."""
+        return self.by_length.get(count, [])
+
+    def parts(self) -> dict[str, Any]:
+        """The index as plain data in parts for the deck cache (building it reads every name of every entry):
+        each entry's forms, and for each number of words the forms of that length with their owners and
+        label, so that checking an answer reads only the part of its length."""
+        found: dict[str, Any] = {"forms_of": self.forms_of}
+        for count, group in self.by_length.items():
+            found[f"length:{count}"] = {f: (list(self.owners[f]), self.label[f]) for f in group}
+        return found
+
+
+class PartedNames(NameIndex):
+    """A name index read a part at a time (``NameIndex.parts``, from the deck cache): an answer of three
+    words reads the forms of three words and the forms of the entries its card names; a choice answered by
+    its number reads nothing. ``read(name)`` gives a part or raises KeyError; then the whole index is
+    worked out by ``rebuild`` instead."""
+
+    def __init__(self, read: Callable[[str], Any], lengths: Iterable[int], rebuild: Callable[[], NameIndex]) -> None:
+        # The base index stays empty: every question goes through the methods below.
+        super().__init__()
+        self._read = read
+        self._lengths = {int(n) for n in lengths}
+        self._rebuild = rebuild
+        self._parts: dict[int, dict[Tokens, tuple[list[str], str]]] = {}
+        self._forms: dict[str, list[Tokens]] | None = None
+        self._whole: NameIndex | None = None
+
+    def _rebuilt(self) -> NameIndex:
+        if self._whole is None:
+            self._whole = self._rebuild()
+        return self._whole
+
+    def _of(self, count: int) -> dict[Tokens, tuple[list[str], str]]:
+        found = self._parts.get(count)
+        if found is None:
+            found = {}
+            if count in self._lengths:
+                value = self._read(f"names:length:{count}")
+                if not isinstance(value, dict):
+                    raise KeyError(count)
+                found = value
+            self._parts[count] = found
+        return found
+
+    def entity_forms(self, ident: str) -> list[Tokens]:
+        if self._whole is None:
+            try:
+                if self._forms is None:
+                    forms = self._read("names:forms_of")
+                    if not isinstance(forms, dict):
+                        raise KeyError("forms_of")
+                    self._forms = forms
+                return list(self._forms.get(ident, []))
+            except KeyError:
+                pass
+        return self._rebuilt().entity_forms(ident)
+
+    def owners_of(self, form: Tokens) -> set[str]:
+        if self._whole is None:
+            try:
+                entry = self._of(len(form)).get(form)
+                return set(entry[0]) if entry else set()
+            except (KeyError, TypeError, IndexError):
+                pass
+        return self._rebuilt().owners_of(form)
+
+    def label_of(self, form: Tokens, default: str) -> str:
+        if self._whole is None:
+            try:
+                entry = self._of(len(form)).get(form)
+                return str(entry[1]) if entry else default
+            except (KeyError, TypeError, IndexError):
+                pass
+        return self._rebuilt().label_of(form, default)
+
+    def of_length(self, count: int) -> list[Tokens]:
+        if self._whole is None:
+            try:
+                return list(self._of(count))
+            except KeyError:
+                pass
+        return self._rebuilt().of_length(count)
 
 
 _EMPTY = NameIndex()
@@ -307,14 +407,14 @@ def _key(texts: Iterable[str], ids: Iterable[str], names: NameIndex, broader: It
     for ident in ids:
         key.owners.add(ident)
         for f in names.entity_forms(ident):
-            key.forms.setdefault(f, names.label.get(f, ident))
+            key.forms.setdefault(f, names.label_of(f, ident))
     for text in broader:
         for f in forms(text, gloss=False):
             key.broader.setdefault(f, text)
     for ident in broader_ids:
         key.owners.add(ident)
         for f in names.entity_forms(ident):
-            key.broader.setdefault(f, names.label.get(f, ident))
+            key.broader.setdefault(f, names.label_of(f, ident))
     return key
 
 
@@ -337,7 +437,7 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     excluded = {f for w in ruled_out for f in forms(w)}
     if answer in excluded:
         return Verdict(False, True, note="that does not fit this question")
-    other = names.owners.get(answer, set()) - key.owners
+    other = names.owners_of(answer) - key.owners
     if answer in key.heads and not other:
         full = key.heads[answer]
         return Verdict(True, False, full, note=f"close enough; in full: {full}")
@@ -345,7 +445,7 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     if short is not None:
         return Verdict(False, False, note=short)
     if answer in wrong_forms or other:
-        label = wrong_forms.get(answer) or names.label.get(answer, "another entry")
+        label = wrong_forms.get(answer) or names.label_of(answer, "another entry")
         # "posterior" where the answer is a part of the knee is the posterior knee; where it is the sartorius
         # origin it is no "Anterior knee": an entry is named only in the words of the answer, the question or
         # the right answers.
@@ -362,12 +462,12 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     if best is None:
         return Verdict(False, False)
     # A typo is forgiven only if no other entity's name (nor a wrong option) is as near.
-    for f in names.by_length.get(len(answer), []):
-        if f in key.forms or f in key.broader or not (names.owners[f] - key.owners):
+    for f in names.of_length(len(answer)):
+        if f in key.forms or f in key.broader or not (names.owners_of(f) - key.owners):
             continue
         d = distance(answer, f)
         if d is not None and d <= best[0]:
-            return Verdict(False, False, note=f"closer to {names.label.get(f, 'another entry')}")
+            return Verdict(False, False, note=f"closer to {names.label_of(f, 'another entry')}")
     for f, text in wrong_forms.items():
         if f in key.forms:
             continue
@@ -588,11 +688,11 @@ def judge(card: Card, given: str, names: NameIndex | None = None) -> Verdict:
     if not verdict.correct and card.kind == "condition" and card.answer_ids == (card.entity,) and names:
         # "iliotibial band" for iliotibial band syndrome names the structure, not the condition asked
         said = tokens(text)
-        structure = names.owners.get(said, set()) - {card.entity}
+        structure = names.owners_of(said) - {card.entity}
         if structure and any(set(said) < set(f) for f in names.entity_forms(card.entity)):
             from hamknee.study.cards.base import lc
 
-            label = names.label.get(said, "another entry")
+            label = names.label_of(said, "another entry")
             return replace(verdict, note=f"that is the {lc(label)} itself; the question asks "
                                          "for the condition", other=label)
     if card.field == "site-of" and not verdict.correct and not verdict.note:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hamknee.study.cards import Card
@@ -36,14 +37,38 @@ def card_object(card: Card, names: Any) -> dict[str, Any]:
             "accepted": accepted(card, names), "sources": list(card.sources), "retired": False}
 
 
+def _retired_object(old: dict[str, Any]) -> dict[str, Any]:
+    """A card whose fact left the knowledge base, as last saved with the student's history."""
+    prompt = (old.get("front") or "").split("\n")[0]
+    answer = (old.get("back") or "").split("\n")[0]
+    return {"id": old["id"], "entity": old["entity"], "type": old["qtype"], "prompt": prompt,
+            "options": [], "correct": [], "answer": answer, "accepted": [], "sources": [], "retired": True}
+
+
+def deck_chunks(cards: Iterable[Card], records: Iterable[dict[str, Any]],
+                retired: Iterable[dict[str, Any]] = ()) -> Iterator[bytes]:
+    """The JSON of ``deck_text``, a batch of cards at a time: the same text, never the whole deck at once.
+
+    ``records``: each entry's id, name and aliases (``KnowledgeBase.names``), for the answers it takes.
+    """
+    by_id = {r["id"]: r for r in records}
+    items = itertools.chain((card_object(c, by_id) for c in cards), (_retired_object(old) for old in retired))
+    batch: list[str] = []
+    first = True
+    for item in items:
+        # An item of an indented list is its own indented text, each line one level in.
+        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        batch.append(("[\n  " if first else ",\n  ") + text)
+        first = False
+        if len(batch) >= 200:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    batch.append("[]\n" if first else "\n]\n")
+    yield "".join(batch).encode("utf-8")
+
+
 def deck_text(cards: Iterable[Card], records: Iterable[dict[str, Any]],
               retired: Iterable[dict[str, Any]] = ()) -> tuple[str, int]:
-    by_id = {r["id"]: r for r in records}
-    items = [card_object(c, by_id) for c in cards]
-    for old in retired:  # cards whose fact left the knowledge base, as last saved with the student's history
-        prompt = (old.get("front") or "").split("\n")[0]
-        answer = (old.get("back") or "").split("\n")[0]
-        items.append({"id": old["id"], "entity": old["entity"], "type": old["qtype"], "prompt": prompt,
-                      "options": [], "correct": [], "answer": answer, "accepted": [],
-                      "sources": [], "retired": True})
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n", len(items)
+    items = list(cards)
+    old = list(retired)
+    return b"".join(deck_chunks(items, records, old)).decode("utf-8"), len(items) + len(old)

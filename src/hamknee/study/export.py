@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -121,11 +122,14 @@ def _digest(content: list[str]) -> str:
 
 
 def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, deck_ids: set[str] | None = None,
-         retired: bool = True, force: bool = False) -> AnkiResult:
+         retired: bool = True, force: bool = False, ordered: bool = False) -> AnkiResult:
     """Write the package; ``deck_ids`` (all the deck's card ids) tells which exported cards have retired.
 
     Retired cards are those exported before and no longer in the deck; they are left out when ``retired``
     is false or ``deck_ids`` is None (an export of a topic cannot tell a retired card from one not chosen).
+    ``cards`` is read twice (once for what changed, once to write the notes), so that no more than one
+    card's note is held at a time: a list, or a stream that reads the cards again; ``ordered``: they come
+    in the order of the package already (``interleave``).
     """
     import genanki
 
@@ -151,41 +155,69 @@ def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, de
         def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
             super().write_to_db(cursor, self.modified, deck_id, id_gen)
 
-    contents: dict[str, tuple[str, str]] = {}
-    entries: list[tuple[str, list[str]]] = []
-    for card in interleave(cards):
+    if not ordered:
+        cards = interleave(cards)
+    # What each note holds now, by its hash; the content itself is kept only where it differs from the
+    # last export's (the progress database records it).
+    known = store.export_hashes()
+    digests: dict[str, str] = {}
+    contents: dict[str, tuple[str, str | None]] = {}
+    for card in cards:
         content = _note_content(card)
-        contents[card.id] = (_digest(content), json.dumps(content, ensure_ascii=False))
-        entries.append((card.id, content))
-    live = len(entries)
+        digest = _digest(content)
+        digests[card.id] = digest
+        unchanged = known.get(card.id, ("",))[0] == digest
+        contents[card.id] = (digest, None if unchanged else json.dumps(content, ensure_ascii=False))
+    live = len(contents)
+    gone: dict[str, list[str]] = {}
     if retired and deck_ids is not None:
-        for ident, (_, _, saved) in sorted(store.exported().items()):
-            if ident in deck_ids or ident in contents:
-                continue
-            content = json.loads(saved)
+        saved = store.exported_contents(sorted(i for i in known if i not in deck_ids and i not in contents))
+        for ident, text in sorted(saved.items()):
+            content = json.loads(text)
             if RETIRED_TAG not in content[4:]:
                 content.append(RETIRED_TAG)
+            gone[ident] = content
             contents[ident] = (_digest(content), json.dumps(content, ensure_ascii=False))
-            entries.append((ident, content))
     from hamknee.safe_write import check_target, target_path
+
+    def fill(ids: list[str]) -> dict[str, str]:
+        # Another export changed the record in between: the contents are read again from the cards.
+        wanted = set(ids)
+        return {card.id: json.dumps(_note_content(card), ensure_ascii=False) for card in cards
+                if card.id in wanted}
 
     # Refused before the progress database records this export, so a refusal leaves it as it was.
     existed = check_target(target_path(target), force)
-    before = store.exported()
-    stamps = store.stamp_exports(contents, when)
+    before = store.export_hashes()
+    stamps = store.stamp_exports(contents, when, fill)
     changed = sum(1 for ident, (digest, _) in contents.items() if before.get(ident, ("",))[0] != digest)
 
-    deck = genanki.Deck(ANKI_DECK_ID, ANKI_DECK_NAME)
-    for position, (ident, content) in enumerate(entries):
-        deck.add_note(_Note(
-            stamps[ident],
-            model=model,
-            fields=content[:4],
-            tags=content[4:],
-            guid=genanki.guid_for("hamknee", ident),
-            due=position,
-        ))
+    def notes() -> Iterator[Any]:
+        entries: Iterator[tuple[str, list[str]]] = itertools.chain(
+            ((card.id, _note_content(card)) for card in cards), gone.items())
+        for position, (ident, content) in enumerate(entries):
+            yield _Note(
+                stamps[ident],
+                model=model,
+                fields=content[:4],
+                tags=content[4:],
+                guid=genanki.guid_for("hamknee", ident),
+                due=position,
+            )
+
+    class _Deck(genanki.Deck):  # type: ignore[misc]
+        """The deck's notes made one at a time as the package is written, not all held first."""
+
+        def write_to_db(self, cursor: Any, timestamp: float, id_gen: Any) -> None:
+            super().write_to_db(cursor, timestamp, id_gen)  # the deck and its model
+            for note in notes():
+                note.write_to_db(cursor, timestamp, self.deck_id, id_gen)
+
+    deck = _Deck(ANKI_DECK_ID, ANKI_DECK_NAME)
+    if contents:
+        deck.add_model(model)  # as a deck of notes does; an empty one names no model
     package = genanki.Package(deck)
+
     def put(handle: BinaryIO) -> None:
         import sqlite3
 
@@ -198,7 +230,7 @@ def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, de
             raise OSError(errno.EIO, f"cannot build the package ({exc})") from None
 
     _atomic(target, put, force=force or existed)
-    return AnkiResult(notes=len(entries), retired=len(entries) - live, changed=changed)
+    return AnkiResult(notes=len(contents), retired=len(contents) - live, changed=changed)
 
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets; a leading
@@ -212,31 +244,51 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
-    """Front, back, tags, source and card id, one row per card (a field may hold line breaks, quoted)."""
+_CSV_HEADER = ["front", "back", "tags", "source", "id"]
+
+
+def csv_chunks(cards: Iterable[Card]) -> Iterator[bytes]:
+    """The CSV of ``csv_text``, a batch of rows at a time, for cards already in order (``interleave``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["front", "back", "tags", "source", "id"])
-    count = 0
-    for card in interleave(cards):
+    writer.writerow(_CSV_HEADER)
+    for count, card in enumerate(cards, 1):
         writer.writerow([csv_cell(card.front), csv_cell(card.back), csv_cell(" ".join(tags(card))),
                          csv_cell(card.source), csv_cell(card.id)])
-        count += 1
-    return buffer.getvalue(), count
+        if count % 200 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def csv_text(cards: Iterable[Card]) -> tuple[str, int]:
+    """Front, back, tags, source and card id, one row per card (a field may hold line breaks, quoted)."""
+    ordered = interleave(cards)
+    return b"".join(csv_chunks(ordered)).decode("utf-8"), len(ordered)
 
 
 def _one_line(text: str) -> str:
     return " / ".join(part.strip() for part in text.replace("\t", " ").splitlines() if part.strip())
 
 
+def quizlet_chunks(cards: Iterable[Card]) -> Iterator[bytes]:
+    """The lines of ``quizlet_text``, a batch at a time, for cards already in order (``interleave``)."""
+    lines: list[str] = []
+    for card in cards:
+        # Quizlet rows are pasted, but the same file opened in a spreadsheet must not run a formula.
+        lines.append(f"{csv_cell(_one_line(card.front))}\t{csv_cell(_one_line(card.back))}\n")
+        if len(lines) >= 200:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    yield "".join(lines).encode("utf-8")
+
+
 def quizlet_text(cards: Iterable[Card]) -> tuple[str, int]:
     """Term, tab, definition, one card a line, for Quizlet's paste import (it splits rows on line breaks,
     so the lines of a field are joined with ' / ')."""
-    lines = []
-    for card in interleave(cards):
-        # Quizlet rows are pasted, but the same file opened in a spreadsheet must not run a formula.
-        lines.append(f"{csv_cell(_one_line(card.front))}\t{csv_cell(_one_line(card.back))}")
-    return "".join(f"{line}\n" for line in lines), len(lines)
+    ordered = interleave(cards)
+    return b"".join(quizlet_chunks(ordered)).decode("utf-8"), len(ordered)
 
 
 def json_chunks(meta: dict[str, Any], sources: list[dict[str, Any]],

@@ -7,21 +7,30 @@ that the interval may jump. Piped answers take the rating their verdict gives.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from fsrs import Card as FsrsCard
-from fsrs import Rating, Scheduler, State
+if TYPE_CHECKING:
+    import random
 
-__all__ = ["RATINGS", "Outcome", "Rating", "Spacer", "derive_rating", "humanize", "now_utc", "plan", "start_of_day"]
+    from fsrs import Rating
 
-RATINGS: dict[str, Rating] = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
-RATING_NAMES: dict[int, str] = {int(v): k for k, v in RATINGS.items()}
-STATE_NAMES: dict[State, str] = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
+__all__ = ["Outcome", "Spacer", "derive_rating", "humanize", "now_utc", "plan", "ratings", "start_of_day"]
+
+# fsrs is imported only where a card is scheduled: stats and exports read the schedule, never make one.
+RATING_NAMES: dict[int, str] = {1: "again", 2: "hard", 3: "good", 4: "easy"}  # fsrs.Rating's values
+RATING_WORDS: tuple[str, ...] = tuple(RATING_NAMES.values())
+
+
+@lru_cache(maxsize=1)
+def ratings() -> dict[str, Rating]:
+    """Each rating's word and its FSRS rating."""
+    from fsrs import Rating
+
+    return {name: Rating(value) for value, name in RATING_NAMES.items()}
 # A card is mastered once FSRS expects it to be remembered for three weeks (Anki calls this 'mature').
 MASTERED_STABILITY_DAYS = 21.0
 
@@ -32,10 +41,14 @@ def now_utc() -> datetime:
 
 def numeric_id(card_id: str) -> int:
     """FSRS wants an integer card id: a stable one derived from the card's text id."""
+    import hashlib
+
     return int.from_bytes(hashlib.sha256(card_id.encode("utf-8")).digest()[:6], "big")
 
 
 def derive_rating(correct: bool, exact: bool) -> Rating:
+    from fsrs import Rating
+
     if not correct:
         return Rating.Again
     return Rating.Good if exact else Rating.Hard
@@ -53,12 +66,18 @@ class Spacer:
     """The FSRS scheduler; fuzzing (random spread of intervals) is off when a session is reproducible."""
 
     def __init__(self, fuzz: bool = True) -> None:
+        from fsrs import Scheduler
+
         self._scheduler = Scheduler(enable_fuzzing=fuzz)
 
     def review(self, card_id: str, saved: str | None, rating: Rating, when: datetime) -> Outcome:
+        from fsrs import Card as FsrsCard
+        from fsrs import State
+
+        names = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
         card = FsrsCard.from_json(saved) if saved else FsrsCard(card_id=numeric_id(card_id), due=when)
         card, _ = self._scheduler.review_card(card, rating, review_datetime=when)
-        return Outcome(STATE_NAMES[card.state], card.due, card.stability, card.to_json())
+        return Outcome(names[card.state], card.due, card.stability, card.to_json())
 
 
 def stability_of(saved: str | None) -> float | None:

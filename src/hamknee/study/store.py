@@ -16,17 +16,18 @@ import os
 import shutil
 import sqlite3
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-from fsrs import Rating
+from typing import TYPE_CHECKING, Any
 
 from hamknee.errors import StudyDatabaseError
 from hamknee.study.cards import Card
 from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, start_of_day
+
+if TYPE_CHECKING:
+    from fsrs import Rating
 
 DB_NAME = "study.sqlite3"
 BUSY_TIMEOUT_MS = 30_000  # how long opening waits for a database another program holds
@@ -455,11 +456,21 @@ class Store:
 
         With the deck's ``fingerprint``, it is remembered, so that the same deck need not be synced again.
         """
-        rows = [(c.id, c.kind, c.entity, c.qtype, c.field, c.front, c.back, " ".join(c.regions), _ts(when))
-                for c in cards]
+        stamp = _ts(when)
         with self._write() as db:
-            before = {r[0]: r[1] for r in db.execute("SELECT id, retired_at FROM cards")}
-            current = {r[0] for r in rows}
+            # Only the rows that are new or differ are sent (the statement's own condition stays the rule):
+            # a changed knowledge base changes a few cards of thousands.
+            before = {r[0]: r[1:] for r in db.execute(
+                "SELECT id, retired_at, kind, entity, front, back, regions FROM cards")}
+            current: set[str] = set()
+            rows = []
+            for c in cards:
+                current.add(c.id)
+                front, back, regions = c.front, c.back, " ".join(c.regions)
+                old = before.get(c.id)
+                if old is not None and old == (None, c.kind, c.entity, front, back, regions):
+                    continue
+                rows.append((c.id, c.kind, c.entity, c.qtype, c.field, front, back, regions, stamp))
             db.executemany(
                 """INSERT INTO cards (id, kind, entity, qtype, field, front, back, regions, added_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -471,13 +482,13 @@ class Store:
                        OR cards.kind IS NOT excluded.kind OR cards.entity IS NOT excluded.entity""",
                 rows,
             )
-            gone = [(_ts(when), ident) for ident, retired in before.items() if ident not in current and retired is None]
+            gone = [(stamp, ident) for ident, row in before.items() if ident not in current and row[0] is None]
             db.executemany("UPDATE cards SET retired_at = ? WHERE id = ?", gone)
             if fingerprint is not None:
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('deck', ?)", (fingerprint,))
         return {
             "added": len(current - set(before)),
-            "revived": sum(1 for i in current if i in before and before[i] is not None),
+            "revived": sum(1 for i in current if i in before and before[i][0] is not None),
             "retired": len(gone),
         }
 
@@ -555,7 +566,7 @@ class Store:
         saved, state_before = row[0], row[1]
         with _values(self.path):
             outcome = spacer.review(card.id, saved, rating, when)
-        lapse = 1 if rating == Rating.Again and state_before == "review" else 0
+        lapse = 1 if int(rating) == 1 and state_before == "review" else 0  # Rating.Again
         db.execute(
             """UPDATE cards SET state = ?, due = ?, stability = ?, fsrs = ?, reps = reps + 1,
                    lapses = lapses + ?, first_review = COALESCE(first_review, ?), last_review = ?
@@ -580,17 +591,36 @@ class Store:
         return {r[0]: (r[1], int(r[2]), r[3]) for r in self._read("SELECT card_id, hash, changed_at, content "
                                                                   "FROM exported")}
 
-    def stamp_exports(self, contents: dict[str, tuple[str, str]], when: datetime) -> dict[str, int]:
+    def export_hashes(self) -> dict[str, tuple[str, int]]:
+        """Every card ever exported to Anki: id -> (content hash, changed at (s)), without the contents."""
+        return {r[0]: (r[1], int(r[2])) for r in self._read("SELECT card_id, hash, changed_at FROM exported")}
+
+    def exported_contents(self, ids: Iterable[str]) -> dict[str, str]:
+        """The content last exported of each of these cards (those ever exported)."""
+        found: dict[str, str] = {}
+        wanted = list(ids)
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start:start + 500]
+            marks = ", ".join("?" * len(batch))
+            found.update((r[0], r[1]) for r in self._read(
+                f"SELECT card_id, content FROM exported WHERE card_id IN ({marks})", batch))
+        return found
+
+    def stamp_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
+                      fill: Callable[[list[str]], Mapping[str, str]] | None = None) -> dict[str, int]:
         """The modification time (whole seconds) of each card's content: kept while the content hash stays
         the same, moved forward (past the previous one) when it changes, ``when`` for a card never exported.
 
-        ``contents`` maps card id -> (content hash, content). Rows are only added or updated, never removed.
+        ``contents`` maps card id -> (content hash, content); the content may be None where the caller
+        found the hash unchanged when it looked, and ``fill`` then gives it for those that changed after
+        all (another export in between). Rows are only added or updated, never removed.
         """
         now = int(when.timestamp())
         stamps: dict[str, int] = {}
         with self._write() as db:
             known = {r[0]: (r[1], int(r[2])) for r in db.execute("SELECT card_id, hash, changed_at FROM exported")}
             changes = []
+            unread: dict[str, tuple[str, int]] = {}
             for ident, (digest, content) in contents.items():
                 previous = known.get(ident)
                 if previous is not None and previous[0] == digest:
@@ -598,7 +628,15 @@ class Store:
                     continue
                 stamp = now if previous is None else max(now, previous[1] + 1)
                 stamps[ident] = stamp
-                changes.append((ident, digest, stamp, content))
+                if content is None:
+                    unread[ident] = (digest, stamp)
+                else:
+                    changes.append((ident, digest, stamp, content))
+            if unread:
+                if fill is None:
+                    raise ValueError(f"no content given for {len(unread)} changed cards")
+                filled = fill(list(unread))
+                changes += [(ident, digest, stamp, filled[ident]) for ident, (digest, stamp) in unread.items()]
             db.executemany(
                 """INSERT INTO exported (card_id, hash, changed_at, content) VALUES (?, ?, ?, ?)
                    ON CONFLICT (card_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at,

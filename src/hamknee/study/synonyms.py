@@ -138,7 +138,7 @@ def measure(text: str) -> str:
 def spell_out(text: str) -> str:
     """Spinal-root ranges and lists written segment by segment: 'L2-4' and 'L2, 3, 4' become 'L2 L3 L4';
     measurements written one way (``measure``)."""
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):
         return text
     return _RANGE.sub(_range, _LIST.sub(_list, measure(text)))
 

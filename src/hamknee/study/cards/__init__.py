@@ -44,23 +44,24 @@ class Deck:
         records = list(records)
         self.facts = Facts(records)
         self.names = NameIndex(records)
-        made: list[Card] = []
-        for step in (anatomy.site_cards, anatomy.nerve_cards, anatomy.reverse_cards, clinical.region_cards,
-                     clinical.test_cards, terms.summary_cards, terms.next_phase_cards, anatomy.compare_cards):
-            step(self.facts, made)
         self.dropped: list[str] = []
         self.cards: list[Card] = []
         seen: set[str] = set()
-        for card in made:
-            if card.id in seen:
-                continue
-            if lint_card(card, self.facts, self.names):
-                self.dropped.append(card.id)
-                continue
-            seen.add(card.id)
-            if not card.regions:
-                card = replace(card, regions=self.facts.regions(card.entity))
-            self.cards.append(_trim(card))
+        for step in (anatomy.site_cards, anatomy.nerve_cards, anatomy.reverse_cards, clinical.region_cards,
+                     clinical.test_cards, terms.summary_cards, terms.next_phase_cards, anatomy.compare_cards):
+            made: list[Card] = []
+            step(self.facts, made)
+            # Each step's cards are checked as they come, so that the ones the lint drops are not all held.
+            for card in made:
+                if card.id in seen:
+                    continue
+                if lint_card(card, self.facts, self.names):
+                    self.dropped.append(card.id)
+                    continue
+                seen.add(card.id)
+                if not card.regions:
+                    card = replace(card, regions=self.facts.regions(card.entity))
+                self.cards.append(_trim(card))
         hand: list[Card] = []
         authored.authored_cards(self.facts, hand)
         for card in hand:

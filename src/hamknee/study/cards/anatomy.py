@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from hamknee.study.cards.base import (
     MAX_OPTIONS,
@@ -48,30 +49,39 @@ _NOT_A_MODIFIER = frozenset({"into", "to", "on", "at", "by", "from", "forming", 
                              "in", "mainly", "a", "its"})
 
 
+@lru_cache(maxsize=8192)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    # Compiled once per name: the re module's own cache holds far fewer patterns than a large deck has names.
+    return re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+
+
 def _precise(facts: Facts, detail: str, sites: list[str]) -> tuple[str, ...]:
     """The record's own more precise words for a site: "lateral lip of the linea aspera" for the linea aspera.
 
     Only a phrase that ends in the site's name and names a part of it ("lip", "surface", "impression" ...)
     with a word that says which ("lateral lip", not "part"), within one clause of the detail."""
     found: list[str] = []
+    names = [name for site in sites for name in facts.names(site)]
     for clause in re.split(r"[;:.()]", one_line(detail)):
-        for site in sites:
-            for name in facts.names(site):
-                hit = re.search(rf"\b{re.escape(name)}\b", clause, re.IGNORECASE)
-                if not hit:
-                    continue
-                m = _PART_OF.search(clause[:hit.start()])
-                if not m:
-                    continue
-                words = m.group(1).split()
-                while words and words[0].lower().strip(",") in _NOT_A_MODIFIER:
-                    words = words[1:]
-                # a modifier, the part's noun, "of"; each modifier may be left out but the last
-                # ("medial impression" for "lower, medial impression")
-                tail = 3 if words[-1].lower() == "the" else 2  # the part's noun, "of", "the"
-                while len(words) > tail:
-                    found.append(" ".join([*words, hit.group(0)]).replace(",", "").strip())
-                    words = words[1:]
+        lower = clause.lower() if clause.isascii() else None
+        for name in names:
+            if lower is not None and name.isascii() and name.lower() not in lower:
+                continue  # plain text without the name cannot match it (most clauses name no site)
+            hit = _name_pattern(name).search(clause)
+            if not hit:
+                continue
+            m = _PART_OF.search(clause[:hit.start()])
+            if not m:
+                continue
+            words = m.group(1).split()
+            while words and words[0].lower().strip(",") in _NOT_A_MODIFIER:
+                words = words[1:]
+            # a modifier, the part's noun, "of"; each modifier may be left out but the last
+            # ("medial impression" for "lower, medial impression")
+            tail = 3 if words[-1].lower() == "the" else 2  # the part's noun, "of", "the"
+            while len(words) > tail:
+                found.append(" ".join([*words, hit.group(0)]).replace(",", "").strip())
+                words = words[1:]
     return tuple(dict.fromkeys(found))
 
 
@@ -304,7 +314,10 @@ def _shown(facts: Facts, muscles: list[str], others: list[str], part: str) -> li
     heads = [f"{plain(o).lower()}:" for o in others]
 
     def said(m: str) -> str:
-        return one_line(str(facts.by_id[m].get(part) or "")).lower()
+        key = f"said {m} {part}"
+        if key not in facts.memo:
+            facts.memo[key] = one_line(str(facts.by_id[m].get(part) or "")).lower()
+        return str(facts.memo[key])
 
     kept = [m for m in muscles if m not in parents and not any(h in said(m) for h in heads)]
     return [facts.name(x) for x in kept] + [plain(o) for o in others]

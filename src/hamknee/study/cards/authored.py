@@ -40,7 +40,7 @@ def _why_not(option: str, facts: Facts | None, vignette: bool) -> str:
     vignette, the picture of the condition the option names."""
     if facts is None:
         return f"Not {option}."
-    ids = sorted(facts.name_ids.get(normalize(option), set()))
+    ids = sorted(facts.name_ids.get(normalize(option), ()))
     record = facts.by_id[ids[0]] if ids else None
     if vignette and record is not None and record["kind"] == "condition":
         return f"{option}: {first_sentence(record['summary'])}"

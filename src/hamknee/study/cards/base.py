@@ -12,6 +12,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hamknee.terms import normalize
@@ -91,9 +92,12 @@ def names(record: Record) -> list[str]:
     return [record["name"], *record.get("aliases", [])]
 
 
+_BRACKETED = re.compile(r"\s*\([^()]*(?:\([^()]*\)[^()]*)*\)")
+
+
 def plain(text: str) -> str:
     """One line, without bracketed remarks."""
-    return " ".join(re.sub(r"\s*\([^()]*(?:\([^()]*\)[^()]*)*\)", "", text).split())
+    return " ".join(_BRACKETED.sub("", text).split())
 
 
 def one_line(text: str) -> str:
@@ -103,17 +107,25 @@ def one_line(text: str) -> str:
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "approx.", "fig.", "no.", "st.", "dr.")
 
 
+# Where a sentence may end, and the brackets that say whether it can end there.
+_SENTENCE_MARKS = re.compile(r"[()\[\].!?]")
+
+
 def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
     """Up to the first full stop that ends a sentence; a longer sentence ends at its last clause that fits."""
     one = one_line(text[: limit * 2 + 2])  # nothing past the limit is ever shown
     depth = 0
     end = len(one)
-    for i, ch in enumerate(one):
+    # Only brackets and stops are looked at (the rest of the text cannot end a sentence): a large
+    # knowledge base cuts tens of thousands of explanations.
+    for match in _SENTENCE_MARKS.finditer(one):
+        i = match.start()
+        ch = one[i]
         if ch in "([":
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif (ch in ".!?" and depth == 0
+        elif (depth == 0
               and (i + 1 == len(one) or (one[i + 1] == " " and i + 2 < len(one) and one[i + 2].isupper()))
               and not one[: i + 1].lower().endswith(_ABBREVIATIONS)):
             end = i + 1
@@ -140,6 +152,10 @@ def any_of(items: list[str]) -> str:
     return ANY_OF + ", ".join(items[:-1]) + " or " + items[-1]
 
 
+_PROPER_FIRST = re.compile(r"'s$|-[A-Z]")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+
+
 def lc(text: str) -> str:
     """Lower-case the first letter of a value used inside a sentence, unless it is an acronym or a proper name.
 
@@ -149,7 +165,7 @@ def lc(text: str) -> str:
     if len(text) < 2 or not text[0].isupper() or text[1].isupper():
         return text
     first, *rest = text.split()
-    if re.search(r"'s$|-[A-Z]", first) or any(re.fullmatch(r"[A-Z][a-z]+", w.strip(",.;:")) for w in rest):
+    if _PROPER_FIRST.search(first) or any(_CAPITALISED.fullmatch(w.strip(",.;:")) for w in rest):
         return text
     return text[0].lower() + text[1:]
 
@@ -157,7 +173,13 @@ def lc(text: str) -> str:
 def source_line(source: dict[str, Any]) -> str:
     who = source.get("authors") or source.get("publisher") or ""
     link = f"https://doi.org/{source['doi']}" if source.get("doi") else source.get("url", "")
-    return f"{source['title']}. {who}. {source['year']}. {link}".strip()
+    return _source_line(source["title"], who, source["year"], link)
+
+
+@lru_cache(maxsize=4096)
+def _source_line(title: str, who: str, year: Any, link: str) -> str:
+    # A few hundred sources are cited by thousands of cards: one string for each, not one per card.
+    return f"{title}. {who}. {year}. {link}".strip()
 
 
 def source_lines(record: Record) -> tuple[str, ...]:
@@ -168,13 +190,17 @@ def _words(text: str) -> list[str]:
     return [w for w in normalize(text).split("-") if w]
 
 
+# A detail that lists heads or parts ("Long head: ...; Short head: ...").
+_HEADS_LISTED = re.compile(r"\b[A-Z][a-z]+(?: [a-z]+)*(?: \([a-z]+\))?(?: part| head|s?)?:")
+
+
 class Facts:
     """What the knowledge base says, indexed once: names, sites, nerves, tests and regions to entities."""
 
     def __init__(self, records: Iterable[Record]) -> None:
         self.by_id: dict[str, Record] = {}
         self.by_kind: dict[str, list[Record]] = {}
-        self.name_ids: dict[str, set[str]] = {}
+        named: dict[str, set[str]] = {}
         self._starts: dict[str, int] = {}  # first word of a name -> the most words a name starting so has
         for r in sorted(records, key=lambda r: r["id"]):
             self.by_id[r["id"]] = r
@@ -183,9 +209,12 @@ class Facts:
                 key = normalize(n)
                 for k in {key, key.removesuffix("-test")}:
                     if k:
-                        self.name_ids.setdefault(k, set()).add(r["id"])
+                        named.setdefault(k, set()).add(r["id"])
                         parts = k.split("-")
                         self._starts[parts[0]] = max(self._starts.get(parts[0], 0), min(len(parts), _LONGEST_NAME))
+        # A name -> the entities it names, sorted; as tuples (most names one entity's), a fifth of the sets' size.
+        self.name_ids: dict[str, tuple[str, ...]] = {k: tuple(sorted(ids)) for k, ids in named.items()}
+        del named
         self.parent: dict[str, str] = {}
         for r in self.by_id.values():
             for link in r.get("relations", []):
@@ -216,6 +245,8 @@ class Facts:
             for t in c.get("tests", []):
                 self.test_of.setdefault(normalize(plain(t["name"])), []).append(c["id"])
         self._mentions: dict[str, set[str]] = {}
+        # What a generator works out once per knowledge base rather than once per card.
+        self.memo: dict[str, Any] = {}
 
     def name(self, ident: str) -> str:
         record = self.by_id.get(ident)
@@ -250,7 +281,7 @@ class Facts:
         found = [attach["site"]] if attach.get("site") in self.by_id else []
         detail = attach.get("detail", "")
         # Other sites count only where the detail lists heads or parts ("Long head: ...; Short head: ...").
-        if not re.search(r"\b[A-Z][a-z]+(?: [a-z]+)*(?: \([a-z]+\))?(?: part| head|s?)?:", detail):
+        if not _HEADS_LISTED.search(detail):
             return found
         for ident in self.mentioned(detail, ("attachment",)):
             if ident not in found:

@@ -97,14 +97,20 @@ _OPPOSITE = {"medial-knee": "lateral-knee", "lateral-knee": "medial-knee"}
 def _muscles_named(facts: Facts, text: str) -> list[str]:
     """Muscles whose name or alias is part of the text ("biceps femoris tendinopathy" names biceps femoris)."""
     padded = f" {normalize(text).replace('-', ' ')} "
-    found = []
-    for m in facts.by_kind.get("muscle", []):
-        for name in (m["name"], *m.get("aliases", [])):
-            words = normalize(name).replace("-", " ")
-            if len(words) > 3 and f" {words} " in padded:
-                found.append(m["id"])
-                break
-    return found
+    return [ident for ident, spelt in _muscle_names(facts) if any(words in padded for words in spelt)]
+
+
+def _muscle_names(facts: Facts) -> list[tuple[str, list[str]]]:
+    """Each muscle with its names and aliases as spaced words (of more than three letters), worked out once
+    per deck: every alias of every condition is checked against them."""
+    found = facts.memo.get("muscle names")
+    if found is None:
+        found = []
+        for m in facts.by_kind.get("muscle", []):
+            spelt = [normalize(name).replace("-", " ") for name in (m["name"], *m.get("aliases", []))]
+            found.append((m["id"], [f" {words} " for words in spelt if len(words) > 3]))
+        facts.memo["muscle names"] = found
+    return found  # type: ignore[no-any-return]
 
 
 _FORM = re.compile(r"^[A-Z][a-z]+ (?:form|type|variant)s?:")
@@ -123,7 +129,7 @@ def _where(text: str) -> str:
 
 
 def _ids(facts: Facts, texts: list[str]) -> set[str]:
-    return {i for t in texts for i in facts.name_ids.get(normalize(t), set())}
+    return {i for t in texts for i in facts.name_ids.get(normalize(t), ())}
 
 
 def _sub_sites(facts: Facts, c: Record, felt: list[str]) -> dict[str, list[str]]:
@@ -147,10 +153,10 @@ def _sub_sites(facts: Facts, c: Record, felt: list[str]) -> dict[str, list[str]]
     for site in c.get("pain_sites", []):
         words = set(normalize(site).split("-"))
         named = [r for r in felt if any(set(normalize(n).split("-")) <= words for n in facts.names(r))]
-        for ident in facts.name_ids.get(normalize(site), set()):
+        for ident in facts.name_ids.get(normalize(site), ()):
             named += [r for r in facts.regions(ident) if r in felt and r not in named]
         if len(named) == 1:
-            put(named[0], [site, *(n for i in facts.name_ids.get(normalize(site), set()) for n in facts.names(i))])
+            put(named[0], [site, *(n for i in facts.name_ids.get(normalize(site), ()) for n in facts.names(i))])
     return found
 
 
@@ -185,7 +191,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
                 p for p in c.get("pain_sites", []) if not many or not any(p in names for names in sub.values())),
             # a site that is an entry of its own ("tibial tuberosity") is right by all its names
             answer_ids=(() if many else (felt[0],)) + tuple(sorted(
-                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), set())}
+                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), ())}
                 - _ids(facts, [t for texts in sub.values() for t in texts]))),
             parts=tuple(tuple([*facts.names(r), *sub.get(r, [])]) for r in felt) if many else (),
             part_ids=tuple((r, *sorted(i for i in facts.by_id if i in _ids(facts, sub.get(r, []))))
@@ -252,7 +258,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
         tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"]) and clinical(t)]
         if tests:
             accepted = [f for t in tests for f in _test_forms(t["name"], facts, t.get("aliases"))]
-            named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})
+            named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
                 prompt=f"Name a clinical test used in assessing {lc(_unhinted(c['name'], accepted))}.",
@@ -293,7 +299,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
             accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),
             answer_ids=tuple(sorted({i for f in _test_forms(key["name"])
-                                   for i in facts.name_ids.get(normalize(f).removesuffix("-test"), set())})),
+                                   for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})),
             correct=(options.index(key["name"]),), option_notes=notes, entities=(c["id"],),
             source=(lines or ("",))[0], sources=lines,
         ))

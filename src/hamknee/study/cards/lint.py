@@ -81,7 +81,7 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
         if card.field in ("key-test", "test") else set()
     for option in wrong:
         option_forms = set(forms(option))
-        owners = {o for f in option_forms for o in names.owners.get(f, set())}
+        owners = {o for f in option_forms for o in names.owners_of(f)}
         if option_forms & right_forms:
             defect("distractor-is-right", f"wrong option {option!r} is also a right answer")
         elif owners & (field_facts | related | answer_ids):
@@ -91,7 +91,7 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
     stem = _content(card.prompt)
     if not card.options and not card.self_graded:
         # Any one of several answers: a giveaway only if every one of them shares a word with the question.
-        answers = [names.label.get(f, "") for i in card.answer_ids for f in names.entity_forms(i)[:1]]
+        answers = [names.label_of(f, "") for i in card.answer_ids for f in names.entity_forms(i)[:1]]
         answers = [a for a in answers if a] + list(card.accepted)
         if not card.answer.startswith(ANY_OF):
             answers.append(card.answer)
@@ -122,7 +122,7 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
             # the hamstrings pull the tibia posterior(ly), which is no region.
             if all(is_contrast(w) for w in f) and not any(w.isdigit() for w in f):
                 continue
-            others = names.owners.get(f, set()) - answer_ids - {card.entity}
+            others = names.owners_of(f) - answer_ids - {card.entity}
             if others and f not in {ff for i in answer_ids for ff in names.entity_forms(i)}:
                 defect("accepted-owned-elsewhere", f"accepted answer {text!r} is a name of {', '.join(sorted(others))}")
                 break
