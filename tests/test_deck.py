@@ -293,7 +293,7 @@ def test_a_place_inside_a_region_counts_as_that_region_on_every_region_list_card
             for name in group:
                 # a bare side takes its noun from the list; a name another entry shares is that entry's too
                 if all(opposite(w) for w in tokens(name)) or \
-                        len(deck.names.owners.get(tokens(name), set()) - set(card.part_ids[i])) > 0:
+                        len(deck.names.owners_of(tokens(name)) - set(card.part_ids[i])) > 0:
                     continue
                 alone = judge(card, name, deck.names)
                 assert alone.partial and not alone.correct, (card.id, name, alone)
