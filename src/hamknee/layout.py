@@ -52,6 +52,23 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     return lines
 
 
+def wrap_plain(text: str, width: int) -> list[str]:
+    """``wrap_words`` of unstyled text: the same lines, without building styled text for each."""
+    from rich._wrap import divide_line
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if cell_len(paragraph) <= width:
+            lines.append(paragraph.rstrip())
+            continue
+        start = 0
+        for end in divide_line(paragraph, max(width, 1), fold=False):
+            lines.append(paragraph[start:end].rstrip())
+            start = end
+        lines.append(paragraph[start:].rstrip())
+    return lines
+
+
 class Wrapped:
     """Text after a prefix, wrapped at words, continuation lines aligned under the text."""
 
@@ -60,8 +77,18 @@ class Wrapped:
         self.body = body if isinstance(body, Text) else Text(body)
         self.indent = cell_len(self.prefix.plain) if indent is None else indent
 
+    def _width(self, options: ConsoleOptions) -> int:
+        return max(options.max_width - max(self.indent, cell_len(self.prefix.plain)), 12)
+
+    def __plain_lines__(self, options: ConsoleOptions) -> list[str]:
+        """The lines without styles, for a console that shows none: thousands of them print at once."""
+        margin = " " * self.indent
+        head = self.prefix.plain
+        lines = wrap_plain(self.body.plain, self._width(options))
+        return [((head if i == 0 else margin) + line).rstrip() for i, line in enumerate(lines)]
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width - max(self.indent, cell_len(self.prefix.plain)), 12)
+        width = self._width(options)
         for i, line in enumerate(wrap_words(self.body, width)):
             head = self.prefix if i == 0 else Text(" " * self.indent)
             joined = Text.assemble(head, line)

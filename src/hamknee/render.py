@@ -150,6 +150,8 @@ def section_key(name: str, kind: str) -> str | None:
 class Field:
     """One fact of a page: short values on one line after the label, long ones indented below it."""
 
+    __plain_children__ = True  # its parts depend on the width alone (see console._plain)
+
     def __init__(self, label: str, value: str | list[str], warn: bool = False) -> None:
         self.label = label
         self.value = value

@@ -1,0 +1,91 @@
+"""Output proportional to the knowledge base is cheap to produce, and exactly what it was."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Group
+from rich.text import Text
+
+from hamknee import console as console_module
+from hamknee.layout import Wrapped
+from hamknee.render import Field
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TEXTS = [
+    "",
+    "short",
+    "A medial hamstring that joins the pes anserinus on the upper medial tibia, below the joint line.",
+    "ends with spaces   ",
+    "two\nlines",
+    "a blank\n\nline between and one at the end\n",
+    "see https://example.org/a/very/long/address/that/cannot/be/broken/anywhere/at/all/in/any/way/ok done",
+    "tab\tinside a line that is long enough to wrap somewhere around here, or later on",
+    "wide 膝関節の痛み 膝関節の痛み 膝関節の痛み 膝関節の痛み 膝関節の痛み 膝関節の痛み end",
+    "an escape \x1b[31m and a bidi \u202e override and a bell \x07 in text that wraps past the width",
+    "word " * 60,
+]
+
+
+def _renderables() -> list[Any]:
+    items: list[Any] = []
+    for text in TEXTS:
+        items += [
+            Text(text), Text(text, style="bold"), Text(text, justify="left"), Text(text, justify="center"),
+            Text(text, end=""), Wrapped("", Text(text)), Wrapped(Text("    • ", style="dim"), Text(text)),
+            Wrapped("  ", text, indent=4), Wrapped("a long prefix here: ", text),
+            Field("Goals", text), Field("Red flags", [text, "second"], warn=True), Field("Long label " * 5, text),
+        ]
+    items.append(Group(*items[:30], Group(*items[30:60])))
+    return items
+
+
+def _printed(renderable: Any, width: int, fast: bool, monkeypatch: pytest.MonkeyPatch) -> str:
+    stream = io.StringIO()
+    with monkeypatch.context() as patch:
+        if not fast:  # what rich itself lays out
+            patch.setattr(console_module, "_plain", lambda *_: None)
+        console = console_module.SafeConsole(file=stream, color_system=None, highlight=False, emoji=False,
+                                             soft_wrap=False, width=width)
+        console.print(renderable, crop=False)
+        console.print(renderable, width=min(width, 100), crop=False)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("width", [1, 12, 20, 37, 60, 100, 160])
+def test_plain_output_is_what_rich_would_lay_out(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    for renderable in _renderables():
+        assert _printed(renderable, width, True, monkeypatch) == _printed(renderable, width, False, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def large_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    kb = tmp_path_factory.mktemp("large") / "large.yaml"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_kb.py"), "400", str(kb)], check=True,
+                   capture_output=True, timeout=300)
+    return kb
+
+
+def test_every_phase_of_a_large_knowledge_base_is_written_without_rich_laying_out_each_line(
+        hk: Any, large_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert hk("--kb", str(large_kb), "phases").exit_code == 0  # warms the cache
+    calls = {"n": 0}
+    render = Text.render
+
+    def counted(self: Text, *args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(Text, "render", counted)
+    result = hk("--kb", str(large_kb), "phases")
+    assert result.exit_code == 0
+    lines = result.stdout.count("\n")
+    assert lines > 300
+    # Rich lays out only what its own wrapping must handle, not every line of every phase card.
+    assert calls["n"] < lines // 20
