@@ -89,3 +89,38 @@ def test_every_phase_of_a_large_knowledge_base_is_written_without_rich_laying_ou
     assert lines > 300
     # Rich lays out only what its own wrapping must handle, not every line of every phase card.
     assert calls["n"] < lines // 20
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The sections and records each command reads from the compiled cache."""
+    from hamknee import cache
+
+    seen: dict[str, list[str]] = {"sections": [], "records": []}
+    section, records = cache.CacheReader.section, cache.CacheReader.records
+
+    def counted_section(self: Any, name: str) -> Any:
+        seen["sections"].append(name)
+        return section(self, name)
+
+    def counted_records(self: Any, idents: list[str]) -> Any:
+        seen["records"] += idents
+        return records(self, idents)
+
+    monkeypatch.setattr(cache.CacheReader, "section", counted_section)
+    monkeypatch.setattr(cache.CacheReader, "records", counted_records)
+    return seen
+
+
+def test_the_diagram_reads_the_muscles_not_the_whole_graph(hk: Any, large_kb: Path,
+                                                           reads: dict[str, list[str]]) -> None:
+    first = hk("--kb", str(large_kb), "diagram")
+    assert first.exit_code == 0
+    reads["sections"].clear()
+    reads["records"].clear()
+    again = hk("--kb", str(large_kb), "diagram")
+    assert again.stdout == first.stdout
+    # Every link and every entry's name are sections of the whole knowledge base; the muscles' own records
+    # name their parts and attachment sites.
+    assert not {"graph", "catalog", "search"} & set(reads["sections"])
+    assert reads["records"], "the cache was not read; this test would prove nothing"
