@@ -17,6 +17,7 @@ from hamknee.layout import Wrapped
 from hamknee.render import Field
 
 ROOT = Path(__file__).resolve().parents[1]
+ENTITIES = 400  # the generated knowledge base: ten times the shipped one
 
 TEXTS = [
     "",
@@ -67,7 +68,7 @@ def test_plain_output_is_what_rich_would_lay_out(width: int, monkeypatch: pytest
 @pytest.fixture(scope="module")
 def large_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     kb = tmp_path_factory.mktemp("large") / "large.yaml"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_kb.py"), "400", str(kb)], check=True,
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_kb.py"), str(ENTITIES), str(kb)], check=True,
                    capture_output=True, timeout=300)
     return kb
 
@@ -124,3 +125,31 @@ def test_the_diagram_reads_the_muscles_not_the_whole_graph(hk: Any, large_kb: Pa
     # name their parts and attachment sites.
     assert not {"graph", "catalog", "search"} & set(reads["sections"])
     assert reads["records"], "the cache was not read; this test would prove nothing"
+
+
+@pytest.mark.parametrize("args", [
+    ("why", "pes-anserine-bursitis"),
+    ("why", "medial", "knee", "pain", "--json"),
+    ("path", "semitendinosus", "pes-anserine-bursitis", "--json"),
+    ("where", "inner", "knee"),
+])
+def test_chains_read_the_links_of_the_entries_they_visit_and_answer_as_from_the_yaml(
+        hk: Any, large_kb: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    from hamknee import cache
+
+    cold = hk("--kb", str(large_kb), *args)  # a first run answers from the YAML (and writes the cache)
+    assert cold.exit_code == 0, cold.stderr
+    visited: set[str] = set()
+    lazy = getattr(cache, "LazySection", None)
+    assert lazy is not None, "every link of the knowledge base is read at once"
+    read = lazy.__getitem__
+
+    def counted(self: Any, key: str) -> Any:
+        visited.add(key)
+        return read(self, key)
+
+    monkeypatch.setattr(lazy, "__getitem__", counted)
+    warm = hk("--kb", str(large_kb), *args)
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    assert visited, "the cache was not read; this test would prove nothing"
+    assert len(visited) < ENTITIES // 2
