@@ -82,7 +82,9 @@ def explain(
             raise typer.Exit(int(ExitCode.NOT_FOUND))
         show(page, measure=True)
         return
-    see_also = render.named_like(record, kb.catalog("condition"))
+    # The conditions' rows name them without the summary of every entry the catalog holds.
+    see_also = render.named_like(record, kb.condition_rows()) if record["kind"] not in ("condition", "region") \
+        else None
     show(render.explain(record, see_also=see_also), measure=True)
 
 
