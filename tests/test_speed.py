@@ -153,3 +153,23 @@ def test_chains_read_the_links_of_the_entries_they_visit_and_answer_as_from_the_
     assert (warm.exit_code, warm.stdout, warm.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
     assert visited, "the cache was not read; this test would prove nothing"
     assert len(visited) < ENTITIES // 2
+
+
+def test_a_study_page_is_wrapped_without_rich_measuring_each_word(hk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich import _wrap
+
+    first = hk("explain", "pes-anserine")
+    assert first.exit_code == 0
+    calls = {"n": 0}
+    divide = _wrap.divide_line
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return divide(*args, **kwargs)
+
+    monkeypatch.setattr(_wrap, "divide_line", counted)
+    again = hk("explain", "pes-anserine")
+    assert again.stdout == first.stdout
+    assert again.stdout.count("\n") > 40
+    # Printable ASCII is one cell a character: its lines break at string speed; rich measures the rest.
+    assert calls["n"] == 0

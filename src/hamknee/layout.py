@@ -8,6 +8,7 @@ listing reaches the terminal (or the pager) as it is produced.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -52,17 +53,46 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     return lines
 
 
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _breaks(text: str, width: int) -> list[int]:
+    """Where rich's ``divide_line(text, width, fold=False)`` breaks a line, worked out at string speed when
+    every character is one cell (printable ASCII), and by rich otherwise."""
+    if not (text.isascii() and text.isprintable()):
+        from rich._wrap import divide_line
+
+        return divide_line(text, width, fold=False)
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        length = len(match.group().rstrip())
+        if width - offset >= length:
+            offset += end - start
+        elif length > width:  # a word longer than the line: a line of its own, whole
+            if start:
+                breaks.append(start)
+            offset = end - start
+        elif offset and start:
+            breaks.append(start)
+            offset = end - start
+    return breaks
+
+
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+
 def wrap_plain(text: str, width: int) -> list[str]:
     """``wrap_words`` of unstyled text: the same lines, without building styled text for each."""
-    from rich._wrap import divide_line
-
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        if cell_len(paragraph) <= width:
+        if _cells(paragraph) <= width:
             lines.append(paragraph.rstrip())
             continue
         start = 0
-        for end in divide_line(paragraph, max(width, 1), fold=False):
+        for end in _breaks(paragraph, max(width, 1)):
             lines.append(paragraph[start:end].rstrip())
             start = end
         lines.append(paragraph[start:].rstrip())
