@@ -173,3 +173,24 @@ def test_a_study_page_is_wrapped_without_rich_measuring_each_word(hk: Any, monke
     assert again.stdout.count("\n") > 40
     # Printable ASCII is one cell a character: its lines break at string speed; rich measures the rest.
     assert calls["n"] == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "lump", "behind", "knee"),
+    ("conditions", "--region", "medial-knee"),
+    ("conditions", "--region", "inner knee"),
+    ("explain", "pes-anserine"),
+    ("explain", "goose", "fot"),
+])
+def test_lookups_by_kind_do_not_read_the_catalog_of_every_entry(hk: Any, large_kb: Path,
+                                                                reads: dict[str, list[str]],
+                                                                args: tuple[str, ...]) -> None:
+    first = hk("--kb", str(large_kb), *args)
+    assert first.exit_code == 0, first.stderr
+    reads["sections"].clear()
+    again = hk("--kb", str(large_kb), *args)
+    assert (again.stdout, again.stderr) == (first.stdout, first.stderr)
+    assert reads["sections"], "the cache was not read; this test would prove nothing"
+    # Which entries are regions or conditions is in the small index of kinds; the catalog holds every
+    # entry's summary too.
+    assert "catalog" not in reads["sections"]
