@@ -428,7 +428,7 @@ def sources(
         from hamknee.layout import tsv_cell
 
         def row(i: int, s: dict[str, Any]) -> str:
-            cite = render.source_line(s, with_type=True, with_url=False).plain  # the type rides in the citation cell
+            cite = render.source_plain(s)  # the type rides in the citation cell
             return "\t".join(tsv_cell(c) for c in (f"[{i}]", cite, render.source_url(s),
                                                     ", ".join(s["cited_by"]) or "–"))
 
