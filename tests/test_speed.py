@@ -194,3 +194,22 @@ def test_lookups_by_kind_do_not_read_the_catalog_of_every_entry(hk: Any, large_k
     # Which entries are regions or conditions is in the small index of kinds; the catalog holds every
     # entry's summary too.
     assert "catalog" not in reads["sections"]
+
+
+def test_a_citation_as_text_is_the_plain_form_of_the_styled_one() -> None:
+    import random
+
+    from hamknee import render
+
+    chance = random.Random(5)
+    alphabet = "ab .?!\r\x07\x0b\x1b\u202e é"
+
+    def text() -> str:
+        return "".join(chance.choice(alphabet) for _ in range(chance.randint(0, 12)))
+
+    for _ in range(5000):
+        source: dict[str, Any] = {"title": text(), "year": chance.choice([2020, text()])}
+        for field in ("authors", "publisher", "type"):
+            if chance.random() < 0.6:
+                source[field] = text()
+        assert render.source_plain(source) == render.source_line(source, with_type=True, with_url=False).plain
