@@ -213,3 +213,17 @@ def test_a_citation_as_text_is_the_plain_form_of_the_styled_one() -> None:
             if chance.random() < 0.6:
                 source[field] = text()
         assert render.source_plain(source) == render.source_line(source, with_type=True, with_url=False).plain
+
+
+def test_the_diagram_module_makes_no_dataclass_when_imported() -> None:
+    # Making a dataclass compiles its methods (and, without a docstring, formats its signature): the
+    # diagram's three cost more than the rest of its import on every run.
+    code = ("import sys, dataclasses\n"
+            "made = []\n"
+            "original = dataclasses._process_class\n"
+            "dataclasses._process_class = lambda cls, *a, **k: made.append(cls.__name__) or original(cls, *a, **k)\n"
+            "import hamknee.diagram\n"
+            "print(','.join(made))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

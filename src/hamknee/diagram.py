@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase
@@ -26,8 +25,9 @@ _SIDE_RANK = {"medial": 0, "lateral": 2}
 _HIGHLIGHT_DEPTH = 3
 
 
-@dataclass(frozen=True)
-class Span:
+# Plain classes, not dataclasses: making the three dataclasses cost more than the rest of this module's
+# import, on every run of the diagram.
+class Span(NamedTuple):
     """A stretch of one line drawn in a role: muscle, site, joint, dim, title, highlight or pain."""
 
     line: int
@@ -36,32 +36,40 @@ class Span:
     role: str
 
 
-@dataclass
 class Row:
-    muscle: str
-    name: str
-    group: str
-    origin: str | None
-    origin_label: str
-    insertion: str | None
-    insertion_label: str
-    side: str | None
-    hip: bool
-    knee: bool
+    """One drawn muscle: its name and group, where it arises and inserts, and the joints it crosses."""
+
+    def __init__(self, muscle: str, name: str, group: str, origin: str | None, origin_label: str,
+                 insertion: str | None, insertion_label: str, side: str | None, hip: bool, knee: bool) -> None:
+        self.muscle = muscle
+        self.name = name
+        self.group = group
+        self.origin = origin
+        self.origin_label = origin_label
+        self.insertion = insertion
+        self.insertion_label = insertion_label
+        self.side = side
+        self.hip = hip
+        self.knee = knee
 
 
-@dataclass
 class Diagram:
-    lines: list[str]
-    spans: list[Span]
-    width: int
-    rows: list[Row]
-    marked: set[int] = field(default_factory=set)
-    focus: str | None = None
-    focus_name: str | None = None
-    highlighted: list[str] = field(default_factory=list)
-    pain: list[str] = field(default_factory=list)
-    pain_names: list[str] = field(default_factory=list)
+    """The laid-out picture: its lines and styled spans, the rows drawn and what is highlighted."""
+
+    def __init__(self, lines: list[str], spans: list[Span], width: int, rows: list[Row],
+                 marked: set[int] | None = None, focus: str | None = None, focus_name: str | None = None,
+                 highlighted: list[str] | None = None, pain: list[str] | None = None,
+                 pain_names: list[str] | None = None) -> None:
+        self.lines = lines
+        self.spans = spans
+        self.width = width
+        self.rows = rows
+        self.marked = marked if marked is not None else set()
+        self.focus = focus
+        self.focus_name = focus_name
+        self.highlighted = highlighted if highlighted is not None else []
+        self.pain = pain if pain is not None else []
+        self.pain_names = pain_names if pain_names is not None else []
 
 
 class _Canvas:
