@@ -227,3 +227,29 @@ def test_the_diagram_module_makes_no_dataclass_when_imported() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+PROBE = """\
+import sys
+from hamknee.__main__ import main
+out, sys.argv = sys.argv[1], ["hamknee", *sys.argv[2:]]
+code = main()
+with open(out, "w", encoding="utf-8") as fh:
+    fh.write(str(code) + "\\n" + "\\n".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("args", [("diagram", "--svg", "{out}.svg"), ("export", "json", "{out}.json")])
+def test_writing_a_file_loads_no_network_or_crypto_library(tmp_path: Path, args: tuple[str, ...]) -> None:
+    report = tmp_path / "modules.txt"
+    argv = [a.replace("{out}", str(tmp_path / "written")) for a in args]
+    # A warm cache: the first load validates the YAML, with libraries of its own.
+    subprocess.run([sys.executable, "-m", "hamknee", "explain", "pes-anserine"], check=True, capture_output=True,
+                   timeout=300)
+    subprocess.run([sys.executable, "-c", PROBE, str(report), *argv], check=True, capture_output=True, timeout=300)
+    code, *names = report.read_text(encoding="utf-8").splitlines()
+    assert code == "0"
+    assert (tmp_path / Path(argv[-1]).name).is_file()
+    # An SVG escaped by xml.sax.saxutils loads urllib, http and ssl; a temporary name from secrets loads hmac
+    # and OpenSSL: neither is needed to write a file.
+    assert sorted({"urllib.request", "ssl", "http.client", "hmac", "secrets"} & set(names)) == []
