@@ -82,7 +82,9 @@ def explain(
             raise typer.Exit(int(ExitCode.NOT_FOUND))
         show(page, measure=True)
         return
-    see_also = render.named_like(record, kb.catalog("condition"))
+    # The conditions' rows name them without the summary of every entry the catalog holds.
+    see_also = render.named_like(record, kb.condition_rows()) if record["kind"] not in ("condition", "region") \
+        else None
     show(render.explain(record, see_also=see_also), measure=True)
 
 
@@ -198,22 +200,23 @@ def phases(
         emit_json([{k: r.get(k) for k in ("id", "name", "protocol", "order", "timeframe", "goals", "interventions",
                                           "exercises", "criteria", "avoid", "applies_to")} for r in records])
         return
+    from itertools import groupby
+
+    from rich.console import Group
     from rich.text import Text
 
     from hamknee import render
     from hamknee.layout import Wrapped
 
-    protocol = None
-    for r in records:
-        if r.get("protocol") != protocol:
-            protocol = r.get("protocol")
-            treats = ", ".join(render.field_text(r, "applies_to") or [])
-            show(Text(""))
-            show(Wrapped("", Text.assemble((protocol or "Phases", "bold underline"),
-                                           (f" (for {treats})" if treats else "", "dim"))))
-        show(render.phase_card(r), measure=True)
-    show(Text(""))
-    show(render.disclaimer())
+    # One print a protocol, not one a line: the first screen still comes out at once.
+    for n, (protocol, cards) in enumerate(groupby(records, key=lambda r: r.get("protocol"))):
+        protocol_cards = list(cards)
+        if n or protocol is not None:  # phases of no protocol, listed first, need no heading
+            treats = ", ".join(render.field_text(protocol_cards[0], "applies_to") or [])
+            show(Group(Text(""), Wrapped("", Text.assemble((protocol or "Phases", "bold underline"),
+                                                           (f" (for {treats})" if treats else "", "dim")))))
+        show(Group(*(render.phase_card(r) for r in protocol_cards)), measure=True)
+    show(Group(Text(""), render.disclaimer()))
 
 
 @app.command("list", epilog="Examples:  hamknee list  ·  hamknee list condition  ·  hamknee list --json")
@@ -425,7 +428,7 @@ def sources(
         from hamknee.layout import tsv_cell
 
         def row(i: int, s: dict[str, Any]) -> str:
-            cite = render.source_line(s, with_type=True, with_url=False).plain  # the type rides in the citation cell
+            cite = render.source_plain(s)  # the type rides in the citation cell
             return "\t".join(tsv_cell(c) for c in (f"[{i}]", cite, render.source_url(s),
                                                     ", ".join(s["cited_by"]) or "–"))
 

@@ -15,8 +15,10 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group
 from rich.segment import Segment
+from rich.text import Text
 
 from hamknee.sanitize import UNSAFE, visible
 
@@ -80,6 +82,14 @@ class SafeConsole(Console):
     """A rich console whose text segments are made harmless after layout (styles are still applied)."""
 
     def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        if self.color_system is None:
+            # No styles will be shown: text that needs no layout from rich goes out as it is, which is what
+            # rich would write, at a fraction of the cost (a listing of every phase is thousands of lines).
+            plain = _plain(self, renderable, options or self.options)
+            if plain is not None:
+                if plain:
+                    yield Segment(visible(plain))
+                return
         for segment in super().render(renderable, options):
             text, style = segment.text, segment.style
             if segment.control:
@@ -91,6 +101,42 @@ class SafeConsole(Console):
                 yield Segment(visible(text), style)
             else:
                 yield segment
+
+
+def _plain(console: Console, renderable: object, options: ConsoleOptions) -> str | None:
+    """The text a plain console writes for a renderable that needs no layout from rich, or None.
+
+    That is a line of text that fits without wrapping, justifying or tab stops, a renderable of ours that
+    lays itself out (``__plain_lines__``, such as ``layout.Wrapped``), or a group of such renderables
+    (rich's ``Group``, or one of ours marked ``__plain_children__``, whose parts depend only on the width).
+    """
+    if options.max_width < 1:
+        return ""
+    if isinstance(renderable, Text):
+        text = renderable.plain
+        if ("\n" in text or "\t" in text or (renderable.justify or options.justify or "default") != "default"
+                or cell_len(text) > options.max_width):
+            return None
+        return text + renderable.end
+    if isinstance(renderable, type):
+        return None
+    lay_out = getattr(renderable, "__plain_lines__", None)
+    if lay_out is not None:
+        lines: list[str] = lay_out(options)
+        return "".join(line + "\n" for line in lines)
+    if isinstance(renderable, Group):
+        children: Iterable[object] = renderable.renderables
+    elif getattr(renderable, "__plain_children__", False):
+        children = renderable.__rich_console__(console, options)  # type: ignore[attr-defined]
+    else:
+        return None
+    parts: list[str] = []
+    for child in children:
+        part = None if isinstance(child, Segment) else _plain(console, child, options)
+        if part is None:
+            return None
+        parts.append(part)
+    return "".join(parts)
 
 
 def make_console(stderr: bool = False) -> Console:

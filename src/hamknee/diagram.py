@@ -10,9 +10,10 @@ styled spans); ``diagram_render`` turns it into rich text, plain text or SVG.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase
@@ -24,8 +25,9 @@ _SIDE_RANK = {"medial": 0, "lateral": 2}
 _HIGHLIGHT_DEPTH = 3
 
 
-@dataclass(frozen=True)
-class Span:
+# Plain classes, not dataclasses: making the three dataclasses cost more than the rest of this module's
+# import, on every run of the diagram.
+class Span(NamedTuple):
     """A stretch of one line drawn in a role: muscle, site, joint, dim, title, highlight or pain."""
 
     line: int
@@ -34,32 +36,40 @@ class Span:
     role: str
 
 
-@dataclass
 class Row:
-    muscle: str
-    name: str
-    group: str
-    origin: str | None
-    origin_label: str
-    insertion: str | None
-    insertion_label: str
-    side: str | None
-    hip: bool
-    knee: bool
+    """One drawn muscle: its name and group, where it arises and inserts, and the joints it crosses."""
+
+    def __init__(self, muscle: str, name: str, group: str, origin: str | None, origin_label: str,
+                 insertion: str | None, insertion_label: str, side: str | None, hip: bool, knee: bool) -> None:
+        self.muscle = muscle
+        self.name = name
+        self.group = group
+        self.origin = origin
+        self.origin_label = origin_label
+        self.insertion = insertion
+        self.insertion_label = insertion_label
+        self.side = side
+        self.hip = hip
+        self.knee = knee
 
 
-@dataclass
 class Diagram:
-    lines: list[str]
-    spans: list[Span]
-    width: int
-    rows: list[Row]
-    marked: set[int] = field(default_factory=set)
-    focus: str | None = None
-    focus_name: str | None = None
-    highlighted: list[str] = field(default_factory=list)
-    pain: list[str] = field(default_factory=list)
-    pain_names: list[str] = field(default_factory=list)
+    """The laid-out picture: its lines and styled spans, the rows drawn and what is highlighted."""
+
+    def __init__(self, lines: list[str], spans: list[Span], width: int, rows: list[Row],
+                 marked: set[int] | None = None, focus: str | None = None, focus_name: str | None = None,
+                 highlighted: list[str] | None = None, pain: list[str] | None = None,
+                 pain_names: list[str] | None = None) -> None:
+        self.lines = lines
+        self.spans = spans
+        self.width = width
+        self.rows = rows
+        self.marked = marked if marked is not None else set()
+        self.focus = focus
+        self.focus_name = focus_name
+        self.highlighted = highlighted if highlighted is not None else []
+        self.pain = pain if pain is not None else []
+        self.pain_names = pain_names if pain_names is not None else []
 
 
 class _Canvas:
@@ -83,11 +93,14 @@ class _Canvas:
         return ["".join(chars).rstrip() for chars in self.lines]
 
 
-def _fit(name: str, aliases: list[str], room: int) -> str:
-    """The name if it fits, else the shortest alias that does, else the name cut with an ellipsis."""
+def _fit(name: str, aliases: Callable[[], list[str]], room: int) -> str:
+    """The name if it fits, else the shortest alias that does, else the name cut with an ellipsis.
+
+    ``aliases`` is asked only for a name too long: reading an entry for each label would read hundreds.
+    """
     if len(name) <= room:
         return name
-    fitting = sorted((a for a in aliases if 2 <= len(a) <= room), key=len)
+    fitting = sorted((a for a in aliases() if 2 <= len(a) <= room), key=len)
     if fitting:
         alias = fitting[-1]  # the most descriptive alias that still fits
         return alias[0].upper() + alias[1:]
@@ -105,11 +118,13 @@ def drawn_muscles(kb: KnowledgeBase) -> tuple[list[dict[str, Any]], dict[str, li
 
     A muscle with muscles as parts (biceps femoris and its heads) is drawn as its parts.
     """
-    graph = kb.section("graph")
     muscles = kb.records("muscle")
     ids = {m["id"] for m in muscles}
+    # A record's relations are its links in the graph: the graph section (every link of the knowledge base)
+    # is not needed for the muscles' parts.
     parts = {
-        m["id"]: sorted(t for rtype, t, _ in graph.get(m["id"], ()) if rtype == "has-part" and t in ids)
+        m["id"]: sorted(link["target"] for link in m.get("relations", ())
+                        if link["type"] == "has-part" and link["target"] in ids)
         for m in muscles
     }
     parts = {k: v for k, v in parts.items() if v}
@@ -122,9 +137,10 @@ def drawn_muscles(kb: KnowledgeBase) -> tuple[list[dict[str, Any]], dict[str, li
 
 
 def _rows(kb: KnowledgeBase, muscles: list[dict[str, Any]]) -> list[Row]:
-    names = {e["id"]: e["name"] for e in kb.catalog()}
     rows = []
     for m in muscles:
+        # Its attachment sites are among its relations, with their names: no catalog of every entry needed.
+        names = {link["target"]: link["name"] for link in m.get("relations", ())}
         origin, insertion = m["origin"], m["insertion"]
         o_site, i_site = origin.get("site"), insertion.get("site")
         crosses = m.get("crosses") or []
@@ -310,7 +326,7 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
         row_lines.append(n)
         if lit:
             marked.add(n)
-        label = _fit(row.origin_label, _aliases(kb, row.origin), o_width - 2)
+        label = _fit(row.origin_label, functools.partial(_aliases, kb, row.origin), o_width - 2)
         canvas.put(n, hip - 4 - len(label), f" {label} ",
                    "highlight" if row.origin in focus or (whole and row.muscle in focus) else "site")
         if row.hip:
@@ -338,7 +354,7 @@ def build(kb: KnowledgeBase, term: str | None = None, width: int = 80) -> Diagra
         if label_row[i] == i:
             members = next(g for g in groups if i in g)
             site_lit = row.insertion in focus or (whole and any(rows[j].muscle in focus for j in members))
-            text = _fit(row.insertion_label, _aliases(kb, row.insertion), total - label_at - 2)
+            text = _fit(row.insertion_label, functools.partial(_aliases, kb, row.insertion), total - label_at - 2)
             canvas.put(n, label_at, f" {text} ", "highlight" if site_lit else "site")
             # The ">>" marker says "this muscle": a lit insertion label on an unlit muscle's row is starred only.
             if site_lit and (lit or by_site):

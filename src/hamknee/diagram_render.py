@@ -114,11 +114,23 @@ _LINE_H = 18.0
 _PAD = 12.0
 
 
+def xml_escape(text: str) -> str:
+    """``xml.sax.saxutils.escape``: importing that module imports urllib.request, http and ssl."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(text: str) -> str:
+    """``xml.sax.saxutils.quoteattr``, without its imports."""
+    data = xml_escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))
+
+
 def svg(diagram: Diagram, title: str = "Posterior thigh and knee") -> str:
     """The diagram as a standalone SVG document (monospace text, highlight and pain as backgrounds)."""
-    from xml.sax.saxutils import escape as xml_escape
-    from xml.sax.saxutils import quoteattr
-
     from hamknee.sanitize import visible
 
     def escape(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 from hamknee.terms import normalize
@@ -115,10 +116,16 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
     if not wanted:
         return None, []
     forms = forms or {}
-    keyed = [(candidate, ident, forms.get(candidate) or canonical(candidate)) for candidate, ident in index.items()]
+    # Every key's canonical form, looked up at C speed (worked out only where the index has none).
+    candidates = list(index)
+    form_list: list[str] = list(map(forms.get, candidates, repeat("")))
+    if "" in form_list:
+        form_list = [form or canonical(candidate) for candidate, form in zip(candidates, form_list, strict=True)]
+    last = wanted.rsplit("-", 1)[-1]
+    keyed = [(candidate, index[candidate], form) for candidate, form in zip(candidates, form_list, strict=True)
+             if last in form]  # every kind of match below holds the last word (or its start) somewhere
     query = wanted.split("-")
-    vocabulary = {w for _, _, form in keyed for w in form.split("-")}
-    partial = query[-1] not in vocabulary  # a word of its own is not the start of a longer one
+    partial = query[-1] not in Words(form_list)  # a word of its own is not the start of a longer one
     same: dict[str, str] = {}
     starts: dict[str, str] = {}
     together: dict[str, str] = {}
@@ -145,7 +152,8 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
         return None, list(same)
     if len(query) == 1 and query[0] in ROOTS:
         root = ROOTS[query[0]]
-        named = {ident: form for candidate, ident, form in keyed if candidate in primary and form.startswith(root)}
+        named = {index[candidate]: form for candidate, form in zip(candidates, form_list, strict=True)
+                 if candidate in primary and form.startswith(root)}
         if named:
             return None, sorted(named, key=lambda i: (len(named[i]), named[i]))
     whole = key.rsplit("-", 1)
@@ -179,14 +187,26 @@ def resolve(term: str, index: dict[str, str], primary: set[str] | frozenset[str]
     return None, []
 
 
-_VOCABULARY: dict[int, frozenset[str]] = {}
+class Words:
+    """The words of canonical forms, asked one at a time: one joined string and a substring search, instead
+    of a set built from 25,000 forms on every lookup."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        listed = list(forms)
+        self._text = "-" + "-".join(listed) + "-" if listed else ""
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and "-" not in word and f"-{word}-" in self._text
 
 
-def vocabulary(forms: dict[str, str]) -> frozenset[str]:
+_VOCABULARY: dict[int, Words] = {}
+
+
+def vocabulary(forms: dict[str, str]) -> Words:
     """Every word of the canonical names and aliases (kept per index: the lookup path reads it twice)."""
     found = _VOCABULARY.get(id(forms))
     if found is None:
-        found = _VOCABULARY[id(forms)] = frozenset(w for form in forms.values() for w in form.split("-"))
+        found = _VOCABULARY[id(forms)] = Words(forms.values())
     return found
 
 
@@ -370,16 +390,23 @@ def _by_canonical(phrase: str, keys: dict[str, str], forms: dict[str, str] | Non
     if not phrase:
         return None
     forms = forms or {}
+    values = forms.values()
+    if phrase not in values and "" not in values and keys.keys() <= forms.keys():
+        return None  # no key has that form: answered at C speed, not by a loop over 25,000 keys
     found = {ident for key, ident in keys.items() if (forms.get(key) or canonical(key)) == phrase}
     return found.pop() if len(found) == 1 else None
 
 
-def regions_named(query: str, regions: dict[str, str]) -> list[str]:
-    """Region ids whose name or alias (``regions``: lookup key -> id) appears in the query."""
+def regions_named(query: str, regions: dict[str, str], forms: dict[str, str] | None = None) -> list[str]:
+    """Region ids whose name or alias (``regions``: lookup key -> id) appears in the query.
+
+    ``forms`` maps keys to their ``canonical`` form, when the compiled index has them.
+    """
     text = "-" + canonical(normalize(query)) + "-"
     found: list[str] = []
+    forms = forms or {}
     for key, ident in sorted(regions.items(), key=lambda kv: -len(kv[0])):
-        form = canonical(key)
+        form = forms.get(key) or canonical(key)
         if form and f"-{form}-" in text:
             text = text.replace(f"-{form}-", "-|-", 1)  # 'posterior thigh' is not also 'posterior'
             if ident not in found:

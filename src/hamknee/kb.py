@@ -144,7 +144,7 @@ class KnowledgeBase:
         """The id a term opens: exact names first, then the forgiving forms of ``find.resolve``."""
         index: dict[str, str] = self.section("index")
         ident = index.get(normalize(term))
-        if ident is not None and (kind is None or self._kind_of(ident) == kind):
+        if ident is not None and (kind is None or ident in self._ids_of(kind)):
             return ident
         from hamknee import find
 
@@ -192,22 +192,24 @@ class KnowledgeBase:
                     chosen.append(hit["id"])
         return [{"id": i, "name": entries[i]["name"], "kind": entries[i]["kind"]} for i in chosen[:limit]]
 
-    def _kind_of(self, ident: str) -> str:
-        kinds = self._kinds()
-        return kinds.get(ident, "")
-
-    def _kinds(self) -> dict[str, str]:
-        if "_kinds" not in self._sections:
-            self._sections["_kinds"] = {e["id"]: e["kind"] for e in self.catalog()}
-        kinds: dict[str, str] = self._sections["_kinds"]
-        return kinds
+    def _ids_of(self, kind: str) -> frozenset[str]:
+        """The ids of one kind, from the small ``kinds`` section rather than the catalog of every entry."""
+        key = f"_ids:{kind}"
+        if key not in self._sections:
+            self._sections[key] = frozenset(self.kind_ids(kind))
+        ids: frozenset[str] = self._sections[key]
+        return ids
 
     def _index_of(self, kind: str | None) -> dict[str, str]:
         index: dict[str, str] = self.section("index")
         if kind is None:
             return index
-        kinds = self._kinds()
-        return {key: ident for key, ident in index.items() if kinds.get(ident) == kind}
+        key = f"_index:{kind}"
+        if key not in self._sections:
+            wanted = self._ids_of(kind)
+            self._sections[key] = {k: ident for k, ident in index.items() if ident in wanted}
+        of_kind: dict[str, str] = self._sections[key]
+        return of_kind
 
     @contextlib.contextmanager
     def held_notes(self) -> Iterator[list[str]]:
@@ -293,9 +295,8 @@ class KnowledgeBase:
         if len(found) >= limit:
             return found[:limit]
         if not found:
-            kinds = self._kinds() if kind else {}
             for hit in self.search(term, limit=10):
-                if (not kind or kinds.get(hit["id"]) == kind) and hit["id"] not in found:
+                if (not kind or hit["id"] in self._ids_of(kind)) and hit["id"] not in found:
                     found.append(hit["id"])
                 if len(found) >= limit:
                     break
@@ -327,7 +328,7 @@ class KnowledgeBase:
         """Regions a query names ('lump behind the knee' names the posterior knee)."""
         from hamknee import find
 
-        return find.regions_named(query, self._index_of("region"))
+        return find.regions_named(query, self._index_of("region"), self.section("lookup")["canonical"])
 
     def bibliography(self) -> list[dict[str, Any]]:
         sources: list[dict[str, Any]] = self.section("sources")

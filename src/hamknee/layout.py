@@ -8,6 +8,7 @@ listing reaches the terminal (or the pager) as it is produced.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,52 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     return lines
 
 
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _breaks(text: str, width: int) -> list[int]:
+    """Where rich's ``divide_line(text, width, fold=False)`` breaks a line, worked out at string speed when
+    every character is one cell (printable ASCII), and by rich otherwise."""
+    if not (text.isascii() and text.isprintable()):
+        from rich._wrap import divide_line
+
+        return divide_line(text, width, fold=False)
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        length = len(match.group().rstrip())
+        if width - offset >= length:
+            offset += end - start
+        elif length > width:  # a word longer than the line: a line of its own, whole
+            if start:
+                breaks.append(start)
+            offset = end - start
+        elif offset and start:
+            breaks.append(start)
+            offset = end - start
+    return breaks
+
+
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+
+def wrap_plain(text: str, width: int) -> list[str]:
+    """``wrap_words`` of unstyled text: the same lines, without building styled text for each."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if _cells(paragraph) <= width:
+            lines.append(paragraph.rstrip())
+            continue
+        start = 0
+        for end in _breaks(paragraph, max(width, 1)):
+            lines.append(paragraph[start:end].rstrip())
+            start = end
+        lines.append(paragraph[start:].rstrip())
+    return lines
+
+
 class Wrapped:
     """Text after a prefix, wrapped at words, continuation lines aligned under the text."""
 
@@ -60,8 +107,18 @@ class Wrapped:
         self.body = body if isinstance(body, Text) else Text(body)
         self.indent = cell_len(self.prefix.plain) if indent is None else indent
 
+    def _width(self, options: ConsoleOptions) -> int:
+        return max(options.max_width - max(self.indent, cell_len(self.prefix.plain)), 12)
+
+    def __plain_lines__(self, options: ConsoleOptions) -> list[str]:
+        """The lines without styles, for a console that shows none: thousands of them print at once."""
+        margin = " " * self.indent
+        head = self.prefix.plain
+        lines = wrap_plain(self.body.plain, self._width(options))
+        return [((head if i == 0 else margin) + line).rstrip() for i, line in enumerate(lines)]
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = max(options.max_width - max(self.indent, cell_len(self.prefix.plain)), 12)
+        width = self._width(options)
         for i, line in enumerate(wrap_words(self.body, width)):
             head = self.prefix if i == 0 else Text(" " * self.indent)
             joined = Text.assemble(head, line)

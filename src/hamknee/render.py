@@ -150,6 +150,8 @@ def section_key(name: str, kind: str) -> str | None:
 class Field:
     """One fact of a page: short values on one line after the label, long ones indented below it."""
 
+    __plain_children__ = True  # its parts depend on the width alone (see console._plain)
+
     def __init__(self, label: str, value: str | list[str], warn: bool = False) -> None:
         self.label = label
         self.value = value
@@ -192,8 +194,7 @@ def _end(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def source_text(source: dict[str, Any]) -> Text:
-    """A citation without its link: title, authors or publisher, publisher, year."""
+def _citation(source: dict[str, Any]) -> str:
     who = source.get("authors") or source.get("publisher") or ""
     parts = [_end(str(source["title"]))]
     if who:
@@ -201,7 +202,20 @@ def source_text(source: dict[str, Any]) -> Text:
     if source.get("publisher") and source.get("authors"):
         parts.append(_end(str(source["publisher"])))
     parts.append(_end(str(source["year"])))
-    return Text(" ".join(parts))
+    return " ".join(parts)
+
+
+def source_text(source: dict[str, Any]) -> Text:
+    """A citation without its link: title, authors or publisher, publisher, year."""
+    return Text(_citation(source))
+
+
+def source_plain(source: dict[str, Any]) -> str:
+    """``source_line(source, with_type=True, with_url=False).plain``, without building styled text: a
+    listing of every source of a large knowledge base writes thousands."""
+    from rich.control import strip_control_codes
+
+    return strip_control_codes(_citation(source)) + " " + strip_control_codes(f"[{_kind_of_source(source)}]")
 
 
 def source_url(source: dict[str, Any]) -> str:
@@ -210,8 +224,12 @@ def source_url(source: dict[str, Any]) -> str:
 
 def source_type(source: dict[str, Any]) -> Text:
     """The kind of reference, e.g. "[review]"; secondary web pages stand out."""
-    kind = source.get("type") or "type not given"
+    kind = _kind_of_source(source)
     return Text(f"[{kind}]", style="yellow" if kind == "secondary web" else "dim")
+
+
+def _kind_of_source(source: dict[str, Any]) -> str:
+    return source.get("type") or "type not given"
 
 
 def source_line(source: dict[str, Any], with_type: bool = False, with_url: bool = True) -> Text:

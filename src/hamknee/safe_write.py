@@ -136,9 +136,8 @@ def _alive(pid: int) -> bool:
 
 
 def _tmp_name(target: Path) -> str:
-    import secrets
-
-    return str(target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_MARK}")
+    # os.urandom is what secrets.token_hex reads, without importing secrets (and hmac and OpenSSL with it).
+    return str(target.parent / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}{_TMP_MARK}")
 
 
 def _open_temporary(target: Path) -> tuple[int, str | None]:

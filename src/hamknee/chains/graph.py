@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hamknee.errors import ExitCode, HamkneeError, UsageProblem
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from hamknee.kb import KnowledgeBase
 
 Edge = Sequence[Any]  # (relation type, target id, note or None), as compiled
-Graph = dict[str, list[Edge]]
+Graph = Mapping[str, list[Edge]]
 Hop = dict[str, Any]  # {from, relation, label, to, note}
 Chain = list[Hop]
 
@@ -112,10 +112,37 @@ class NoChainError(HamkneeError):
     exit_code = ExitCode.NOT_FOUND
 
 
-_HUBS: weakref.WeakKeyDictionary[KnowledgeBase, frozenset[str]] = weakref.WeakKeyDictionary()
+class Hubs(Container[str]):
+    """Membership in the hubs, worked out for the entries a search asks about.
+
+    Which entries have the fan-out of a group or catalogue is decided from each one's own links when it is
+    first asked about: reading the links of every entry would cost more than the whole search.
+    """
+
+    def __init__(self, fixed: frozenset[str], graph: Graph) -> None:
+        self._fixed = fixed
+        self._graph = graph
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, ident: object) -> bool:
+        if ident in self._fixed:
+            return True
+        if not isinstance(ident, str):
+            return False
+        found = self._known.get(ident)
+        if found is None:
+            fan_out: dict[str, int] = {}
+            for rtype, _target, _note in self._graph.get(ident, ()):
+                if rtype in HUB_LINKS:
+                    fan_out[rtype] = fan_out.get(rtype, 0) + 1
+            found = self._known[ident] = any(count >= HUB_FAN_OUT for count in fan_out.values())
+        return found
 
 
-def hubs(kb: KnowledgeBase) -> frozenset[str]:
+_HUBS: weakref.WeakKeyDictionary[KnowledgeBase, Hubs] = weakref.WeakKeyDictionary()
+
+
+def hubs(kb: KnowledgeBase) -> Hubs:
     """Entries that join many things which do not cause each other: regions, joints, spaces, groups, catalogues.
 
     "Biceps femoris stabilizes the knee joint; the knee joint is affected in osteoarthritis" is two true
@@ -129,14 +156,7 @@ def hubs(kb: KnowledgeBase) -> frozenset[str]:
         kind = entry.get("structure_type") or kb.get(entry["id"]).get("structure_type")
         if kind in HUB_STRUCTURES:
             found.add(entry["id"])
-    for ident, edges in kb.section("graph").items():
-        fan_out: dict[str, int] = {}
-        for rtype, _target, _note in edges:
-            if rtype in HUB_LINKS:
-                fan_out[rtype] = fan_out.get(rtype, 0) + 1
-        if any(count >= HUB_FAN_OUT for count in fan_out.values()):
-            found.add(ident)
-    _HUBS[kb] = frozenset(found)
+    _HUBS[kb] = Hubs(frozenset(found), kb.section("graph"))
     return _HUBS[kb]
 
 
@@ -266,7 +286,7 @@ def own_mark(step: Hop, conditions: frozenset[str]) -> str | None:
     return None
 
 
-def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str],
+def mark(chain: Chain, hub_ids: Container[str], place_ids: frozenset[str],
          conditions: frozenset[str] = frozenset()) -> Chain:
     """The chain with each step's mark: why it links the two sides without one causing the other, or None.
 
@@ -302,7 +322,7 @@ def mark(chain: Chain, hub_ids: frozenset[str], place_ids: frozenset[str],
 
 
 def shortest_chains(graph: Graph, start: str, goal: str, limit: int = 5,
-                    depth: int = DEFAULT_DEPTH, avoid: frozenset[str] = frozenset(),
+                    depth: int = DEFAULT_DEPTH, avoid: Container[str] = frozenset(),
                     conditions: frozenset[str] = frozenset(),
                     place_ids: frozenset[str] = frozenset()) -> list[Chain]:
     """The shortest chains of relations from ``start`` to ``goal`` (at most ``depth`` steps), steps marked.
