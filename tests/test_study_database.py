@@ -115,3 +115,61 @@ def test_a_database_replaced_during_a_session_is_not_written_to(tmp_path: Path) 
     assert code == 5, output
     assert "was moved or replaced while this session had it open" in " ".join(output.split())
     assert db.read_bytes() == b""  # nothing written into the file that replaced it
+
+
+# Schema objects another program (or a hostile file) may add beside our own tables: each could change or
+# delete the student's answers as hamknee writes them, or make a read show something else.
+ADDED_OBJECTS = {
+    "trigger-deleting-answers": ("trigger", "wipe",
+                                 "CREATE TRIGGER wipe AFTER INSERT ON reviews BEGIN DELETE FROM reviews; END"),
+    "trigger-on-cards": ("trigger", "t2", "CREATE TRIGGER t2 BEFORE UPDATE ON cards BEGIN SELECT RAISE(IGNORE); END"),
+    "view": ("view", "v", "CREATE VIEW v AS SELECT * FROM reviews"),
+    "extra-index": ("index", "i", "CREATE INDEX i ON reviews (answer)"),
+    "extra-table": ("table", "x", "CREATE TABLE x (a)"),
+    "redefined-table": ("table", "meta", "DROP TABLE meta; CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT "
+                                         "NOT NULL CHECK (value = 'x'))"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ADDED_OBJECTS))
+@pytest.mark.parametrize("command", [["quiz", "--count", "2"], ["stats"], ["export", "cards", "-"]])
+def test_a_schema_object_hamknee_did_not_make_marks_the_file_as_not_ours(tmp_path, kind, command):
+    db = _studied(tmp_path)
+    what, name, sql = ADDED_OBJECTS[kind]
+    conn = sqlite3.connect(db)
+    conn.executescript(sql)
+    conn.close()
+    before = digest(db)
+    sides = sorted(p.name for p in tmp_path.iterdir())
+    r = hk_run(tmp_path, *command, "--db", str(db), input="x\nx\n")
+    assert r.returncode == 5, (r.stdout, r.stderr)
+    line = " ".join(r.stderr.split())
+    assert f"holds a {what} {name!r}" in line, r.stderr
+    assert ("that hamknee made, defined otherwise" if kind == "redefined-table" else "that hamknee did not make") \
+        in line
+    assert "it was left untouched" in line and "--db PATH" in line
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert digest(db) == before  # not even switched to WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == sides
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] >= 2
+    conn.close()
+
+
+def test_an_older_schema_with_only_its_own_objects_is_upgraded(tmp_path):
+    db = tmp_path / "old.sqlite3"
+    from hamknee.study.store import MIGRATIONS
+
+    conn = sqlite3.connect(db)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    r = hk_run(tmp_path, "quiz", "--count", "1", "--db", str(db), input="x\n")
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("ANALYZE")  # the planner's statistics are data hamknee can live with
+    conn.close()
+    r = hk_run(tmp_path, "stats", "--db", str(db))
+    assert r.returncode == 0, r.stderr

@@ -86,7 +86,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_OUR_TABLES = {"cards", "reviews", "sqlite_sequence", "meta", "exported"}
+
+
+def _squeezed(sql: object) -> str | None:
+    return " ".join(sql.split()) if isinstance(sql, str) else None
+
+
+_SCHEMAS: dict[int, dict[tuple[str, str], tuple[str, str | None]]] = {}
+
+
+def _schema_at(version: int) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Every schema object our migrations make up to ``version``: (type, name) -> (table, SQL)."""
+    if version not in _SCHEMAS:
+        made = sqlite3.connect(":memory:")
+        try:
+            for statements in MIGRATIONS[:version]:
+                for statement in statements:
+                    made.execute(statement)
+            _SCHEMAS[version] = {(kind, name): (table, _squeezed(sql)) for kind, name, table, sql in
+                                 made.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")}
+        finally:
+            made.close()
+    return _SCHEMAS[version]
 
 
 def default_path() -> Path:
@@ -384,17 +405,45 @@ class Store:
     def _ours(self) -> None:
         """Refuse, touching nothing, a file that is not a hamknee study database (or is a newer one)."""
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        # Version 0 with tables, even one named like ours, is not ours: our first migration sets the
-        # version in the same transaction that creates the tables.
-        if version < 0 or (version == 0 and tables) or (tables - _OUR_TABLES):
-            raise StudyDatabaseError(
-                f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
-                "Choose another file with --db PATH or HAMKNEE_DB.")
         if version > SCHEMA_VERSION:
             raise StudyDatabaseError(
                 f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
                 f"{SCHEMA_VERSION}); it was left untouched.", "Upgrade hamknee, or choose another file with --db PATH.")
+        self._only_ours(version)
+
+    def _only_ours(self, version: int) -> None:
+        """Refuse a file whose schema holds anything our migrations did not make at its version.
+
+        A trigger, view, index or table added beside ours (or one of ours defined otherwise) runs or
+        answers whenever hamknee reads or writes: a trigger on reviews could delete every answer as it is
+        saved. Version 0 with any object, even one named like ours, is not ours either: our first
+        migration sets the version in the same transaction that creates the tables.
+        """
+        from hamknee.errors import safe_text
+
+        rows = self._db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        if version < 0 or (version == 0 and rows):
+            raise StudyDatabaseError(
+                f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
+                "Choose another file with --db PATH or HAMKNEE_DB.")
+        expected = _schema_at(version)
+        for kind, name, table, sql in rows:
+            if kind == "table" and name in ("sqlite_stat1", "sqlite_stat4"):
+                continue  # the planner's statistics (ANALYZE, PRAGMA optimize): data, never run
+            if expected.get((str(kind), str(name))) == (table, _squeezed(sql)):
+                continue
+            shown = safe_text(str(name), 60)
+            on = f" on {safe_text(str(table), 60)}" if kind in ("trigger", "index") and table != name else ""
+            made = ("that hamknee made, defined otherwise" if (str(kind), str(name)) in expected
+                    else "that hamknee did not make")
+            drop = (f"DROP {str(kind).upper()} \"{shown}\"" if kind in ("trigger", "view", "index", "table")
+                    else "remove it")
+            raise StudyDatabaseError(
+                f"Study database {self.path} holds a {safe_text(str(kind), 20)} {shown!r}{on} {made} "
+                "(another program's, or a hostile file's: it would run as hamknee reads "
+                "or writes your answers); it was left untouched.",
+                f"Choose another file with --db PATH or HAMKNEE_DB, or if the file is yours remove it with the "
+                f"sqlite3 tool ({drop}) after making a copy.")
 
     def _migrate(self) -> None:
         db = self._db
@@ -409,12 +458,8 @@ class Store:
         try:
             # Another session may have migrated while we waited for the lock.
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if tables - _OUR_TABLES:
-                    raise StudyDatabaseError(
-                        f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
-                        "Choose another file with --db PATH or HAMKNEE_DB.")
+            if version != SCHEMA_VERSION:
+                self._only_ours(version)
             for number in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[number]:
                     db.execute(statement)
