@@ -607,3 +607,32 @@ def test_export_to_stdout_on_a_full_device(tmp_path):
                            timeout=60, env=dict(os.environ, HAMKNEE_HOME=str(tmp_path)))
     assert r.returncode == 4
     assert r.stderr == "Error: cannot write output: No space left on device.\n"
+
+
+@pytest.mark.parametrize("args", [["--kb", "kb.yaml", "list"], ["export", "csv", "out.csv"],
+                                  ["diagram", "--svg", "out.svg"], ["quiz", "--db", "progress.sqlite3"],
+                                  ["stats", "--db", "progress.sqlite3"]])
+def test_a_deleted_current_folder_is_one_line_when_a_relative_path_needs_it(tmp_path, args):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))
+    # The shell removes the folder it stands in, then runs hamknee there.
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@" </dev/null'
+    r = subprocess.run(["sh", "-c", script, "sh", str(gone), *HAMKNEE, *args], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("Error: The current folder no longer exists (it was deleted or moved), so the "
+                               "relative "), r.stderr
+    assert len(r.stderr.splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [["explain", "semitendinosus"], ["list"], ["validate"], ["stats"]])
+def test_a_deleted_current_folder_is_no_matter_when_nothing_needs_it(tmp_path, args):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@" </dev/null'
+    r = subprocess.run(["sh", "-c", script, "sh", str(gone), *HAMKNEE, *args], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout and r.stderr == ""
