@@ -153,8 +153,9 @@ class HamkneeGroup(TyperGroup):
             raise typer.Exit(code) from None
 
 
-def output_failed(exc: OSError) -> int | None:
-    """Exit code for output that cannot be written (closed pipe, full disk), after at most one line on stderr.
+def output_failed(exc: OSError, quiet: bool = False) -> int | None:
+    """Exit code for output that cannot be written (closed pipe, full disk), after at most one line on stderr
+    (none when ``quiet``: the caller said it).
 
     None when the error is not about writing output.
     """
@@ -164,9 +165,10 @@ def output_failed(exc: OSError) -> int | None:
     if exc.errno == errno.EPIPE:  # the reader went away (`| head`): nothing to say
         code = int(ExitCode.OK)
     elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
-        with contextlib.suppress(OSError):
-            sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.\n")
-            sys.stderr.flush()
+        if not quiet:
+            with contextlib.suppress(OSError):
+                sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.\n")
+                sys.stderr.flush()
         code = int(ExitCode.CANNOT_WRITE)
     else:
         return None
