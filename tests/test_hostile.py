@@ -636,3 +636,50 @@ def test_a_deleted_current_folder_is_no_matter_when_nothing_needs_it(tmp_path, a
                        timeout=60, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout and r.stderr == ""
+
+
+@pytest.fixture(scope="module")
+def slow_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 5,000-entity knowledge base: loading, compiling and building its deck take a second or more."""
+    kb = tmp_path_factory.mktemp("slow") / "kb.yaml"
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, str(root / "bench" / "gen_kb.py"), "5000", str(kb)], check=True,
+                   capture_output=True, timeout=300)
+    return kb
+
+
+def _interpreter_start() -> float:
+    """How long this machine takes to start Python and run the installed script's own first lines.
+
+    An interrupt that lands before then reaches the interpreter or the installer's launcher, before any of
+    hamknee runs: no code of hamknee can answer it (the launcher's own ``import re`` is most of it).
+    """
+    times = []
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import re, sys"], check=True, timeout=60)
+        times.append(time.monotonic() - start)
+    return min(times)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs POSIX signals")
+@pytest.mark.parametrize("args", [["list"], ["quiz", "--count", "2"], ["export", "cards", "-"]])
+def test_ctrl_c_at_any_moment_of_start_up_is_exit_130_with_one_line(slow_kb, tmp_path, args):
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the interpreter as a student runs it, with compiled modules
+    start = _interpreter_start()
+    outcomes = []
+    for number, delay in enumerate((0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)):
+        env["HAMKNEE_HOME"] = str(tmp_path / f"home-{number}")  # a cold cache: the whole start-up each time
+        db = ["--db", str(tmp_path / f"p-{number}.sqlite3")] if args[0] == "quiz" else []
+        proc = subprocess.Popen([*HAMKNEE, "--kb", str(slow_kb), *args, *db], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        time.sleep(start + delay)
+        proc.send_signal(signal.SIGINT)
+        _, errors = proc.communicate(timeout=120)
+        outcomes.append((delay, proc.returncode, errors.decode(errors="replace")))
+    for delay, code, errors in outcomes:
+        if code == 0:  # finished before the signal came
+            continue
+        assert (code, errors) == (130, "Interrupted.\n"), (delay, code, errors)
+    assert sum(code == 130 for _, code, _ in outcomes) >= 5, outcomes

@@ -666,6 +666,9 @@ def _run(store: Store, queue: list[Card], names: NameIndex, rng: Any, self_grade
         if isinstance(exc, OSError) and not _terminal_gone():
             raise
         why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""
+        from hamknee.cli import state
+
+        state.interrupted = True
         with contextlib.suppress(OSError, ValueError):
             # At a terminal the cursor is still on the prompt line, after the '^C' the terminal echoed.
             start = "\n" if err().is_terminal else ""
