@@ -173,3 +173,75 @@ def test_an_older_schema_with_only_its_own_objects_is_upgraded(tmp_path):
     conn.close()
     r = hk_run(tmp_path, "stats", "--db", str(db))
     assert r.returncode == 0, r.stderr
+
+
+def _studied_and_exported(tmp_path: Path) -> Path:
+    """Progress with answers, an Anki export ledger, and a studied card whose fact left the knowledge base."""
+    db = _studied(tmp_path)
+    r = hk_run(tmp_path, "export", "anki", str(tmp_path / "first.apkg"), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT id FROM cards WHERE reps > 0 LIMIT 1").fetchone()
+        conn.execute("""INSERT INTO cards SELECT 'gone:card:x', kind, entity, qtype, field, front, back, regions,
+                        added_at, 1.0, state, due, stability, fsrs, reps, lapses, first_review, last_review
+                        FROM cards WHERE id = ?""", row)
+        conn.execute("INSERT INTO exported SELECT 'gone:card:x', hash, changed_at, content FROM exported LIMIT 1")
+        conn.execute("UPDATE cards SET due = 0 WHERE reps > 0")  # due now: the quiz reads their saved state
+    conn.close()
+    return db
+
+
+# Every column the study commands read, with a value no hamknee wrote; each must be refused (exit 5, one line,
+# a repair hint) or ignored where that loses nothing.
+HOSTILE_VALUES = {
+    "ledger-stamp-text": "UPDATE exported SET changed_at = 'abc'",
+    "ledger-stamp-huge": "UPDATE exported SET changed_at = 1e308",
+    "ledger-stamp-over-2-63": "UPDATE exported SET changed_at = '99999999999999999999'",
+    "ledger-stamp-negative": "UPDATE exported SET changed_at = -1",
+    "retired-content-not-json": "UPDATE exported SET content = 'not json' WHERE card_id = 'gone:card:x'",
+    "retired-content-wrong-shape": "UPDATE exported SET content = '{\"a\": 1}' WHERE card_id = 'gone:card:x'",
+    "retired-id-binary": "UPDATE cards SET id = X'00ff' WHERE id = 'gone:card:x'",
+    "due-past-year-9999": "UPDATE cards SET due = 1e12 WHERE reps > 0",
+    "stability-negative": "UPDATE cards SET stability = -1 WHERE reps > 0",
+    "fsrs-wrong-shape": "UPDATE cards SET fsrs = '{\"a\": 1}' WHERE reps > 0",
+    "fsrs-empty": "UPDATE cards SET fsrs = '' WHERE reps > 0",
+    "reps-huge": "UPDATE cards SET reps = 9223372036854775807 WHERE reps > 0",
+    "rating-zero": "UPDATE reviews SET rating = 0",
+    "reviewed-at-huge": "UPDATE reviews SET reviewed_at = 1e308",
+    "review-of-an-unknown-card": "UPDATE reviews SET card_id = 'no:such:card'",
+    "meta-deck-binary": "UPDATE meta SET value = X'00ff'",
+}
+STUDY_COMMANDS = {
+    "quiz": (["quiz", "--count", "2"], "x\nx\nx\nx\n"), "stats": (["stats"], ""), "stats-json": (["stats", "--json"], ""),
+    "export-anki": (["export", "anki", "OUT.apkg", "--force"], ""), "export-cards": (["export", "cards", "OUT.json"], ""),
+    "reset": (["quiz", "--reset"], ""),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(HOSTILE_VALUES))
+def test_a_hostile_value_in_any_column_is_refused_or_ignored_never_a_traceback(tmp_path, bad):
+    db = _studied_and_exported(tmp_path)
+    with sqlite3.connect(db) as conn:
+        conn.execute(HOSTILE_VALUES[bad])
+    conn.close()
+    snapshot = db.read_bytes()
+    outcomes = {}
+    for name, (args, stdin) in STUDY_COMMANDS.items():
+        for leftover in tmp_path.glob("p.sqlite3*"):
+            leftover.unlink()
+        db.write_bytes(snapshot)
+        out = str(tmp_path / f"out-{name}")
+        r = hk_run(tmp_path, *[a.replace("OUT", out) for a in args], "--db", str(db), input=stdin)
+        outcomes[name] = r
+        assert "Traceback" not in r.stderr, (name, r.stderr[-800:])
+        assert r.returncode in (0, 1, 5), (name, r.returncode, r.stderr)
+        if r.returncode == 5:
+            lines = r.stderr.strip().splitlines()
+            assert len(lines) == 1, (name, r.stderr)
+            assert str(db) in lines[0] and "hamknee quiz --reset" in lines[0], (name, lines[0])
+    if bad.startswith("ledger-stamp"):  # the ledger only dates notes for Anki: a row it cannot read is redone
+        assert outcomes["export-anki"].returncode == 0, outcomes["export-anki"].stderr
+    if bad.startswith("retired-"):
+        refused = "export-cards" if bad == "retired-id-binary" else "export-anki"
+        assert outcomes[refused].returncode == 5, (refused, outcomes[refused].stderr)
+    assert outcomes["reset"].returncode == 0, outcomes["reset"].stderr  # the way out always works

@@ -565,8 +565,11 @@ class Store:
         """Studied cards whose fact left the knowledge base: marked so, or not in ``current``."""
         now = set(current)
         rows = self._read("SELECT id, entity, qtype, front, back, retired_at FROM cards WHERE reps > 0 ORDER BY id")
-        return [dict(zip(("id", "entity", "qtype", "front", "back"), r[:5], strict=True)) for r in rows
-                if r[5] is not None or (now and r[0] not in now)]
+        with _values(self.path):
+            found: list[dict[str, Any]] = _readable(
+                [dict(zip(("id", "entity", "qtype", "front", "back"), r[:5], strict=True)) for r in rows
+                 if r[5] is not None or (now and r[0] not in now)])
+            return found
 
     # -- reviews ----------------------------------------------------------------------------------
     def record(self, card: Card, rating: Rating, *, correct: bool, answer: str, when: datetime,
@@ -633,15 +636,17 @@ class Store:
     # -- export ledger ----------------------------------------------------------------------------------
     def exported(self) -> dict[str, tuple[str, int, str]]:
         """Every card ever exported to Anki: id -> (content hash, changed at (s), content as exported)."""
-        return {r[0]: (r[1], int(r[2]), r[3]) for r in self._read("SELECT card_id, hash, changed_at, content "
-                                                                  "FROM exported")}
+        rows = self._read("SELECT card_id, hash, changed_at, content FROM exported")
+        return {r[0]: (r[1], stamp, r[3]) for r in rows if (stamp := _ledger_stamp(r)) is not None}
 
     def export_hashes(self) -> dict[str, tuple[str, int]]:
         """Every card ever exported to Anki: id -> (content hash, changed at (s)), without the contents."""
-        return {r[0]: (r[1], int(r[2])) for r in self._read("SELECT card_id, hash, changed_at FROM exported")}
+        return _ledger(self._read("SELECT card_id, hash, changed_at FROM exported"))
 
     def exported_contents(self, ids: Iterable[str]) -> dict[str, str]:
         """The content last exported of each of these cards (those ever exported)."""
+        import json
+
         found: dict[str, str] = {}
         wanted = list(ids)
         for start in range(0, len(wanted), 500):
@@ -649,6 +654,13 @@ class Store:
             marks = ", ".join("?" * len(batch))
             found.update((r[0], r[1]) for r in self._read(
                 f"SELECT card_id, content FROM exported WHERE card_id IN ({marks})", batch))
+        with _values(self.path):
+            for ident, text in found.items():
+                # Written back to Anki as the note's fields and tags: front, back, source, id, then tags.
+                content = json.loads(text) if isinstance(text, str) else None
+                if not (isinstance(content, list) and len(content) >= 4 and
+                        all(isinstance(part, str) for part in content)):
+                    raise ValueError(f"the exported content of card {str(ident)[:60]!r} is not a list of fields")
         return found
 
     def stamp_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
@@ -663,7 +675,7 @@ class Store:
         now = int(when.timestamp())
         stamps: dict[str, int] = {}
         with self._write() as db:
-            known = {r[0]: (r[1], int(r[2])) for r in db.execute("SELECT card_id, hash, changed_at FROM exported")}
+            known = _ledger(db.execute("SELECT card_id, hash, changed_at FROM exported"))
             changes = []
             unread: dict[str, tuple[str, int]] = {}
             for ident, (digest, content) in contents.items():
@@ -743,6 +755,29 @@ class Store:
             "forecast": forecast,
             "next_due": next_due.isoformat() if next_due else None,
         }
+
+
+# Anki keeps a note's modification time in whole seconds; beyond this no clock will reach.
+_LATEST_STAMP = 1 << 40
+
+
+def _ledger_stamp(row: Sequence[Any]) -> int | None:
+    """The export time in a ledger row, or None where the row cannot be read (a hand-edited or damaged one).
+
+    Such a row is passed over: the card counts as never exported, so its next export stamps it afresh and
+    writes the row anew, which loses nothing the student made."""
+    ident, digest, stamp = row[0], row[1], row[2]
+    if not (isinstance(ident, str) and isinstance(digest, str)) or isinstance(stamp, bool):
+        return None
+    if isinstance(stamp, float) and stamp.is_integer():
+        stamp = int(stamp)
+    if not isinstance(stamp, int) or not 0 <= stamp < _LATEST_STAMP:
+        return None
+    return stamp
+
+
+def _ledger(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[str, int]]:
+    return {r[0]: (r[1], stamp) for r in rows if (stamp := _ledger_stamp(r)) is not None}
 
 
 def _lock_file(path: Path) -> Path:
