@@ -212,9 +212,9 @@ HOSTILE_VALUES = {
     "meta-deck-binary": "UPDATE meta SET value = X'00ff'",
 }
 STUDY_COMMANDS = {
-    "quiz": (["quiz", "--count", "2"], "x\nx\nx\nx\n"), "stats": (["stats"], ""), "stats-json": (["stats", "--json"], ""),
-    "export-anki": (["export", "anki", "OUT.apkg", "--force"], ""), "export-cards": (["export", "cards", "OUT.json"], ""),
-    "reset": (["quiz", "--reset"], ""),
+    "quiz": (["quiz", "--count", "2"], "x\nx\nx\nx\n"), "stats": (["stats"], ""),
+    "stats-json": (["stats", "--json"], ""), "export-anki": (["export", "anki", "OUT.apkg", "--force"], ""),
+    "export-cards": (["export", "cards", "OUT.json"], ""), "reset": (["quiz", "--reset"], ""),
 }
 
 

@@ -166,7 +166,11 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        # The column counts characters, as an editor does: the line up to the bad byte is valid UTF-8.
+        start = before.rfind(b"\n") + 1
+        if start == 0 and before.startswith(b"\xef\xbb\xbf"):
+            start = 3  # the byte-order mark is no character of the line
+        column = len(before[start:].decode("utf-8", "replace")) + 1
         raise InvalidKnowledgeBase(
             name, [Problem(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line, column=column)]
         ) from None
@@ -285,6 +289,59 @@ def _from_events(text: str) -> Any:
         loader.dispose()
 
 
+# What the YAML reader refuses: every character outside its printable set (PyYAML's Reader.NON_PRINTABLE).
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class _Lines:
+    """Line and column (1-based, in characters) of a character offset, counting lines as an editor does.
+
+    The parser's own marks count NEL, U+2028 and U+2029 as line breaks (YAML 1.1 does), which no editor
+    shows; only its character offsets are used, converted here."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        find = text.find
+        at = find("\n")
+        while at != -1:
+            self.starts.append(at + 1)
+            at = find("\n", at + 1)
+
+    def at(self, index: int) -> tuple[int, int]:
+        import bisect
+
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line + 1, index - self.starts[line] + 1
+
+
+def _yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+    if "tag:yaml.org,2002:merge" in message:
+        message = "merge keys (<<) are not supported; write the fields out"
+    elif "could not determine a constructor" in message:
+        message = "tag not allowed (only plain YAML is accepted; no !!python or custom tags)"
+    where: tuple[int | None, int | None] = (None, None)
+    if mark is not None:
+        index = getattr(mark, "index", None)
+        where = _Lines(text).at(index) if isinstance(index, int) and 0 <= index <= len(text) else \
+            (mark.line + 1, mark.column + 1)
+    return Problem(f"YAML syntax: {message}", line=where[0], column=where[1])
+
+
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """The first character YAML refuses, located exactly: the parser's own offset counts bytes (libyaml) or
+    buffer positions, which drift from the character's place after multi-byte characters."""
+    found = _NOT_YAML.search(text)
+    if found is not None:
+        index, code = found.start(), ord(found.group())
+    else:  # pragma: no cover - the reader refused something the pattern allows
+        index, code = min(max(exc.position, 0), len(text)), exc.character
+    line, column = _Lines(text).at(index)
+    reason = exc.reason if code == exc.character else "special characters are not allowed"
+    return Problem(f"character U+{code:04X} is not allowed in YAML ({reason})", line=line, column=column)
+
+
 def parse_yaml(text: str, name: str) -> dict[str, Any]:
     if not _may_have_anchor_or_alias(text):
         try:
@@ -308,24 +365,9 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
     except _TooBig:
         raise _too_big(name) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        if "tag:yaml.org,2002:merge" in message:
-            message = "merge keys (<<) are not supported; write the fields out"
-        elif "could not determine a constructor" in message:
-            message = "tag not allowed (only plain YAML is accepted; no !!python or custom tags)"
-        problem = Problem(
-            f"YAML syntax: {message}",
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        )
-        raise InvalidKnowledgeBase(name, [problem]) from None
-    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL: locate it from its offset
-        before = text[: exc.position]
-        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
-        problem = Problem(f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})", line=line,
-                          column=column)
-        raise InvalidKnowledgeBase(name, [problem]) from None
+        raise InvalidKnowledgeBase(name, [_yaml_problem(text, exc)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL
+        raise InvalidKnowledgeBase(name, [_reader_problem(text, exc)]) from None
     except yaml.YAMLError as exc:
         raise InvalidKnowledgeBase(name, [Problem(f"YAML: {exc}")]) from None
     except RecursionError:
@@ -358,28 +400,52 @@ def format_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-def _unsafe_text(text: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """Every string or key holding a control character or BiDi control, by path.
+# Code points that are no character: the noncharacters (U+FDD0-U+FDEF and the last two of every plane) and
+# the surrogates, which are only halves of a UTF-16 pair (a lone one can come from a "\\ud800" escape).
+# XML cannot hold them, so an SVG or export with one is broken.
+_NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
+# One pass over the text for both: a clean file of several MB is scanned once.
+_REFUSED = re.compile(f"[{UNSAFE.pattern[1:-1]}{_NONCHARACTERS}]")
+
+
+def _refused(text: str) -> re.Match[str] | None:
+    return _REFUSED.search(text)
+
+
+def _what(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X}, a lone surrogate (half of a UTF-16 pair, no character)"
+    if NONCHARACTER.match(char):
+        return f"U+{code:04X}, a Unicode noncharacter"
+    return describe(char)
+
+
+def _unsafe_text(text: str, data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Every string or key holding a control character, BiDi control or noncharacter: path, message, character.
 
     Such a character can only be in the data if it is in the file as it is, or written as an escape in a
     double-quoted scalar (``"\\e]0;title"``): without either in the text, the walk is skipped.
     """
-    if "\\" not in text and not UNSAFE.search(text):
+    if "\\" not in text and not _refused(text):
         return []
-    found: list[tuple[tuple[Any, ...], str]] = []
+    found: list[tuple[tuple[Any, ...], str, str]] = []
     stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
     while stack:
         loc, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and (bad := UNSAFE.search(key)):
-                    found.append(((*loc, key), f"key holds {describe(bad.group())}; remove it"))
+                if isinstance(key, str) and (bad := _refused(key)):
+                    found.append(((*loc, key), f"key holds {_what(bad.group())}; remove it", bad.group()))
                 stack.append(((*loc, key), value))
         elif isinstance(node, list):
             stack.extend(((*loc, i), item) for i, item in enumerate(node))
-        elif isinstance(node, str) and (bad := UNSAFE.search(node)):
-            found.append((loc, f"text holds {describe(bad.group())}; remove it (text is shown, never "
-                               "run as terminal commands)"))
+        elif isinstance(node, str) and (bad := _refused(node)):
+            why = ("no SVG or export can hold it" if NONCHARACTER.match(bad.group()) else
+                   "text is shown, never run as terminal commands")
+            found.append((loc, f"text holds {_what(bad.group())}; remove it ({why})", bad.group()))
     return found
 
 
@@ -740,7 +806,7 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
 
 
 def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Line and column (1-based) of every node and key in the document, by path. Error path only."""
+    """Where every node and key of the document starts and ends (character offsets), by path. Error path only."""
     marks: dict[tuple[Any, ...], tuple[int, int]] = {}
     try:
         # The C composer when available: the pure-Python one recurses and overflows on deep nesting.
@@ -750,11 +816,11 @@ def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
     stack: list[tuple[tuple[Any, ...], yaml.Node]] = [((), root)] if root is not None else []
     while stack:
         loc, node = stack.pop()
-        marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        marks[loc] = (node.start_mark.index, node.end_mark.index)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
-                marks[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)  # noqa: RUF005
+                marks[loc + (key,)] = (key_node.start_mark.index, key_node.end_mark.index)  # noqa: RUF005
                 stack.append((loc + (key,), value_node))  # noqa: RUF005
         elif isinstance(node, yaml.SequenceNode):
             for i, child in enumerate(node.value):
@@ -767,6 +833,19 @@ def _locate(marks: dict[tuple[Any, ...], tuple[int, int]], loc: tuple[Any, ...])
         if loc[:end] in marks:
             return marks[loc[:end]]
     return None
+
+
+def _where(text: str, lines: _Lines, span: tuple[int, int] | None, char: str | None) -> tuple[int | None, int | None]:
+    """Line and column of a problem: the refused character itself where it is in the node's text as it is
+    (not written as an escape), else the start of the node."""
+    if span is None:
+        return None, None
+    start, end = span
+    if char is not None:
+        found = text.find(char, start, max(end, start + 1))
+        if found != -1:
+            return lines.at(found)
+    return lines.at(start)
 
 
 def load(path: Path) -> Any:
@@ -791,13 +870,16 @@ def load(path: Path) -> Any:
     model, problems = _schema_problems(data)
     del data
     problems += references
-    problems += unsafe
+    problems += [(loc, message) for loc, message, _ in unsafe]
     if problems:
-        marks = _marks(text or read_text(path))
+        text = text or read_text(path)
+        marks = _marks(text)
+        lines = _Lines(text)
+        refused = {loc: char for loc, _, char in unsafe}
         located = []
         for loc, message in problems:
-            where = _locate(marks, loc)
-            located.append(Problem(message, format_path(loc), *(where or (None, None))))
+            where = _where(text, lines, _locate(marks, loc), refused.get(loc))
+            located.append(Problem(message, format_path(loc), *where))
         located.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise InvalidKnowledgeBase(name, located)
     return model
