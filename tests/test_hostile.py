@@ -683,3 +683,16 @@ def test_ctrl_c_at_any_moment_of_start_up_is_exit_130_with_one_line(slow_kb, tmp
             continue
         assert (code, errors) == (130, "Interrupted.\n"), (delay, code, errors)
     assert sum(code == 130 for _, code, _ in outcomes) >= 5, outcomes
+
+
+@pytest.mark.parametrize(("data", "line", "column"), [
+    (b"\xef\xbb\xbfversion: 1\ntitle: \xc3\xa9\xc3\xa9 caf\xe9\n", 2, 14),  # columns count characters
+    (b"\xef\xbb\xbft\xc3\xa9: caf\xe9\n", 1, 8),  # the byte-order mark is no column
+    ("title: \"a\u2028b\"\nnote: \"c\u2029d\x85e\"\nlist: [\n".encode(), 4, 1),  # breaks YAML counts, editors do not
+])
+def test_undecodable_bytes_and_syntax_errors_are_located_as_an_editor_shows_them(tmp_path, data, line, column):
+    kb = tmp_path / "kb.yaml"
+    kb.write_bytes(data)
+    r = run(["validate", str(kb)], tmp_path / "home")
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.startswith(f"{kb}:{line}:{column}: "), r.stderr

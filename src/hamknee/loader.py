@@ -164,15 +164,15 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
+        # The decoder counts from after the byte-order mark, which is no character of the line either.
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        bad = exc.start + bom
+        before = data[bom:bad]
         line = before.count(b"\n") + 1
         # The column counts characters, as an editor does: the line up to the bad byte is valid UTF-8.
-        start = before.rfind(b"\n") + 1
-        if start == 0 and before.startswith(b"\xef\xbb\xbf"):
-            start = 3  # the byte-order mark is no character of the line
-        column = len(before[start:].decode("utf-8", "replace")) + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
         raise InvalidKnowledgeBase(
-            name, [Problem(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line, column=column)]
+            name, [Problem(f"not UTF-8 text (byte 0x{data[bad]:02x})", line=line, column=column)]
         ) from None
 
 
