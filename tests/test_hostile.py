@@ -696,3 +696,23 @@ def test_undecodable_bytes_and_syntax_errors_are_located_as_an_editor_shows_them
     r = run(["validate", str(kb)], tmp_path / "home")
     assert r.returncode == 3, r.stderr
     assert r.stderr.startswith(f"{kb}:{line}:{column}: "), r.stderr
+
+
+@pytest.mark.parametrize("columns", ["0", "-5", "99999999999999999999", "abc", ""])
+@pytest.mark.parametrize("args", [["list"], ["explain", "semitendinosus"], ["--help"], ["diagram"],
+                                  ["why", "medial knee pain"], ["quiz", "--count", "1"]])
+def test_odd_column_counts_are_no_matter(tmp_path, columns, args):
+    extra = ["--db", str(tmp_path / "p.sqlite3")] if args[0] == "quiz" else []
+    r = run([*args, *extra], tmp_path / "home", env={"COLUMNS": columns}, input="x\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout and "Traceback" not in r.stderr
+
+
+def test_an_unknown_user_in_a_path_and_a_relative_home_are_one_line_usage_errors(tmp_path):
+    r = run(["--kb", "~nosuchuser-hamknee/kb.yaml", "list"], tmp_path / "home")
+    assert r.returncode == 2
+    assert r.stderr == ("Error: Cannot find the home folder of '~nosuchuser-hamknee' in the knowledge base path "
+                        "'~nosuchuser-hamknee/kb.yaml'. Check the user name, or write the path out in full.\n")
+    r = run(["stats"], tmp_path, env={"HAMKNEE_HOME": "relative/home"})
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    assert r.stderr.startswith("Error: HAMKNEE_HOME must be an absolute path, not 'relative/home'")
