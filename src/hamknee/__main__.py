@@ -26,8 +26,10 @@ def _on_interrupt(handler: signal._HANDLER) -> None:
 
 
 # Installed as soon as the console script imports this module, so that an interrupt between here and the
-# try block in ``main`` does not end in a traceback.
-if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+# try block in ``main`` does not end in a traceback; not in a program that only imports it (a test runner
+# keeps its own Ctrl-C).
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler and (
+        __name__ == "__main__" or os.path.basename(sys.argv[0] if sys.argv else "").startswith("hamknee")):
     _on_interrupt(_end_at_once)
 
 
