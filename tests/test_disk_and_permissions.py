@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -424,3 +425,42 @@ def test_a_reset_never_writes_its_backup_through_a_link_planted_at_its_name(tmp_
     backups = [p for p in tmp_path.glob("p.sqlite3.*.bak") if not p.is_symlink()]
     assert len(backups) == 1 and backups[0].name.endswith("-2.bak"), backups
     assert len(reviews(backups[0])) == 1
+
+
+@needs_tmpfs
+def test_quiz_output_on_a_disk_that_fills_mid_session_keeps_every_judged_answer(tmp_path):
+    report = _on_small_disk(tmp_path, "64k", f"""
+        import json, re, sqlite3
+        fill()
+        filler = os.path.join(disk, "filler")
+        os.truncate(filler, os.path.getsize(filler) - 4096)  # one page left: a few questions fit, not all
+        db = {str(tmp_path / "p.sqlite3")!r}
+        with open(os.path.join(disk, "out.txt"), "w") as out:
+            done = subprocess.run([*HAMKNEE, "--kb", {str(STUDY_KB)!r}, "quiz", "--count", "10", "--seed", "1",
+                                   "--db", db], input="x\\n" * 40, stdout=out, stderr=subprocess.PIPE, text=True,
+                                  timeout=120)
+        with sqlite3.connect(db) as conn:
+            saved = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+        print(json.dumps({{"code": done.returncode, "err": done.stderr, "saved": saved}}))
+    """)
+    err = str(report["err"])
+    assert report["code"] == 4, report
+    assert err.startswith("Error: cannot write output: No space left on device. Stopped after "), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    said = re.search(r"(\d+) answers? saved", err)
+    assert said and int(said.group(1)) == report["saved"] > 0, report
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["quiz", "--count", "2"], ["stats"], ["stats", "--json"], ["export", "cards", "-"],
+                                  ["export", "csv", "-"], ["list"], ["why", "medial knee pain"],
+                                  ["where", "behind the knee"], ["path", "semitendinosus", "pes-anserine"],
+                                  ["compare", "semitendinosus", "gracilis"], ["diagram"], ["search", "tendon"]])
+def test_study_and_chain_commands_on_a_full_device(tmp_path, args):
+    db = tmp_path / "p.sqlite3"
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([*HAMKNEE, *args, *(["--db", str(db)] if args[0] in ("quiz", "stats") else [])],
+                           input="x\nx\nx\n", stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+                           env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home")))
+    assert r.returncode == 4, r.stderr
+    assert r.stderr == "Error: cannot write output: No space left on device.\n"

@@ -607,3 +607,112 @@ def test_export_to_stdout_on_a_full_device(tmp_path):
                            timeout=60, env=dict(os.environ, HAMKNEE_HOME=str(tmp_path)))
     assert r.returncode == 4
     assert r.stderr == "Error: cannot write output: No space left on device.\n"
+
+
+@pytest.mark.parametrize("args", [["--kb", "kb.yaml", "list"], ["export", "csv", "out.csv"],
+                                  ["diagram", "--svg", "out.svg"], ["quiz", "--db", "progress.sqlite3"],
+                                  ["stats", "--db", "progress.sqlite3"]])
+def test_a_deleted_current_folder_is_one_line_when_a_relative_path_needs_it(tmp_path, args):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))
+    # The shell removes the folder it stands in, then runs hamknee there.
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@" </dev/null'
+    r = subprocess.run(["sh", "-c", script, "sh", str(gone), *HAMKNEE, *args], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("Error: The current folder no longer exists (it was deleted or moved), so the "
+                               "relative "), r.stderr
+    assert len(r.stderr.splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [["explain", "semitendinosus"], ["list"], ["validate"], ["stats"]])
+def test_a_deleted_current_folder_is_no_matter_when_nothing_needs_it(tmp_path, args):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@" </dev/null'
+    r = subprocess.run(["sh", "-c", script, "sh", str(gone), *HAMKNEE, *args], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout and r.stderr == ""
+
+
+@pytest.fixture(scope="module")
+def slow_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 5,000-entity knowledge base: loading, compiling and building its deck take a second or more."""
+    kb = tmp_path_factory.mktemp("slow") / "kb.yaml"
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, str(root / "bench" / "gen_kb.py"), "5000", str(kb)], check=True,
+                   capture_output=True, timeout=300)
+    return kb
+
+
+def _interpreter_start() -> float:
+    """How long this machine takes to start Python and run the installed script's own first lines.
+
+    An interrupt that lands before then reaches the interpreter or the installer's launcher, before any of
+    hamknee runs: no code of hamknee can answer it (the launcher's own ``import re`` is most of it).
+    """
+    times = []
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import re, sys"], check=True, timeout=60)
+        times.append(time.monotonic() - start)
+    return min(times)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs POSIX signals")
+@pytest.mark.parametrize("args", [["list"], ["quiz", "--count", "2"], ["export", "cards", "-"]])
+def test_ctrl_c_at_any_moment_of_start_up_is_exit_130_with_one_line(slow_kb, tmp_path, args):
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the interpreter as a student runs it, with compiled modules
+    start = _interpreter_start()
+    outcomes = []
+    for number, delay in enumerate((0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0, 1.2, 1.5)):
+        env["HAMKNEE_HOME"] = str(tmp_path / f"home-{number}")  # a cold cache: the whole start-up each time
+        db = ["--db", str(tmp_path / f"p-{number}.sqlite3")] if args[0] == "quiz" else []
+        proc = subprocess.Popen([*HAMKNEE, "--kb", str(slow_kb), *args, *db], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        time.sleep(start + delay)
+        proc.send_signal(signal.SIGINT)
+        _, errors = proc.communicate(timeout=120)
+        outcomes.append((delay, proc.returncode, errors.decode(errors="replace")))
+    for delay, code, errors in outcomes:
+        if code == 0:  # finished before the signal came
+            continue
+        assert (code, errors) == (130, "Interrupted.\n"), (delay, code, errors)
+    assert sum(code == 130 for _, code, _ in outcomes) >= 5, outcomes
+
+
+@pytest.mark.parametrize(("data", "line", "column"), [
+    (b"\xef\xbb\xbfversion: 1\ntitle: \xc3\xa9\xc3\xa9 caf\xe9\n", 2, 14),  # columns count characters
+    (b"\xef\xbb\xbft\xc3\xa9: caf\xe9\n", 1, 8),  # the byte-order mark is no column
+    ("title: \"a\u2028b\"\nnote: \"c\u2029d\x85e\"\nlist: [\n".encode(), 4, 1),  # breaks YAML counts, editors do not
+])
+def test_undecodable_bytes_and_syntax_errors_are_located_as_an_editor_shows_them(tmp_path, data, line, column):
+    kb = tmp_path / "kb.yaml"
+    kb.write_bytes(data)
+    r = run(["validate", str(kb)], tmp_path / "home")
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.startswith(f"{kb}:{line}:{column}: "), r.stderr
+
+
+@pytest.mark.parametrize("columns", ["0", "-5", "99999999999999999999", "abc", ""])
+@pytest.mark.parametrize("args", [["list"], ["explain", "semitendinosus"], ["--help"], ["diagram"],
+                                  ["why", "medial knee pain"], ["quiz", "--count", "1"]])
+def test_odd_column_counts_are_no_matter(tmp_path, columns, args):
+    extra = ["--db", str(tmp_path / "p.sqlite3")] if args[0] == "quiz" else []
+    r = run([*args, *extra], tmp_path / "home", env={"COLUMNS": columns}, input="x\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout and "Traceback" not in r.stderr
+
+
+def test_an_unknown_user_in_a_path_and_a_relative_home_are_one_line_usage_errors(tmp_path):
+    r = run(["--kb", "~nosuchuser-hamknee/kb.yaml", "list"], tmp_path / "home")
+    assert r.returncode == 2
+    assert r.stderr == ("Error: Cannot find the home folder of '~nosuchuser-hamknee' in the knowledge base path "
+                        "'~nosuchuser-hamknee/kb.yaml'. Check the user name, or write the path out in full.\n")
+    r = run(["stats"], tmp_path, env={"HAMKNEE_HOME": "relative/home"})
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    assert r.stderr.startswith("Error: HAMKNEE_HOME must be an absolute path, not 'relative/home'")

@@ -115,3 +115,133 @@ def test_a_database_replaced_during_a_session_is_not_written_to(tmp_path: Path) 
     assert code == 5, output
     assert "was moved or replaced while this session had it open" in " ".join(output.split())
     assert db.read_bytes() == b""  # nothing written into the file that replaced it
+
+
+# Schema objects another program (or a hostile file) may add beside our own tables: each could change or
+# delete the student's answers as hamknee writes them, or make a read show something else.
+ADDED_OBJECTS = {
+    "trigger-deleting-answers": ("trigger", "wipe",
+                                 "CREATE TRIGGER wipe AFTER INSERT ON reviews BEGIN DELETE FROM reviews; END"),
+    "trigger-on-cards": ("trigger", "t2", "CREATE TRIGGER t2 BEFORE UPDATE ON cards BEGIN SELECT RAISE(IGNORE); END"),
+    "view": ("view", "v", "CREATE VIEW v AS SELECT * FROM reviews"),
+    "extra-index": ("index", "i", "CREATE INDEX i ON reviews (answer)"),
+    "extra-table": ("table", "x", "CREATE TABLE x (a)"),
+    "redefined-table": ("table", "meta", "DROP TABLE meta; CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT "
+                                         "NOT NULL CHECK (value = 'x'))"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ADDED_OBJECTS))
+@pytest.mark.parametrize("command", [["quiz", "--count", "2"], ["stats"], ["export", "cards", "-"]])
+def test_a_schema_object_hamknee_did_not_make_marks_the_file_as_not_ours(tmp_path, kind, command):
+    db = _studied(tmp_path)
+    what, name, sql = ADDED_OBJECTS[kind]
+    conn = sqlite3.connect(db)
+    conn.executescript(sql)
+    conn.close()
+    before = digest(db)
+    sides = sorted(p.name for p in tmp_path.iterdir())
+    r = hk_run(tmp_path, *command, "--db", str(db), input="x\nx\n")
+    assert r.returncode == 5, (r.stdout, r.stderr)
+    line = " ".join(r.stderr.split())
+    assert f"holds a {what} {name!r}" in line, r.stderr
+    assert ("that hamknee made, defined otherwise" if kind == "redefined-table" else "that hamknee did not make") \
+        in line
+    assert "it was left untouched" in line and "--db PATH" in line
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert digest(db) == before  # not even switched to WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == sides
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] >= 2
+    conn.close()
+
+
+def test_an_older_schema_with_only_its_own_objects_is_upgraded(tmp_path):
+    db = tmp_path / "old.sqlite3"
+    from hamknee.study.store import MIGRATIONS
+
+    conn = sqlite3.connect(db)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    r = hk_run(tmp_path, "quiz", "--count", "1", "--db", str(db), input="x\n")
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("ANALYZE")  # the planner's statistics are data hamknee can live with
+    conn.close()
+    r = hk_run(tmp_path, "stats", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+
+
+def _studied_and_exported(tmp_path: Path) -> Path:
+    """Progress with answers, an Anki export ledger, and a studied card whose fact left the knowledge base."""
+    db = _studied(tmp_path)
+    r = hk_run(tmp_path, "export", "anki", str(tmp_path / "first.apkg"), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT id FROM cards WHERE reps > 0 LIMIT 1").fetchone()
+        conn.execute("""INSERT INTO cards SELECT 'gone:card:x', kind, entity, qtype, field, front, back, regions,
+                        added_at, 1.0, state, due, stability, fsrs, reps, lapses, first_review, last_review
+                        FROM cards WHERE id = ?""", row)
+        conn.execute("INSERT INTO exported SELECT 'gone:card:x', hash, changed_at, content FROM exported LIMIT 1")
+        conn.execute("UPDATE cards SET due = 0 WHERE reps > 0")  # due now: the quiz reads their saved state
+    conn.close()
+    return db
+
+
+# Every column the study commands read, with a value no hamknee wrote; each must be refused (exit 5, one line,
+# a repair hint) or ignored where that loses nothing.
+HOSTILE_VALUES = {
+    "ledger-stamp-text": "UPDATE exported SET changed_at = 'abc'",
+    "ledger-stamp-huge": "UPDATE exported SET changed_at = 1e308",
+    "ledger-stamp-over-2-63": "UPDATE exported SET changed_at = '99999999999999999999'",
+    "ledger-stamp-negative": "UPDATE exported SET changed_at = -1",
+    "retired-content-not-json": "UPDATE exported SET content = 'not json' WHERE card_id = 'gone:card:x'",
+    "retired-content-wrong-shape": "UPDATE exported SET content = '{\"a\": 1}' WHERE card_id = 'gone:card:x'",
+    "retired-id-binary": "UPDATE cards SET id = X'00ff' WHERE id = 'gone:card:x'",
+    "due-past-year-9999": "UPDATE cards SET due = 1e12 WHERE reps > 0",
+    "stability-negative": "UPDATE cards SET stability = -1 WHERE reps > 0",
+    "fsrs-wrong-shape": "UPDATE cards SET fsrs = '{\"a\": 1}' WHERE reps > 0",
+    "fsrs-empty": "UPDATE cards SET fsrs = '' WHERE reps > 0",
+    "reps-huge": "UPDATE cards SET reps = 9223372036854775807 WHERE reps > 0",
+    "rating-zero": "UPDATE reviews SET rating = 0",
+    "reviewed-at-huge": "UPDATE reviews SET reviewed_at = 1e308",
+    "review-of-an-unknown-card": "UPDATE reviews SET card_id = 'no:such:card'",
+    "meta-deck-binary": "UPDATE meta SET value = X'00ff'",
+}
+STUDY_COMMANDS = {
+    "quiz": (["quiz", "--count", "2"], "x\nx\nx\nx\n"), "stats": (["stats"], ""),
+    "stats-json": (["stats", "--json"], ""), "export-anki": (["export", "anki", "OUT.apkg", "--force"], ""),
+    "export-cards": (["export", "cards", "OUT.json"], ""), "reset": (["quiz", "--reset"], ""),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(HOSTILE_VALUES))
+def test_a_hostile_value_in_any_column_is_refused_or_ignored_never_a_traceback(tmp_path, bad):
+    db = _studied_and_exported(tmp_path)
+    with sqlite3.connect(db) as conn:
+        conn.execute(HOSTILE_VALUES[bad])
+    conn.close()
+    snapshot = db.read_bytes()
+    outcomes = {}
+    for name, (args, stdin) in STUDY_COMMANDS.items():
+        for leftover in tmp_path.glob("p.sqlite3*"):
+            leftover.unlink()
+        db.write_bytes(snapshot)
+        out = str(tmp_path / f"out-{name}")
+        r = hk_run(tmp_path, *[a.replace("OUT", out) for a in args], "--db", str(db), input=stdin)
+        outcomes[name] = r
+        assert "Traceback" not in r.stderr, (name, r.stderr[-800:])
+        assert r.returncode in (0, 1, 5), (name, r.returncode, r.stderr)
+        if r.returncode == 5:
+            lines = r.stderr.strip().splitlines()
+            assert len(lines) == 1, (name, r.stderr)
+            assert str(db) in lines[0] and "hamknee quiz --reset" in lines[0], (name, lines[0])
+    if bad.startswith("ledger-stamp"):  # the ledger only dates notes for Anki: a row it cannot read is redone
+        assert outcomes["export-anki"].returncode == 0, outcomes["export-anki"].stderr
+    if bad.startswith("retired-"):
+        refused = "export-cards" if bad == "retired-id-binary" else "export-anki"
+        assert outcomes[refused].returncode == 5, (refused, outcomes[refused].stderr)
+    assert outcomes["reset"].returncode == 0, outcomes["reset"].stderr  # the way out always works

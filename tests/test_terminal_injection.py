@@ -83,7 +83,7 @@ def test_a_raw_bidi_override_in_plain_text_is_located_exactly(hk, tmp_path):
     kb = write_kb(tmp_path / "kb.yaml", text)
     r = hk("validate", str(kb))
     assert r.exit_code == 3
-    assert f"{kb}:12:14: muscles[0].summary: text holds U+202E (right-to-left override), a BiDi control" in r.stderr
+    assert f"{kb}:12:23: muscles[0].summary: text holds U+202E (right-to-left override), a BiDi control" in r.stderr
 
 
 def test_validate_json_neutralises_what_it_reports(hk, tmp_path):
@@ -283,3 +283,109 @@ def test_bidi_controls_in_a_usage_error_are_shown_as_escapes(tmp_path, argv):
     for char in "\u202e\u2066\u200f":
         assert char not in result.stderr and char not in result.stdout
     assert "\\u20" in result.stderr
+
+
+# -- exact locations in a large file -------------------------------------------------------------------------
+
+def _large_text(entries: int = 12_000) -> str:
+    """A valid knowledge base of about 5 MB whose lines are full of multi-byte characters."""
+    rows = [MINIMAL]
+    for i in range(entries):
+        rows.append(
+            f"  - id: site-{i}\n    name: Site {i}\n"
+            f"    summary: Fläche {i} — Sehnenansatz «médial» · ünter dem Knie, 膝 の 内側 ✓ {'é' * 150}\n"
+            f"    explanation: Filler — {'ü' * 60}.\n    attachment_type: bony landmark\n    bone: femur\n"
+            f"    location: Somewhere {i}.\n    sources: [src-a]\n")
+    return "".join(rows)
+
+
+REFUSED_RAW = {
+    "esc": "\x1b", "c1-csi": "\x9b", "rlo": "\u202e", "noncharacter": "\ufdd0",
+    "noncharacter-fffe": "\ufffe", "plane-16-noncharacter": "\U0010ffff",
+}
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_a_refused_character_in_a_large_file_is_located_exactly(tmp_path, where):
+    base = _large_text()
+    summaries = [i for i in range(len(base)) if base.startswith("    summary: ", i)] if where == "start" else None
+    if where == "start":
+        anchor = summaries[0] + len("    summary: A medial ")  # type: ignore[index]
+    else:
+        tail = base.rindex("Fläche 11999") if where == "end" else base.index("Fläche 6000 ")
+        anchor = tail + len("Fläche 6000 — Sehnenansatz «médial» · ünter dem Knie, 膝 の ")
+    env = dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home"))
+    for name, char in REFUSED_RAW.items():
+        text = base[:anchor] + char + base[anchor:]
+        kb = tmp_path / f"{name}.yaml"
+        kb.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # with a byte-order mark, which is no column
+        assert kb.stat().st_size > 5_000_000
+        line = text.count("\n", 0, anchor) + 1
+        column = anchor - (text.rfind("\n", 0, anchor) + 1) + 1
+        r = subprocess.run([*HAMKNEE, "validate", str(kb)], capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 3, (name, r.stderr[-300:])
+        first = r.stderr.splitlines()[0]
+        assert first.startswith(f"{kb}:{line}:{column}: "), (name, line, column, first)
+        assert f"U+{ord(char):04X}" in first, (name, first)
+
+
+# -- characters XML cannot hold ----------------------------------------------------------------------------
+
+NONCHARACTERS = {
+    "fdd0-escaped": (r'"A medial \ufdd0 hamstring."', "U+FDD0", 14),
+    "fdef-raw": ("A medial \ufdef hamstring.", "U+FDEF", 23),
+    "fffe-escaped": (r'"A medial \ufffe hamstring."', "U+FFFE", 14),
+    "ffff-escaped": (r'"A medial \uffff hamstring."', "U+FFFF", 14),
+    "1fffe-raw": ("A medial \U0001fffe hamstring.", "U+1FFFE", 23),
+    "10ffff-escaped": (r'"A medial \U0010ffff hamstring."', "U+10FFFF", 14),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NONCHARACTERS))
+def test_validation_refuses_unicode_noncharacters_with_their_location(tmp_path, case):
+    written, code, column = NONCHARACTERS[case]
+    kb = write_kb(tmp_path / "kb.yaml", MINIMAL.replace("A medial hamstring.", written))
+    r = subprocess.run([*HAMKNEE, "validate", str(kb)], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, **_env(tmp_path)))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stderr.splitlines()[0] == (f"{kb}:12:{column}: muscles[0].summary: text holds {code}, a Unicode "
+                                        "noncharacter; remove it (no SVG or export can hold it)"), r.stderr
+
+
+def test_a_lone_surrogate_is_refused_with_its_location(tmp_path):
+    kb = write_kb(tmp_path / "kb.yaml", MINIMAL.replace("A medial hamstring.", r'"A medial \ud800 hamstring."'))
+    r = subprocess.run([*HAMKNEE, "validate", str(kb)], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, **_env(tmp_path)))
+    assert r.returncode == 3 and r.stderr.startswith(f"{kb}:12:"), r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_an_svg_never_holds_what_xml_does_not_allow(tmp_path):
+    """Defence in depth: text that reached the cache without validation still makes a well-formed SVG."""
+    import xml.etree.ElementTree as ET
+
+    kb = write_kb(tmp_path / "kb.yaml", MINIMAL)
+    compiled = compile_file(kb)
+    bad = "\ufffe\uffff\ufdd0\U0001fffe\U0010ffff\ud800\udfff\x0b\x1b"
+
+    def poison(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, str):
+            return value + bad if " " in value or value[:1].isupper() else value
+        if isinstance(value, list | tuple):
+            return type(value)(poison(v) for v in value)
+        if isinstance(value, dict):
+            return {k: v if k in ("id", "kind", "target", "type", "index", "url") else poison(v)
+                    for k, v in value.items()}
+        return value
+
+    for section in ("catalog", "records", "sources", "search", "graph"):
+        compiled[section] = poison(compiled[section])
+    key = cache.make_key(kb, kb.stat(), cache.file_hash(kb), SCHEMA_VERSION)
+    cache.write(cache.cache_file(tmp_path / "home" / "cache", kb), key, compiled)
+    svg = tmp_path / "d.svg"
+    r = subprocess.run([*HAMKNEE, "--kb", str(kb), "diagram", "semitendinosus", "--svg", str(svg)],
+                       capture_output=True, text=True, timeout=60, env=dict(os.environ, **_env(tmp_path)))
+    assert r.returncode == 0, r.stderr
+    root = ET.parse(svg).getroot()  # expat refuses any character XML 1.0 does not allow
+    text = "".join(root.itertext())
+    assert "Semitendinosus\\ufffe\\uffff\\ufdd0\\U0001fffe\\U0010ffff\\ud800\\udfff\\x0b\\x1b" in text, text

@@ -144,6 +144,7 @@ class HamkneeGroup(TyperGroup):
                 emit_json({"error": exc.format_message()})
             raise
         except KeyboardInterrupt:
+            state.interrupted = True
             err().print("Interrupted.")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except OSError as exc:
@@ -153,8 +154,9 @@ class HamkneeGroup(TyperGroup):
             raise typer.Exit(code) from None
 
 
-def output_failed(exc: OSError) -> int | None:
-    """Exit code for output that cannot be written (closed pipe, full disk), after at most one line on stderr.
+def output_failed(exc: OSError, quiet: bool = False) -> int | None:
+    """Exit code for output that cannot be written (closed pipe, full disk), after at most one line on stderr
+    (none when ``quiet``: the caller said it).
 
     None when the error is not about writing output.
     """
@@ -164,9 +166,10 @@ def output_failed(exc: OSError) -> int | None:
     if exc.errno == errno.EPIPE:  # the reader went away (`| head`): nothing to say
         code = int(ExitCode.OK)
     elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
-        with contextlib.suppress(OSError):
-            sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.\n")
-            sys.stderr.flush()
+        if not quiet:
+            with contextlib.suppress(OSError):
+                sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.\n")
+                sys.stderr.flush()
         code = int(ExitCode.CANNOT_WRITE)
     else:
         return None
@@ -200,6 +203,7 @@ class _State:
     command: str | None = None
     paged: PagedStream | None = None
     json: bool = False  # the command was asked for JSON: its errors are JSON objects on stdout too
+    interrupted: bool = False  # an interrupt was reported on stderr already
 
 
 # Interactive or file-writing commands never go through a pager.
@@ -445,12 +449,17 @@ def run(argv: list[str]) -> int:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     sys.stderr = _BidiSafe(sys.stderr)  # type: ignore[assignment]
+    state.interrupted = False
     code: int
     try:
         app(args=argv, prog_name="hamknee")
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code == ExitCode.INTERRUPTED and not state.interrupted:
+            # Interrupted while the arguments were parsed or the command's context closed, where the
+            # argument parser turns the interrupt into its exit code without a word.
+            sys.stderr.write("Interrupted.\n")
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         code = int(ExitCode.INTERRUPTED)

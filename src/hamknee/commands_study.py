@@ -223,6 +223,21 @@ class _Input:
         return answer
 
 
+def _output_full(exc: OSError) -> bool:
+    """Whether output failed for want of space, not because a terminal went away (which is a hangup)."""
+    import errno
+    import sys
+
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG):
+        return True
+    if exc.errno == errno.EIO:
+        try:
+            return not sys.stdout.isatty()
+        except (AttributeError, ValueError):
+            return False
+    return False
+
+
 def _terminal_gone() -> bool:
     import sys
 
@@ -631,15 +646,29 @@ def _run(store: Store, queue: list[Card], names: NameIndex, rng: Any, self_grade
                 raise StudyDatabaseError(f"Stopped after {tally.line()}. {exc.message}", exc.hint) from None
     except (KeyboardInterrupt, OSError) as exc:
         import contextlib
+        import sys
 
         if isinstance(exc, BrokenPipeError) and not out().is_terminal:
             # The reader of a pipe went away (`| head`): as for every command, a quiet end; the answers
             # given so far are saved.
             _quiet_dead_streams()
             raise typer.Exit(0) from None
+        if isinstance(exc, OSError) and _output_full(exc):
+            # Output cannot be written (a full disk, /dev/full): every answer judged so far is saved.
+            from hamknee.cli import output_failed
+
+            saved = f" Stopped after {tally.line()}." if tally.answered else ""
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"Error: cannot write output: {exc.strerror or exc}.{saved}\n")
+                sys.stderr.flush()
+            code = output_failed(exc, quiet=True)
+            raise typer.Exit(int(ExitCode.CANNOT_WRITE) if code is None else code) from None
         if isinstance(exc, OSError) and not _terminal_gone():
             raise
         why = f" by {exc.name}" if isinstance(exc, SessionEnded) and exc.name != "SIGINT" else ""
+        from hamknee.cli import state
+
+        state.interrupted = True
         with contextlib.suppress(OSError, ValueError):
             # At a terminal the cursor is still on the prompt line, after the '^C' the terminal echoed.
             start = "\n" if err().is_terminal else ""

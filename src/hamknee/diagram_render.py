@@ -6,6 +6,7 @@ name) because it has no colour; where the output cannot encode box-drawing chara
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from hamknee.diagram import MARGIN, Diagram
@@ -129,13 +130,24 @@ def quoteattr(text: str) -> str:
     return '"{}"'.format(data.replace('"', "&quot;"))
 
 
+# What XML 1.0 does not allow (anything outside its Char production: surrogates, U+FFFE, U+FFFF, controls)
+# and what it discourages (the other noncharacters). A lone surrogate cannot even be written as UTF-8.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd\U00010000-\U0010ffff]|[" + "".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17)) + "]")
+
+
+def _xml_safe(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}" if ord(match.group()) <= 0xFFFF else f"\\U{ord(match.group()):08x}"
+
+
 def svg(diagram: Diagram, title: str = "Posterior thigh and knee") -> str:
     """The diagram as a standalone SVG document (monospace text, highlight and pain as backgrounds)."""
     from hamknee.sanitize import visible
 
     def escape(text: str) -> str:
-        # XML 1.0 forbids most control characters outright: an SVG holding one does not even open.
-        return xml_escape(visible(text))
+        # XML 1.0 forbids most control characters outright: an SVG holding one does not even open. Any
+        # other character it cannot hold is shown as its escape, as a control character is.
+        return xml_escape(_NOT_XML.sub(_xml_safe, visible(text)))
 
     lines = diagram.lines
     width = _PAD * 2 + diagram.width * _CHAR_W

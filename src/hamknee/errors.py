@@ -143,6 +143,12 @@ class InvalidKnowledgeBase(HamkneeError):
         return shown
 
 
+def quoted(value: object, limit: int = 80) -> str:
+    """A key or value from a file, quoted for a message: at most ``limit`` characters of it, then an ellipsis."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def safe_text(text: str, limit: int = 80) -> str:
     """Make user-supplied text safe to echo: no control characters, bounded length."""
     cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)

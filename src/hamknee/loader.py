@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
-from hamknee.errors import InvalidKnowledgeBase, Problem
+from hamknee.errors import InvalidKnowledgeBase, Problem, quoted
 from hamknee.sanitize import UNSAFE, describe, visible
 from hamknee.terms import normalize
-from hamknee.vocab import INVERSE, SECTIONS
+from hamknee.vocab import INVERSE, MAX_TEXT_CHARS, SECTIONS
 
 MAX_BYTES = 20 * 1024 * 1024  # larger files are refused rather than parsed
 # Counted while the file is parsed, so that a file within MAX_BYTES cannot build an unbounded tree
@@ -28,6 +28,7 @@ MAX_BYTES = 20 * 1024 * 1024  # larger files are refused rather than parsed
 MAX_NODES = 500_000
 MAX_ITEMS = 20_000  # in any one list
 MAX_KEYS = 1_000  # in any one mapping
+MAX_KEY_CHARS = 100  # every key is a field name of the schema, the longest of them 15 characters
 
 _Loader: type[yaml.SafeLoader]
 try:  # libyaml parses several times faster; the constructor stays in Python either way
@@ -54,6 +55,11 @@ class _Bounded(_Loader):  # type: ignore[misc,valid-type]
             raise _TooBig
         return super().descend_resolver(current_node, current_index)
 
+    def construct_scalar(self, node: Any) -> Any:
+        if isinstance(node.value, str) and len(node.value) > MAX_TEXT_CHARS:
+            raise yaml.constructor.ConstructorError(None, None, _too_long(node.value), node.start_mark)
+        return super().construct_scalar(node)
+
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> list[Any]:
         if len(node.value) > MAX_ITEMS:
             raise yaml.constructor.ConstructorError(
@@ -64,7 +70,39 @@ class _Bounded(_Loader):  # type: ignore[misc,valid-type]
         if len(node.value) > MAX_KEYS:
             raise yaml.constructor.ConstructorError(
                 None, None, f"a mapping of {len(node.value):,} keys; the limit is {MAX_KEYS:,}", node.start_mark)
+        for key_node, _ in node.value:
+            if isinstance(key_node.value, str) and len(key_node.value) > MAX_KEY_CHARS:
+                raise yaml.constructor.ConstructorError(None, None, _too_long(key_node.value, key=True),
+                                                        key_node.start_mark)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def _too_long(text: str, key: bool = False) -> str:
+    what, limit = ("key", MAX_KEY_CHARS) if key else ("value", MAX_TEXT_CHARS)
+    return f"a {what} of {len(text):,} characters ({quoted(text, 40)}); the limit is {limit:,}"
+
+
+# Messages of the limits above: a file over a limit is no syntax error.
+_LIMITS = ("a list of ", "a mapping of ", "a key of ", "a value of ")
+
+
+class _Refused(Exception):
+    """A limit exceeded while parsing: the message, the character offset where it happens and the path."""
+
+    def __init__(self, message: str, index: int, loc: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.message, self.index, self.loc = message, index, loc
+
+
+def _open_path(stack: list[Any], keys: list[Any]) -> tuple[Any, ...]:
+    """The path of the node being parsed, from the open lists and mappings around it."""
+    loc: list[Any] = []
+    for container, key in zip(stack, keys, strict=True):
+        if container.__class__ is list:
+            loc.append(len(container))
+        elif key is not _NO_KEY:
+            loc.append(key)
+    return tuple(loc)
 
 
 class _StrictLoader(_Bounded):
@@ -100,7 +138,7 @@ class _StrictLoader(_Bounded):
                 ) from None
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None, None, f"duplicate key {quoted(key)}", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
@@ -164,11 +202,15 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
+        # The decoder counts from after the byte-order mark, which is no character of the line either.
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        bad = exc.start + bom
+        before = data[bom:bad]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        # The column counts characters, as an editor does: the line up to the bad byte is valid UTF-8.
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
         raise InvalidKnowledgeBase(
-            name, [Problem(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line=line, column=column)]
+            name, [Problem(f"not UTF-8 text (byte 0x{data[bad]:02x})", line=line, column=column)]
         ) from None
 
 
@@ -218,6 +260,7 @@ def _from_events(text: str) -> Any:
             return None  # an empty stream
         stack: list[Any] = []
         keys: list[Any] = []
+        starts: list[int] = []  # where each open list or mapping starts, to locate one over a limit
         root: Any = None
         nodes = 0
         while True:
@@ -232,6 +275,10 @@ def _from_events(text: str) -> Any:
                 if event.anchor is not None:
                     raise _DoubtError
                 item = event.value
+                if len(item) > MAX_KEY_CHARS:
+                    key = bool(stack) and stack[-1].__class__ is dict and keys[-1] is _NO_KEY
+                    if key or len(item) > MAX_TEXT_CHARS:
+                        raise _Refused(_too_long(item, key), event.start_mark.index, _open_path(stack, keys))
                 if event.implicit[0]:
                     tag = _STR
                     for candidate, regexp in resolvers.get(item[:1], wildcard):
@@ -249,10 +296,12 @@ def _from_events(text: str) -> Any:
                     raise _DoubtError
                 stack.append({} if cls is MappingStartEvent else [])
                 keys.append(_NO_KEY)
+                starts.append(event.start_mark.index)
                 continue
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 item = stack.pop()
                 keys.pop()
+                starts.pop()
             elif cls is DocumentEndEvent:
                 break
             else:  # an alias
@@ -263,11 +312,14 @@ def _from_events(text: str) -> Any:
             top = stack[-1]
             if top.__class__ is list:
                 if len(top) >= MAX_ITEMS:
-                    raise _DoubtError  # the bounded loaders refuse it with its location
+                    # Refused here, at once: composing the rest of a list of millions takes seconds.
+                    raise _Refused(f"a list of more than {MAX_ITEMS:,} items; the limit is {MAX_ITEMS:,}", starts[-1],
+                                   _open_path(stack[:-1], keys[:-1]))
                 top.append(item)
             elif keys[-1] is _NO_KEY:
                 if len(top) >= MAX_KEYS:
-                    raise _DoubtError
+                    raise _Refused(f"a mapping of more than {MAX_KEYS:,} keys; the limit is {MAX_KEYS:,}", starts[-1],
+                                   _open_path(stack[:-1], keys[:-1]))
                 try:
                     duplicate = item in top
                 except TypeError:
@@ -285,12 +337,70 @@ def _from_events(text: str) -> Any:
         loader.dispose()
 
 
+# What the YAML reader refuses: every character outside its printable set (PyYAML's Reader.NON_PRINTABLE).
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class _Lines:
+    """Line and column (1-based, in characters) of a character offset, counting lines as an editor does.
+
+    The parser's own marks count NEL, U+2028 and U+2029 as line breaks (YAML 1.1 does), which no editor
+    shows; only its character offsets are used, converted here."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        find = text.find
+        at = find("\n")
+        while at != -1:
+            self.starts.append(at + 1)
+            at = find("\n", at + 1)
+
+    def at(self, index: int) -> tuple[int, int]:
+        import bisect
+
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line + 1, index - self.starts[line] + 1
+
+
+def _yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+    limit = message.startswith(_LIMITS)
+    if "tag:yaml.org,2002:merge" in message:
+        message = "merge keys (<<) are not supported; write the fields out"
+    elif "could not determine a constructor" in message:
+        message = "tag not allowed (only plain YAML is accepted; no !!python or custom tags)"
+    where: tuple[int | None, int | None] = (None, None)
+    if mark is not None:
+        index = getattr(mark, "index", None)
+        where = _Lines(text).at(index) if isinstance(index, int) and 0 <= index <= len(text) else \
+            (mark.line + 1, mark.column + 1)
+    return Problem(message if limit else f"YAML syntax: {message}", line=where[0], column=where[1])
+
+
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """The first character YAML refuses, located exactly: the parser's own offset counts bytes (libyaml) or
+    buffer positions, which drift from the character's place after multi-byte characters."""
+    found = _NOT_YAML.search(text)
+    if found is not None:
+        index, code = found.start(), ord(found.group())
+    else:  # pragma: no cover - the reader refused something the pattern allows
+        index, code = min(max(exc.position, 0), len(text)), exc.character
+    line, column = _Lines(text).at(index)
+    reason = exc.reason if code == exc.character else "special characters are not allowed"
+    return Problem(f"character U+{code:04X} is not allowed in YAML ({reason})", line=line, column=column)
+
+
 def parse_yaml(text: str, name: str) -> dict[str, Any]:
     if not _may_have_anchor_or_alias(text):
         try:
             data = _from_events(text)
         except _TooBig:
             raise _too_big(name) from None
+        except _Refused as exc:
+            line, column = _Lines(text).at(exc.index)
+            problem = Problem(exc.message, format_path(exc.loc), line=line, column=column)
+            raise InvalidKnowledgeBase(name, [problem]) from None
         except Exception:  # any doubt: the loaders below construct it, or find and locate the problem
             data = _DoubtError
         if data is not _DoubtError:
@@ -308,24 +418,9 @@ def parse_yaml(text: str, name: str) -> dict[str, Any]:
     except _TooBig:
         raise _too_big(name) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        if "tag:yaml.org,2002:merge" in message:
-            message = "merge keys (<<) are not supported; write the fields out"
-        elif "could not determine a constructor" in message:
-            message = "tag not allowed (only plain YAML is accepted; no !!python or custom tags)"
-        problem = Problem(
-            f"YAML syntax: {message}",
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        )
-        raise InvalidKnowledgeBase(name, [problem]) from None
-    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL: locate it from its offset
-        before = text[: exc.position]
-        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
-        problem = Problem(f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})", line=line,
-                          column=column)
-        raise InvalidKnowledgeBase(name, [problem]) from None
+        raise InvalidKnowledgeBase(name, [_yaml_problem(text, exc)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL
+        raise InvalidKnowledgeBase(name, [_reader_problem(text, exc)]) from None
     except yaml.YAMLError as exc:
         raise InvalidKnowledgeBase(name, [Problem(f"YAML: {exc}")]) from None
     except RecursionError:
@@ -347,39 +442,68 @@ def _top_level(data: Any, name: str) -> dict[str, Any]:
     return data
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def format_path(loc: tuple[Any, ...] | list[Any]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            name = visible(str(part))  # a key is text from the file: never let it act on the terminal
+            # A key is text from the file: never let it act on the terminal, nor fill the screen.
+            name = visible(_clip(str(part)))
             out += f".{name}" if out else name
     return out
 
 
-def _unsafe_text(text: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """Every string or key holding a control character or BiDi control, by path.
+# Code points that are no character: the noncharacters (U+FDD0-U+FDEF and the last two of every plane) and
+# the surrogates, which are only halves of a UTF-16 pair (a lone one can come from a "\\ud800" escape).
+# XML cannot hold them, so an SVG or export with one is broken.
+_NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
+# One pass over the text for both: a clean file of several MB is scanned once.
+_REFUSED = re.compile(f"[{UNSAFE.pattern[1:-1]}{_NONCHARACTERS}]")
+
+
+def _refused(text: str) -> re.Match[str] | None:
+    return _REFUSED.search(text)
+
+
+def _what(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X}, a lone surrogate (half of a UTF-16 pair, no character)"
+    if NONCHARACTER.match(char):
+        return f"U+{code:04X}, a Unicode noncharacter"
+    return describe(char)
+
+
+def _unsafe_text(text: str, data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Every string or key holding a control character, BiDi control or noncharacter: path, message, character.
 
     Such a character can only be in the data if it is in the file as it is, or written as an escape in a
     double-quoted scalar (``"\\e]0;title"``): without either in the text, the walk is skipped.
     """
-    if "\\" not in text and not UNSAFE.search(text):
+    if "\\" not in text and not _refused(text):
         return []
-    found: list[tuple[tuple[Any, ...], str]] = []
+    found: list[tuple[tuple[Any, ...], str, str]] = []
     stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
     while stack:
         loc, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and (bad := UNSAFE.search(key)):
-                    found.append(((*loc, key), f"key holds {describe(bad.group())}; remove it"))
+                if isinstance(key, str) and (bad := _refused(key)):
+                    found.append(((*loc, key), f"key holds {_what(bad.group())}; remove it", bad.group()))
                 stack.append(((*loc, key), value))
         elif isinstance(node, list):
             stack.extend(((*loc, i), item) for i, item in enumerate(node))
-        elif isinstance(node, str) and (bad := UNSAFE.search(node)):
-            found.append((loc, f"text holds {describe(bad.group())}; remove it (text is shown, never "
-                               "run as terminal commands)"))
+        elif isinstance(node, str) and (bad := _refused(node)):
+            why = ("no SVG or export can hold it" if NONCHARACTER.match(bad.group()) else
+                   "text is shown, never run as terminal commands")
+            found.append((loc, f"text holds {_what(bad.group())}; remove it ({why})", bad.group()))
     return found
 
 
@@ -440,15 +564,17 @@ def _schema_problems(data: dict[str, Any]) -> tuple[Any, list[tuple[tuple[Any, .
             if err["type"] == "extra_forbidden":
                 allowed = _fields_at(loc)
                 close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-                message = f"unknown field {str(loc[-1])!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                # A long key is shown once, in the path (clipped); a short one is named again, as a word.
+                named = f" {quoted(loc[-1])}" if len(str(loc[-1])) <= 40 else ""
+                message = f"unknown field{named}" + (f"; did you mean {close[0]!r}?" if close else "")
             elif err["type"] == "missing":
-                message = f"missing required field {str(loc[-1])!r}"
+                message = f"missing required field {quoted(loc[-1])}"
             elif err["type"] == "literal_error" and "expected" in err.get("ctx", {}):
                 value = err.get("input")
                 message = f"must be one of {err['ctx']['expected']}; got " + \
-                    (repr(value) if isinstance(value, str) else _kind_of(value))
+                    (quoted(value) if isinstance(value, str) else _kind_of(value))
             elif err["type"] == "string_pattern_mismatch":
-                message = f"must be kebab-case (lowercase words joined by '-'); got {err.get('input')!r}"
+                message = f"must be kebab-case (lowercase words joined by '-'); got {quoted(err.get('input'))}"
             elif message.startswith("Value error, "):
                 message = message[len("Value error, "):]
             else:
@@ -559,7 +685,7 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
             continue
         if ident in first_at:
             first = format_path(first_at[ident])
-            problems.append(((section, i, "id"), f"duplicate id {ident!r} (first at {first})"))
+            problems.append(((section, i, "id"), f"duplicate id {quoted(ident)} (first at {first})"))
         else:
             first_at[ident] = (section, i)
             kinds[ident] = SECTIONS[section]
@@ -580,14 +706,15 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
                 continue
             key = normalize(value)
             if not key:
-                problems.append((loc, f"{value!r} has no letters or digits"))
+                problems.append((loc, f"{quoted(value)} has no letters or digits"))
                 continue
             if key in own:
                 continue
             own.add(key)
             if key in claimed and claimed[key][0] != ident:
                 other, other_loc = claimed[key]
-                problems.append((loc, f"{value!r} is also a name or alias of {other!r} ({format_path(other_loc)})"))
+                problems.append((loc, f"{quoted(value)} is also a name or alias of {quoted(other)} "
+                                      f"({format_path(other_loc)})"))
             else:
                 claimed.setdefault(key, (str(ident), loc))
 
@@ -597,7 +724,7 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         for j, source in enumerate(sources):
             if isinstance(source, dict) and isinstance(source.get("id"), str):
                 if source["id"] in source_ids:
-                    problems.append((("sources", j, "id"), f"duplicate source id {source['id']!r}"))
+                    problems.append((("sources", j, "id"), f"duplicate source id {quoted(source['id'])}"))
                 source_ids.add(source["id"])
 
     def check_target(loc: tuple[Any, ...], target: Any, allowed: tuple[str, ...] | None = None) -> None:
@@ -606,22 +733,22 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         if target not in kinds:
             close = difflib.get_close_matches(target, list(kinds), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append((loc, f"refers to {target!r}, which is not an id in this knowledge base{hint}"))
+            problems.append((loc, f"refers to {quoted(target)}, which is not an id in this knowledge base{hint}"))
         elif allowed and kinds[target] not in allowed:
-            problems.append((loc, f"{target!r} is a {kinds[target]}; expected a {' or '.join(allowed)}"))
+            problems.append((loc, f"{quoted(target)} is a {kinds[target]}; expected a {' or '.join(allowed)}"))
 
     def check_sources(loc: tuple[Any, ...], cited: Any) -> None:
         if isinstance(cited, list):
             listed: set[str] = set()
             for j, sid in enumerate(cited):
                 if isinstance(sid, str) and sid in listed:
-                    problems.append(((*loc, j), f"cites {sid!r} twice; remove the second"))
+                    problems.append(((*loc, j), f"cites {quoted(sid)} twice; remove the second"))
                 if isinstance(sid, str):
                     listed.add(sid)
                 if isinstance(sid, str) and sid not in source_ids:
                     close = difflib.get_close_matches(sid, list(source_ids), n=1, cutoff=0.6)
                     hint = f"; did you mean {close[0]!r}?" if close else ""
-                    problems.append(((*loc, j), f"cites {sid!r}, which is not in the top-level 'sources'{hint}"))
+                    problems.append(((*loc, j), f"cites {quoted(sid)}, which is not in the top-level 'sources'{hint}"))
 
     edges: dict[str, dict[str, list[str]]] = {h: {} for h in _HIERARCHIES}
     for section, i, item in _items(data):
@@ -651,7 +778,7 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
             cid = card.get("id")
             if isinstance(cid, str):
                 if cid in card_ids:
-                    problems.append(((section, i, "cards", j, "id"), f"duplicate card id {cid!r} in this entry"))
+                    problems.append(((section, i, "cards", j, "id"), f"duplicate card id {quoted(cid)} in this entry"))
                 card_ids.add(cid)
         relations = item.get("relations")
         if isinstance(relations, list):
@@ -685,7 +812,8 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         cycle = _find_cycle(graph)
         if cycle:
             section, i = first_at[cycle[0]]
-            problems.append(((section, i, "relations"), f"'{h}' relations form a cycle: {' -> '.join(cycle)}"))
+            trail = " -> ".join(_clip(c, 40) for c in cycle)
+            problems.append(((section, i, "relations"), f"'{h}' relations form a cycle: {trail}"))
     return problems
 
 
@@ -710,7 +838,7 @@ def _step_region_problems(data: dict[str, Any], kinds: dict[str, str],
             for k, region in enumerate(rel["felt_at"]):
                 check_target((*loc, k), region, ("region",))
                 if isinstance(region, str) and kinds.get(region) == "region" and region not in felt[ends[0]]:
-                    problems.append(((*loc, k), f"{region!r} is not in the felt_at of {ends[0]!r}"))
+                    problems.append(((*loc, k), f"{quoted(region)} is not in the felt_at of {quoted(ends[0])}"))
     return problems
 
 
@@ -740,7 +868,7 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
 
 
 def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Line and column (1-based) of every node and key in the document, by path. Error path only."""
+    """Where every node and key of the document starts and ends (character offsets), by path. Error path only."""
     marks: dict[tuple[Any, ...], tuple[int, int]] = {}
     try:
         # The C composer when available: the pure-Python one recurses and overflows on deep nesting.
@@ -750,11 +878,11 @@ def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
     stack: list[tuple[tuple[Any, ...], yaml.Node]] = [((), root)] if root is not None else []
     while stack:
         loc, node = stack.pop()
-        marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        marks[loc] = (node.start_mark.index, node.end_mark.index)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
-                marks[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)  # noqa: RUF005
+                marks[loc + (key,)] = (key_node.start_mark.index, key_node.end_mark.index)  # noqa: RUF005
                 stack.append((loc + (key,), value_node))  # noqa: RUF005
         elif isinstance(node, yaml.SequenceNode):
             for i, child in enumerate(node.value):
@@ -767,6 +895,19 @@ def _locate(marks: dict[tuple[Any, ...], tuple[int, int]], loc: tuple[Any, ...])
         if loc[:end] in marks:
             return marks[loc[:end]]
     return None
+
+
+def _where(text: str, lines: _Lines, span: tuple[int, int] | None, char: str | None) -> tuple[int | None, int | None]:
+    """Line and column of a problem: the refused character itself where it is in the node's text as it is
+    (not written as an escape), else the start of the node."""
+    if span is None:
+        return None, None
+    start, end = span
+    if char is not None:
+        found = text.find(char, start, max(end, start + 1))
+        if found != -1:
+            return lines.at(found)
+    return lines.at(start)
 
 
 def load(path: Path) -> Any:
@@ -791,13 +932,16 @@ def load(path: Path) -> Any:
     model, problems = _schema_problems(data)
     del data
     problems += references
-    problems += unsafe
+    problems += [(loc, message) for loc, message, _ in unsafe]
     if problems:
-        marks = _marks(text or read_text(path))
+        text = text or read_text(path)
+        marks = _marks(text)
+        lines = _Lines(text)
+        refused = {loc: char for loc, _, char in unsafe}
         located = []
         for loc, message in problems:
-            where = _locate(marks, loc)
-            located.append(Problem(message, format_path(loc), *(where or (None, None))))
+            where = _where(text, lines, _locate(marks, loc), refused.get(loc))
+            located.append(Problem(message, format_path(loc), *where))
         located.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise InvalidKnowledgeBase(name, located)
     return model

@@ -10,12 +10,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from hamknee.vocab import INVERSE, SCHEMA_VERSION
+from hamknee.errors import quoted
+from hamknee.vocab import INVERSE, MAX_TEXT_CHARS, SCHEMA_VERSION
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 Id = Annotated[str, StringConstraints(pattern=KEBAB, max_length=80)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=600)]
 Side = Literal["medial", "lateral", "posterior", "anterior", "central"]
 Level = Literal["pelvis", "hip", "thigh", "knee", "leg"]
@@ -145,10 +146,10 @@ class AuthoredCard(Strict):
         right = {normalize(a) for a in (self.answer, *self.accepted)}
         for d in self.distractors:
             if normalize(d) in right:
-                raise ValueError(f"distractor {d!r} is also an accepted answer")
+                raise ValueError(f"distractor {quoted(d)} is also an accepted answer")
         for r in self.rejected:
             if normalize(r) in right:
-                raise ValueError(f"rejected answer {r!r} is also an accepted answer")
+                raise ValueError(f"rejected answer {quoted(r)} is also an accepted answer")
         if len({normalize(d) for d in self.distractors}) != len(self.distractors):
             raise ValueError("two distractors are the same")
         return self

@@ -25,15 +25,19 @@ def user_path(text: str, what: str = "file") -> Path:
 
     An unknown ``~user`` is a usage error rather than the RuntimeError pathlib raises.
     """
+    from hamknee.errors import UsageProblem
+    from hamknee.sanitize import visible
+
     try:
         return Path(text).expanduser().absolute()
     except RuntimeError:
-        from hamknee.errors import UsageProblem
-        from hamknee.sanitize import visible
-
         user = text.split("/", 1)[0]
         raise UsageProblem(f"Cannot find the home folder of {visible(user)!r} in the {what} path "
                            f"{visible(text)!r}.", "Check the user name, or write the path out in full.") from None
+    except OSError:  # a relative path, and the current folder was deleted (or cannot be read) meanwhile
+        raise UsageProblem(f"The current folder no longer exists (it was deleted or moved), so the relative {what} "
+                           f"path {visible(text)!r} leads nowhere.",
+                           "Change to a folder that exists (cd), or write the path out in full.") from None
 
 
 def selected_kb(option: str | None) -> Path:

@@ -9,6 +9,10 @@ from __future__ import annotations
 # Bumped when the YAML schema changes incompatibly; part of the compiled cache key.
 SCHEMA_VERSION = 1
 
+# The longest text the schema allows in any field (an explanation); the loader refuses longer values while
+# it parses, before anything is built from them.
+MAX_TEXT_CHARS = 20_000
+
 # type -> (label read forwards, inverse type, label of the inverse)
 RELATIONS: dict[str, tuple[str, str, str]] = {
     "originates-from": ("originates from", "origin-of", "is the origin of"),

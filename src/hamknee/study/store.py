@@ -86,7 +86,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_OUR_TABLES = {"cards", "reviews", "sqlite_sequence", "meta", "exported"}
+
+
+def _squeezed(sql: object) -> str | None:
+    return " ".join(sql.split()) if isinstance(sql, str) else None
+
+
+_SCHEMAS: dict[int, dict[tuple[str, str], tuple[str, str | None]]] = {}
+
+
+def _schema_at(version: int) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Every schema object our migrations make up to ``version``: (type, name) -> (table, SQL)."""
+    if version not in _SCHEMAS:
+        made = sqlite3.connect(":memory:")
+        try:
+            for statements in MIGRATIONS[:version]:
+                for statement in statements:
+                    made.execute(statement)
+            _SCHEMAS[version] = {(kind, name): (table, _squeezed(sql)) for kind, name, table, sql in
+                                 made.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")}
+        finally:
+            made.close()
+    return _SCHEMAS[version]
 
 
 def default_path() -> Path:
@@ -384,17 +405,45 @@ class Store:
     def _ours(self) -> None:
         """Refuse, touching nothing, a file that is not a hamknee study database (or is a newer one)."""
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        # Version 0 with tables, even one named like ours, is not ours: our first migration sets the
-        # version in the same transaction that creates the tables.
-        if version < 0 or (version == 0 and tables) or (tables - _OUR_TABLES):
-            raise StudyDatabaseError(
-                f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
-                "Choose another file with --db PATH or HAMKNEE_DB.")
         if version > SCHEMA_VERSION:
             raise StudyDatabaseError(
                 f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
                 f"{SCHEMA_VERSION}); it was left untouched.", "Upgrade hamknee, or choose another file with --db PATH.")
+        self._only_ours(version)
+
+    def _only_ours(self, version: int) -> None:
+        """Refuse a file whose schema holds anything our migrations did not make at its version.
+
+        A trigger, view, index or table added beside ours (or one of ours defined otherwise) runs or
+        answers whenever hamknee reads or writes: a trigger on reviews could delete every answer as it is
+        saved. Version 0 with any object, even one named like ours, is not ours either: our first
+        migration sets the version in the same transaction that creates the tables.
+        """
+        from hamknee.errors import safe_text
+
+        rows = self._db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        if version < 0 or (version == 0 and rows):
+            raise StudyDatabaseError(
+                f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
+                "Choose another file with --db PATH or HAMKNEE_DB.")
+        expected = _schema_at(version)
+        for kind, name, table, sql in rows:
+            if kind == "table" and name in ("sqlite_stat1", "sqlite_stat4"):
+                continue  # the planner's statistics (ANALYZE, PRAGMA optimize): data, never run
+            if expected.get((str(kind), str(name))) == (table, _squeezed(sql)):
+                continue
+            shown = safe_text(str(name), 60)
+            on = f" on {safe_text(str(table), 60)}" if kind in ("trigger", "index") and table != name else ""
+            made = ("that hamknee made, defined otherwise" if (str(kind), str(name)) in expected
+                    else "that hamknee did not make")
+            drop = (f"DROP {str(kind).upper()} \"{shown}\"" if kind in ("trigger", "view", "index", "table")
+                    else "remove it")
+            raise StudyDatabaseError(
+                f"Study database {self.path} holds a {safe_text(str(kind), 20)} {shown!r}{on} {made} "
+                "(another program's, or a hostile file's: it would run as hamknee reads "
+                "or writes your answers); it was left untouched.",
+                f"Choose another file with --db PATH or HAMKNEE_DB, or if the file is yours remove it with the "
+                f"sqlite3 tool ({drop}) after making a copy.")
 
     def _migrate(self) -> None:
         db = self._db
@@ -409,12 +458,8 @@ class Store:
         try:
             # Another session may have migrated while we waited for the lock.
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if tables - _OUR_TABLES:
-                    raise StudyDatabaseError(
-                        f"Study database {self.path} is an SQLite file of another program; it was left untouched.",
-                        "Choose another file with --db PATH or HAMKNEE_DB.")
+            if version != SCHEMA_VERSION:
+                self._only_ours(version)
             for number in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[number]:
                     db.execute(statement)
@@ -520,8 +565,11 @@ class Store:
         """Studied cards whose fact left the knowledge base: marked so, or not in ``current``."""
         now = set(current)
         rows = self._read("SELECT id, entity, qtype, front, back, retired_at FROM cards WHERE reps > 0 ORDER BY id")
-        return [dict(zip(("id", "entity", "qtype", "front", "back"), r[:5], strict=True)) for r in rows
-                if r[5] is not None or (now and r[0] not in now)]
+        with _values(self.path):
+            found: list[dict[str, Any]] = _readable(
+                [dict(zip(("id", "entity", "qtype", "front", "back"), r[:5], strict=True)) for r in rows
+                 if r[5] is not None or (now and r[0] not in now)])
+            return found
 
     # -- reviews ----------------------------------------------------------------------------------
     def record(self, card: Card, rating: Rating, *, correct: bool, answer: str, when: datetime,
@@ -588,15 +636,17 @@ class Store:
     # -- export ledger ----------------------------------------------------------------------------------
     def exported(self) -> dict[str, tuple[str, int, str]]:
         """Every card ever exported to Anki: id -> (content hash, changed at (s), content as exported)."""
-        return {r[0]: (r[1], int(r[2]), r[3]) for r in self._read("SELECT card_id, hash, changed_at, content "
-                                                                  "FROM exported")}
+        rows = self._read("SELECT card_id, hash, changed_at, content FROM exported")
+        return {r[0]: (r[1], stamp, r[3]) for r in rows if (stamp := _ledger_stamp(r)) is not None}
 
     def export_hashes(self) -> dict[str, tuple[str, int]]:
         """Every card ever exported to Anki: id -> (content hash, changed at (s)), without the contents."""
-        return {r[0]: (r[1], int(r[2])) for r in self._read("SELECT card_id, hash, changed_at FROM exported")}
+        return _ledger(self._read("SELECT card_id, hash, changed_at FROM exported"))
 
     def exported_contents(self, ids: Iterable[str]) -> dict[str, str]:
         """The content last exported of each of these cards (those ever exported)."""
+        import json
+
         found: dict[str, str] = {}
         wanted = list(ids)
         for start in range(0, len(wanted), 500):
@@ -604,6 +654,13 @@ class Store:
             marks = ", ".join("?" * len(batch))
             found.update((r[0], r[1]) for r in self._read(
                 f"SELECT card_id, content FROM exported WHERE card_id IN ({marks})", batch))
+        with _values(self.path):
+            for ident, text in found.items():
+                # Written back to Anki as the note's fields and tags: front, back, source, id, then tags.
+                content = json.loads(text) if isinstance(text, str) else None
+                if not (isinstance(content, list) and len(content) >= 4 and
+                        all(isinstance(part, str) for part in content)):
+                    raise ValueError(f"the exported content of card {str(ident)[:60]!r} is not a list of fields")
         return found
 
     def stamp_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
@@ -618,7 +675,7 @@ class Store:
         now = int(when.timestamp())
         stamps: dict[str, int] = {}
         with self._write() as db:
-            known = {r[0]: (r[1], int(r[2])) for r in db.execute("SELECT card_id, hash, changed_at FROM exported")}
+            known = _ledger(db.execute("SELECT card_id, hash, changed_at FROM exported"))
             changes = []
             unread: dict[str, tuple[str, int]] = {}
             for ident, (digest, content) in contents.items():
@@ -698,6 +755,29 @@ class Store:
             "forecast": forecast,
             "next_due": next_due.isoformat() if next_due else None,
         }
+
+
+# Anki keeps a note's modification time in whole seconds; beyond this no clock will reach.
+_LATEST_STAMP = 1 << 40
+
+
+def _ledger_stamp(row: Sequence[Any]) -> int | None:
+    """The export time in a ledger row, or None where the row cannot be read (a hand-edited or damaged one).
+
+    Such a row is passed over: the card counts as never exported, so its next export stamps it afresh and
+    writes the row anew, which loses nothing the student made."""
+    ident, digest, stamp = row[0], row[1], row[2]
+    if not (isinstance(ident, str) and isinstance(digest, str)) or isinstance(stamp, bool):
+        return None
+    if isinstance(stamp, float) and stamp.is_integer():
+        stamp = int(stamp)
+    if not isinstance(stamp, int) or not 0 <= stamp < _LATEST_STAMP:
+        return None
+    return stamp
+
+
+def _ledger(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[str, int]]:
+    return {r[0]: (r[1], stamp) for r in rows if (stamp := _ledger_stamp(r)) is not None}
 
 
 def _lock_file(path: Path) -> Path:
