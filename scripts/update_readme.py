@@ -32,7 +32,9 @@ def main() -> int:
             env.pop("HAMKNEE_KB", None)
             result = subprocess.run(command, shell=True, capture_output=True, text=True, env=env, cwd=ROOT,
                                     timeout=300)
-        shown = "".join(line.rstrip() + "\n" for line in (result.stdout + result.stderr).splitlines())
+            # A reader's own study data lives in the per-user data folder, not in this run's throwaway home.
+            printed = (result.stdout + result.stderr).replace(f"{home}/data/", "~/.local/share/hamknee/")
+        shown = "".join(line.rstrip() + "\n" for line in printed.splitlines())
         return f"{match.group(1)}$ {command}\n{shown}{match.group(4)}"
 
     text = BLOCK.sub(run, text)
