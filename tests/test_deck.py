@@ -341,3 +341,48 @@ def test_choice_distractors_are_clearly_wrong_and_stems_do_not_name_the_answer(h
     # no definition gives its term away by another form of a word ("flexors" for knee flexion)
     assert "knee-flexion:summary:reverse" not in deck
     assert all("flexor" not in c["prompt"].lower() for i, c in deck.items() if i.startswith("knee-flexion:"))
+
+
+# -- sets in any natural phrasing ---------------------------------------------------------------------------------
+
+def _listings(items: list[str]) -> list[str]:
+    """A list as students write it: 'A, B and C', 'A, B, C', 'A and B and C', 'the A and the B', 'A; B', 'A & B'."""
+    if len(items) == 1:
+        return items
+    return [", ".join(items[:-1]) + " and " + items[-1], ", ".join(items), " and ".join(items),
+            "the " + " and the ".join(items), "; ".join(items), " & ".join(items)]
+
+
+def set_phrasings(card: Card) -> tuple[list[str], list[str]]:
+    """The full set in natural phrasings, in both orders and with each part by each of its names; and the set
+    with one part left out, once per part. A bare side ('posterior') is shorthand alone, never in a list."""
+    groups = [list(dict.fromkeys(re.sub(r"\s*\(.*?\)", "", name) for name in group)) for group in card.parts]
+    variants = [[g[0] for g in groups]]
+    for i, group in enumerate(groups):
+        for name in group[1:]:
+            if all(opposite(w) for w in tokens(name)):
+                continue
+            variants.append([name if j == i else g[0] for j, g in enumerate(groups)])
+    full = [text for v in variants for order in (v, v[::-1]) for text in _listings(order)]
+    short = [" and ".join(g[0] for j, g in enumerate(groups) if j != i) for i in range(len(groups))]
+    return full, short
+
+
+def test_every_set_card_takes_its_whole_set_in_any_natural_phrasing() -> None:
+    deck = shipped()
+    rejected, not_partial, checked = [], [], 0
+    for card in (c for c in deck.cards if c.parts):
+        full, short = set_phrasings(card)
+        for text in full:
+            checked += 1
+            verdict = judge(card, text, deck.names)
+            if not verdict.correct:
+                rejected.append(f"{card.id}: {text!r} ({verdict.note})")
+        for text in short:
+            checked += 1
+            verdict = judge(card, text, deck.names)
+            if verdict.correct or not verdict.partial:
+                not_partial.append(f"{card.id}: {text!r} ({verdict.note})")
+    print(f"\n{checked} set answers checked: whole sets rejected {len(rejected)}, short sets not partial "
+          f"{len(not_partial)}")
+    assert (rejected, not_partial) == ([], []), (rejected[:20], not_partial[:20])

@@ -506,6 +506,8 @@ def _spelled(text: str) -> Tokens:
 
 # The everyday words for a side, which a list shares out as it does "medial": "front and inner knee".
 _LAY_SIDES = frozenset({"front", "back", "inner", "outer", "inside", "outside"})
+# Contrast words that are nouns themselves: "posterior knee" in "posterior knee and back of the leg" is whole.
+_JOINTS = frozenset({"hip", "knee", "ankle"})
 
 
 def _pieces(given: str) -> list[str]:
@@ -519,7 +521,8 @@ def _pieces(given: str) -> list[str]:
     out = []
     for p in parts:
         words = normalize(p).split("-")
-        if words and len(words) < len(tail) and all(is_contrast(_word(w)) or w in _LAY_SIDES for w in words):
+        bare = all((is_contrast(_word(w)) and w not in _JOINTS) or w in _LAY_SIDES for w in words)
+        if words and len(words) < len(tail) and bare:
             p = " ".join([*words, *tail[len(words):]])
         out.append(p)
     return out
