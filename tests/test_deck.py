@@ -183,6 +183,26 @@ def test_a_referred_pain_card_asks_about_the_knee(hk, tmp_path) -> None:  # type
     assert "Where at the knee can the referred pain of hip osteoarthritis be felt?" in words
 
 
+def _question(hk, tmp_path: Path, card: str) -> str:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", card, "--db", str(tmp_path / f"{card}.sqlite3"), input="?\n")
+    assert r.exit_code == 0, r.stderr
+    return next(line for line in r.stdout.splitlines() if line.startswith("Where"))
+
+
+def test_a_felt_at_question_says_at_the_knee_and_referred_only_when_true(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # regions beyond the knee (buttock, thigh, calf): not "at the knee"
+    assert _question(hk, tmp_path, "myofascial-trigger-points:felt_at:recall").startswith(
+        "Where can the referred pain of myofascial trigger points (hamstrings) be felt? Name all 4 regions.")
+    # radicular pain along a root or a nerve is not referred pain
+    assert _question(hk, tmp_path, "sciatic-nerve-irritation:felt_at:recall").startswith(
+        "Where can the pain of sciatic nerve irritation")
+    assert _question(hk, tmp_path, "lumbar-radiculopathy:felt_at:recall").startswith(
+        "Where at the knee can the pain of upper lumbar (L3, L4) radiculopathy be felt?")
+    # a septic knee hurts where it is: the pain is not only referred from the hip
+    assert _question(hk, tmp_path, "septic-arthritis:felt_at:recall") == \
+        "Where at the knee can the pain of septic arthritis (hip or knee) be felt? Name all 3 regions."
+
+
 def test_a_sciatic_division_is_right_without_its_nerve(hk, tmp_path) -> None:  # type: ignore[no-untyped-def]
     card = "biceps-femoris-short-head:innervation:recall"
     for answer in ("common fibular division", "common peroneal division", "peroneal division of sciatic nerve"):

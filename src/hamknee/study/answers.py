@@ -510,20 +510,32 @@ _LAY_SIDES = frozenset({"front", "back", "inner", "outer", "inside", "outside"})
 _JOINTS = frozenset({"hip", "knee", "ankle"})
 
 
+def _side_word(word: str) -> bool:
+    return (is_contrast(_word(word)) and word not in _JOINTS) or word in _LAY_SIDES
+
+
 def _pieces(given: str) -> list[str]:
-    """The items of a list answer; a leading side word takes the last item's noun ("medial and lateral X")."""
+    """The items of a list answer; a bare side word takes its noun from the nearest item that has one, the next
+    ("anterior and medial knee", "medial and lateral femoral condyles") or else the one before ("back of the
+    knee, inside and outside")."""
     parts = [p.strip() for p in _SEPARATOR.split(given) if p and p.strip()]
     if len(parts) < 2:
         return parts
-    # The noun comes from the last item that has one: "back of the knee, inside and outside"
-    with_noun = [p for p in parts if len(normalize(p).split("-")) > 1]
-    tail = normalize((with_noun or parts)[-1]).split("-")
+    words = [normalize(p).split("-") for p in parts]
+    bare = [bool(w) and all(_side_word(x) for x in w) for w in words]
     out = []
-    for p in parts:
-        words = normalize(p).split("-")
-        bare = all((is_contrast(_word(w)) and w not in _JOINTS) or w in _LAY_SIDES for w in words)
-        if words and len(words) < len(tail) and bare:
-            p = " ".join([*words, *tail[len(words):]])
+    for i, p in enumerate(parts):
+        if bare[i]:
+            donors = [j for j in range(i + 1, len(parts)) if not bare[j]] or \
+                [j for j in range(i - 1, -1, -1) if not bare[j]]
+            if donors:
+                donor = words[donors[0]]
+                sides = next((k for k, x in enumerate(donor) if _word(x) not in _SIDES and x not in _LAY_SIDES),
+                             len(donor))
+                # "medial knee" gives "knee"; "obturator nerves" gives "nerves" to "tibial" (word for word)
+                noun = donor[sides:] if sides else donor[len(words[i]):]
+                if noun:
+                    p = " ".join([*words[i], *noun])
         out.append(p)
     return out
 

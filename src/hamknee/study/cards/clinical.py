@@ -160,6 +160,48 @@ def _sub_sites(facts: Facts, c: Record, felt: list[str]) -> dict[str, list[str]]
     return found
 
 
+def _out(record: Record) -> list[dict[str, Any]]:
+    return [link for link in record.get("relations", []) if link.get("direction", "out") == "out"]
+
+
+def _referral(facts: Facts, c: Record) -> bool:
+    """Somatic referred pain: an example of referred pain, itself or through what it exemplifies (knee pain from
+    the hip). Radicular pain (a root or a nerve), though felt far from its source, is not referred pain."""
+    seen: set[str] = set()
+    todo = [c]
+    while todo:
+        record = todo.pop()
+        for link in _out(record):
+            if link["type"] != "example-of" or link["target"] in seen:
+                continue
+            if link["target"] == "referred-pain":
+                return True
+            seen.add(link["target"])
+            if link["target"] in facts.by_id:
+                todo.append(facts.by_id[link["target"]])
+    return False
+
+
+def _felt_question(facts: Facts, c: Record, felt: list[str]) -> str:
+    """Where a condition's pain is felt, asked so that each region the record gives is the answer.
+
+    A condition felt first elsewhere (a hip disease in the groin, a root or a nerve along the limb) is asked
+    "at the knee" when all its regions are at the knee, or "groin" would be a true answer marked wrong; the pain is
+    called referred only when it is (not radicular pain, and not a joint that can itself be diseased: a septic
+    knee hurts where it is)."""
+    name = lc(c["name"])
+    links = _out(c)
+    elsewhere = any(link["type"] == "refers-pain-to" for link in links) or _referral(facts, c)
+    if not elsewhere:
+        return f"Where is the pain of {name} felt?"
+    at_knee = any(link["type"] == "affects" and (facts.by_id.get(link["target"]) or {}).get("level") == "knee"
+                  for link in links)
+    pain = "referred pain" if _referral(facts, c) and not at_knee else "pain"
+    if all(facts.by_id[r].get("level") == "knee" for r in felt):
+        return f"Where at the knee can the {pain} of {name} be felt?"
+    return f"Where can the {pain} of {name} be felt?"
+
+
 def region_cards(facts: Facts, add: list[Card]) -> None:
     sites: dict[str, list[str]] = {}
     for c in facts.by_kind.get("condition", []):
@@ -171,12 +213,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         lines = source_lines(c)
         where = _where(c.get("pain_location", "") or c["summary"])
         many = len(felt) > 1
-        # A hip or spine condition is felt first elsewhere (the groin, the back): its knee regions are where
-        # its referred pain reaches, and the question must say so, or "groin" would be a wrong answer.
-        referred = any(link["type"] == "refers-pain-to" or link["target"] == "knee-pain-from-the-hip"
-                       for link in c.get("relations", []))
-        ask = (f"Where at the knee can the referred pain of {lc(c['name'])} be felt?" if referred
-               else f"Where is the pain of {lc(c['name'])} felt?")
+        ask = _felt_question(facts, c, felt)
         sub = _sub_sites(facts, c, felt) if many else {}
         add.append(Card(
             id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
