@@ -195,3 +195,35 @@ def test_hamstring_nerve_choices_name_the_divisions_of_the_sciatic_nerve(hk, tmp
     # Below the knee the tibial nerve is the nerve itself.
     calf = cards["gastrocnemius:innervation:choice"]
     assert [calf["options"][i] for i in calf["correct"]] == ["Tibial nerve"]
+
+
+def test_the_quadriceps_origin_is_asked_per_head_never_as_the_linea_aspera(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Rectus femoris arises from the ilium (AIIS, supra-acetabular groove), the vasti from the femur, vastus
+    # intermedius from the femoral shaft: no one site, nor any set of the deck's sites, is the group's origin.
+    deck = _deck(hk)
+    assert not [i for i in deck if i.startswith("quadriceps-femoris:origin:")]
+    rectus = deck["rectus-femoris:origin:recall"]
+    assert rectus["prompt"] == "Where does Rectus femoris arise (its origin)? Name the site of each head."
+    assert rectus["answer"] == ("Anterior inferior iliac spine (straight head) and Supra-acetabular groove "
+                                "(reflected head)")
+    screen = _revealed(hk, tmp_path, "rectus-femoris:origin:choice")
+    assert "Straight head: anterior inferior iliac spine; reflected head: supra-acetabular groove" in screen
+    # no site of the quadriceps' heads is ever a wrong option on a card about the quadriceps or its rectus femoris
+    own = {"Anterior inferior iliac spine", "Supra-acetabular groove", "Linea aspera", "Tibial tuberosity"}
+    for ident, card in deck.items():
+        if ident.split(":")[0] in ("quadriceps-femoris", "rectus-femoris") and card["options"]:
+            wrong = {o for i, o in enumerate(card["options"]) if i not in card["correct"]}
+            assert not wrong & own, (ident, wrong & own)
+
+
+def test_a_muscle_whose_parts_attach_apart_is_asked_for_each_site(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = _deck(hk)
+    card = deck["adductor-magnus:insertion:recall"]
+    assert card["prompt"] == "Where does Adductor magnus insert? Name the site of each part."
+    assert card["answer"] == "Adductor tubercle (hamstring part) and Linea aspera (adductor part)"
+    result = hk("quiz", "--card", "adductor-magnus:insertion:recall", "--db", str(tmp_path / "p.sqlite3"),
+                input="adductor tubercle\n")
+    assert result.exit_code == 0, result.stderr
+    assert "½ Partly right" in result.stdout and "missing Linea aspera" in " ".join(result.stdout.split())
+    screen = _revealed(hk, tmp_path / "b", "biceps-femoris:origin:recall")
+    assert "Long head: ischial tuberosity" in screen and "short head: lateral lip of the linea aspera" in screen

@@ -553,6 +553,20 @@ def _compound(piece: str) -> list[str]:
     return [f"{_COMPOUND_FIRST[m.group(1).lower()]}{rest}", f"{m.group(2).lower()}{rest}"]
 
 
+def _both_sides(piece: str) -> list[str]:
+    """A plural without a side as both sides: 'femoral condyles', 'both condyles of the femur' are the medial and
+    the lateral one."""
+    words = [w for w in normalize(piece).split("-") if w]
+    if words[:1] == ["both"]:
+        words = words[1:]
+    elif not any(w.endswith("s") and _word(w) != w for w in words):
+        return []
+    # a side already said is no plural of both; "knees" is no answer for the medial and the lateral knee
+    if not words or any(_word(w) in _SIDES or w in _LAY_SIDES or _word(w) in _JOINTS for w in words):
+        return []
+    return [" ".join([side, *words]) for side in ("medial", "lateral")]
+
+
 def _listed(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ruled_out: Sequence[str], precise: str,
             asked: frozenset[str], hinted: dict[Tokens, tuple[str, bool]]) -> Verdict | None:
     """Several items for a card that asks for any one ("sartorius, gracilis and semitendinosus" for a muscle
@@ -647,6 +661,9 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
         hit = joined or group_of(piece)
         if hit is None and (both := _compound(piece)) and all(group_of(p) for p in both):
             pieces[:0] = both  # "anteromedial knee" is the anterior and the medial knee
+            continue
+        if hit is None and (both := _both_sides(piece)) and len({h[0] for p in both if (h := group_of(p))}) == 2:
+            pieces[:0] = both  # "femoral condyles" are the medial and the lateral femoral condyle
             continue
         if hit is None:
             v = _match(piece, everything, names, wrong, ruled_out, asked=given_words)

@@ -85,27 +85,80 @@ def _precise(facts: Facts, detail: str, sites: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _site_groups(facts: Facts, m: Record, part: str) -> tuple[list[tuple[str, str, list[str]]], str | None] | None:
+    """A muscle's sites for this part as the heads that have them, and the site that is all of them at once.
+
+    The heads are those its detail gives one sentence each ("Long head: ischial tuberosity. Short head: linea
+    aspera"), heads with the same sites counted once; the whole site is the record's own site when no head's
+    sentence names it (gastrocnemius: the posterior femoral condyles, the medial head on one and the lateral head
+    on the other). None when the part cannot be asked fairly: a head arises from no site of the knowledge base,
+    and no site is the whole (the quadriceps: vastus intermedius from the femoral shaft), so any answer the deck
+    could key would leave a head out."""
+    heads = facts.heads_of(m, part)
+    main = (m.get(part) or {}).get("site")
+    main = main if main in facts.by_id else None
+    named = {site for _, _, sites in heads for site in sites}
+    whole = main if main and main not in named else None
+    if heads and not all(sites for _, _, sites in heads):
+        return ([], whole) if whole else None
+    groups: list[tuple[str, str, list[str]]] = []
+    for label, text, sites in heads:
+        label = plain(label)  # "hamstring (ischiocondylar) part" is the hamstring part
+        same = next((i for i, g in enumerate(groups) if g[2] == sites), None)
+        if same is None:
+            groups.append((label, text, sites))
+        else:
+            g = groups[same]
+            groups[same] = (f"{g[0]} and {lc(label)}", f"{g[1]} {text}", sites)
+    return groups, whole
+
+
+def _each(labels: list[str]) -> str:
+    """What the heads of a set are called: 'head' (long head, short head), 'part', or nothing common."""
+    nouns = {label.split()[-1].lower() for label in labels}
+    return f" Name the site of each {nouns.pop()}." if len(nouns) == 1 and nouns <= {"head", "part"} else \
+        " Name each site."
+
+
 def site_cards(facts: Facts, add: list[Card]) -> None:
     for m in facts.by_kind.get("muscle", []):
         for part in ("origin", "insertion"):
             sites = facts.sites[(m["id"], part)]
-            if not sites:
+            found = _site_groups(facts, m, part)
+            if not sites or found is None:
                 continue
+            groups, whole = found
+            if not groups and whole:
+                sites = [whole]
             detail = first_sentence(m[part]["detail"])
             source, sources = _sources(m)
-            site_names = [facts.name(s) for s in sites]
-            set_card = False  # each site the record gives is a right answer on its own
-            add.append(Card(
-                id=f"{m['id']}:{part}:recall", entity=m["id"], kind="muscle", qtype="recall", field=part,
-                prompt=_QUESTION[part].format(name=m["name"]) + (" Name each site." if set_card else ""),
-                answer=site_names[0] + (f" (also right: {_and(site_names[1:])})" if len(sites) > 1 else ""),
-                explanation=f"{m['name']} {_VERB[part]}: {detail}",
-                accepted=(_and(site_names),) if set_card else _precise(facts, m[part]["detail"], sites),
-                answer_ids=() if set_card else tuple(sites),
-                parts=tuple(tuple(facts.names(s)) for s in sites) if set_card else (),
-                part_ids=tuple((s,) for s in sites) if set_card else (),
-                entities=(m["id"], *sites), source=source, sources=sources,
-            ))
+            # Heads or parts at different sites are asked as a set: all of them is right, some of them partly.
+            if len(groups) > 1:
+                names = [facts.name(g[2][0]) for g in groups]
+                add.append(Card(
+                    id=f"{m['id']}:{part}:recall", entity=m["id"], kind="muscle", qtype="recall", field=part,
+                    prompt=_QUESTION[part].format(name=m["name"]) + _each([g[0] for g in groups]),
+                    answer=_and([f"{n} ({lc(g[0])})" for n, g in zip(names, groups, strict=True)]),
+                    # every head's site, so that each part of the answer is explained
+                    explanation=f"{m['name']} {_VERB[part]}: " + "; ".join(
+                        f"{lc(g[0]) if i else g[0]}: {first_sentence(plain(g[1]), 110).rstrip('.')}"
+                        for i, g in enumerate(groups)) + ".",
+                    accepted=(_and(names),), answer_ids=(whole,) if whole else (),
+                    parts=tuple(tuple(dict.fromkeys([*(n for site in g[2] for n in facts.names(site)),
+                                                     *_precise(facts, g[1], g[2])])) for g in groups),
+                    part_ids=tuple(tuple(g[2]) for g in groups),
+                    entities=(m["id"], *sites), source=source, sources=sources,
+                ))
+            else:
+                site_names = [facts.name(s) for s in sites]
+                add.append(Card(
+                    id=f"{m['id']}:{part}:recall", entity=m["id"], kind="muscle", qtype="recall", field=part,
+                    prompt=_QUESTION[part].format(name=m["name"]),
+                    answer=site_names[0] + (f" (also right: {_and(site_names[1:])})" if len(sites) > 1 else ""),
+                    explanation=f"{m['name']} {_VERB[part]}: {detail}",
+                    accepted=_precise(facts, m[part]["detail"], sites), answer_ids=tuple(sites),
+                    entities=(m["id"], *sites), source=source, sources=sources,
+                ))
             _site_choice(facts, m, part, sites, add)
 
 

@@ -191,7 +191,9 @@ def _words(text: str) -> list[str]:
 
 
 # A detail that lists heads or parts ("Long head: ...; Short head: ...").
-_HEADS_LISTED = re.compile(r"\b[A-Z][a-z]+(?: [a-z]+)*(?: \([a-z]+\))?(?: part| head|s?)?:")
+_HEADS_LISTED = re.compile(r"\b[A-Z][a-z]+(?: [a-z]+){0,2}(?: \([a-z]+\))?(?: part| head|s?)?:")
+# One head's sentence: "Long head: ...", "Hamstring (ischiocondylar) part: ...", "Vastus lateralis: ...".
+_HEAD_CLAUSE = re.compile(r"^([A-Z][a-z]+(?: [a-z]+){0,2}(?: \([a-z]+\))?(?: part| head|s?)?):\s*(.*)$")
 
 
 class Facts:
@@ -287,6 +289,22 @@ class Facts:
             if ident not in found:
                 found.append(ident)
         return found
+
+    def heads_of(self, muscle: Record, part: str) -> list[tuple[str, str, list[str]]]:
+        """Each head or part the detail gives a sentence of its own ("Long head: ...; Short head: ..."), with that
+        sentence and the attachments it names, in order; [] when the detail lists none. A sentence that is no
+        head's own ("Some atlases add ...") belongs to the head before it."""
+        detail = one_line((muscle.get(part) or {}).get("detail", ""))
+        if not _HEADS_LISTED.search(detail):
+            return []
+        heads: list[list[str]] = []
+        for sentence in re.split(r"(?<=\.)\s+(?=[A-Z])", detail):
+            m = _HEAD_CLAUSE.match(sentence)
+            if m:
+                heads.append([m.group(1), m.group(2)])
+            elif heads:
+                heads[-1][1] += " " + sentence
+        return [(label, text, self.mentioned(text, ("attachment",))) for label, text in heads]
 
     def nerves_of(self, muscle: Record) -> list[str]:
         supply = muscle.get("innervation") or {}

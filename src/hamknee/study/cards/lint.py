@@ -95,6 +95,10 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
         answers = [a for a in answers if a] + list(card.accepted)
         if not card.answer.startswith(ANY_OF):
             answers.append(card.answer)
+        if card.parts:
+            # A set is given away only when every part is: "adductor tubercle and linea aspera" for adductor
+            # magnus still asks for the linea aspera.
+            answers = [group[0] for group in card.parts]
         shared = [stem & _content(a) for a in answers]
         if all(shared):
             given = set().union(*shared)
