@@ -150,14 +150,64 @@ def _sub_sites(facts: Facts, c: Record, felt: list[str]) -> dict[str, list[str]]
         inside = [r for r in facts.regions(target["id"]) if r in felt]
         if len(inside) == 1:
             put(inside[0], facts.names(target["id"]))
-    for site in c.get("pain_sites", []):
-        words = set(normalize(site).split("-"))
+    for site in [*c.get("pain_sites", []), *_narrowed(facts, c, felt)]:
+        words = _spelled_sides(site)
         named = [r for r in felt if any(set(normalize(n).split("-")) <= words for n in facts.names(r))]
         for ident in facts.name_ids.get(normalize(site), ()):
             named += [r for r in facts.regions(ident) if r in felt and r not in named]
         if len(named) == 1:
             put(named[0], [site, *(n for i in facts.name_ids.get(normalize(site), ()) for n in facts.names(i))])
+    # A space that fills a region is the region: the popliteal fossa is the back of the knee.
+    for r in felt:
+        for ident in _spaces(facts).get(r, []):
+            put(r, facts.names(ident))
     return found
+
+
+# Words that narrow a region to a part of it: "medial calf", "lower buttock", "inner back of the knee".
+_NARROWER = ("medial", "lateral", "inner", "outer", "upper", "lower", "central", "posteromedial", "posterolateral",
+             "anteromedial", "anterolateral", "inferomedial", "inferolateral", "superomedial", "superolateral")
+_COMPOUND_KNEE = re.compile(r"\b(?:antero|postero|infero|supero)(?:medial|lateral) knee\b", re.IGNORECASE)
+_SPLIT_SIDE = re.compile(r"\b(antero|postero|infero|supero)(medial|lateral)\b")
+_FIRST_SIDE = {"antero": "anterior", "postero": "posterior", "infero": "inferior", "supero": "superior"}
+
+
+def _spelled_sides(text: str) -> set[str]:
+    """A place's words, a compound side as its two sides: 'posteromedial knee' is posterior, medial, knee."""
+    spelt = _SPLIT_SIDE.sub(lambda m: f"{_FIRST_SIDE[m.group(1)]} {m.group(2)}", text.lower())
+    return set(normalize(spelt).split("-"))
+
+
+def _narrowed(facts: Facts, c: Record, felt: list[str]) -> list[str]:
+    """The parts of its regions a condition's own pain text names ("medial calf", "the posteromedial knee"):
+    each is right for its region, where the record says the pain is. A part the record does not name ("lateral
+    calf" for tennis leg) is not, nor a phrase that is another entry's name."""
+    text = " ".join([c.get("pain_location") or "", *c.get("pain_sites", [])])
+    found = [m.group(0) for m in _COMPOUND_KNEE.finditer(text)]
+    sides = "|".join(_NARROWER)
+    for r in felt:
+        for name in dict.fromkeys(plain(n) for n in facts.names(r)):
+            if not name or all(w in _OTHER_SIDE for w in normalize(name).split("-")):
+                continue  # a bare side ("posterior") narrows nothing
+            pattern = rf"\b((?:(?:{sides})\s+)+)(?:the\s+)?{re.escape(name)}\b"
+            found += [f"{m.group(1)}{name}" for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return [f for f in dict.fromkeys(" ".join(x.lower().split()) for x in found)
+            if normalize(f) not in facts.name_ids]
+
+
+def _spaces(facts: Facts) -> dict[str, list[str]]:
+    """Region -> the spaces located there (the popliteal fossa at the posterior knee), worked out once per deck."""
+    found = facts.memo.get("spaces")
+    if found is None:
+        found = {}
+        for record in facts.by_kind.get("structure", []):
+            if record.get("structure_type") != "space":
+                continue
+            for link in _out(record):
+                if link["type"] == "located-at" and link["target"] in facts.by_id:
+                    found.setdefault(link["target"], []).append(record["id"])
+        facts.memo["spaces"] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _out(record: Record) -> list[dict[str, Any]]:
@@ -215,6 +265,9 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         many = len(felt) > 1
         ask = _felt_question(facts, c, felt)
         sub = _sub_sites(facts, c, felt) if many else {}
+        # of one region, the parts of it the record names and the space that is it ("popliteal fossa")
+        within = [] if many else [*_narrowed(facts, c, felt),
+                                  *(n for i in _spaces(facts).get(felt[0], []) for n in facts.names(i))]
         add.append(Card(
             id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
             prompt=ask + ((" Name both regions." if len(felt) == 2 else f" Name all {len(felt)} regions.")
@@ -224,11 +277,13 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             # The record's more precise names of the site ("behind the patella") are right too, for a set as a
             # whole ("anteromedial knee" is the medial and the anterior knee).
             # (of several regions, a site inside one of them counts as that region: "lower buttock" is the buttock)
-            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(
-                p for p in c.get("pain_sites", []) if not many or not any(p in names for names in sub.values())),
+            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(dict.fromkeys(
+                p for p in [*c.get("pain_sites", []), *(w for w in within if not _ids(facts, [w]))]
+                if not many or not any(p in names for names in sub.values()))),
             # a site that is an entry of its own ("tibial tuberosity") is right by all its names
             answer_ids=(() if many else (felt[0],)) + tuple(sorted(
-                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), ())}
+                ({i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), ())}
+                 | _ids(facts, within))
                 - _ids(facts, [t for texts in sub.values() for t in texts]))),
             parts=tuple(tuple([*facts.names(r), *sub.get(r, [])]) for r in felt) if many else (),
             part_ids=tuple((r, *sorted(i for i in facts.by_id if i in _ids(facts, sub.get(r, []))))

@@ -100,7 +100,13 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
             # magnus still asks for the linea aspera.
             answers = [group[0] for group in card.parts]
         shared = [stem & _content(a) for a in answers]
-        if all(shared):
+        # A region is its side: "posterior" in the question gives the posterior knee away, whatever other
+        # name (the popliteal fossa) would also be right.
+        sides = {str(facts.by_id[i].get("side")) for i in card.answer_ids
+                 if i in facts.by_id and facts.by_id[i]["kind"] == "region" and facts.by_id[i].get("side")}
+        if not card.answer.startswith(ANY_OF) and not card.parts and stem & sides:
+            defect("answer-in-stem", f"the question holds {', '.join(sorted(stem & sides))!r}, the side of the answer")
+        elif all(shared):
             given = set().union(*shared)
             defect("answer-in-stem", f"the question holds {', '.join(sorted(given))!r} of the answer")
     if card.options:
