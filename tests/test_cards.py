@@ -227,3 +227,18 @@ def test_a_muscle_whose_parts_attach_apart_is_asked_for_each_site(hk, tmp_path: 
     assert "½ Partly right" in result.stdout and "missing Linea aspera" in " ".join(result.stdout.split())
     screen = _revealed(hk, tmp_path / "b", "biceps-femoris:origin:recall")
     assert "Long head: ischial tuberosity" in screen and "short head: lateral lip of the linea aspera" in screen
+
+
+def test_wrong_option_notes_tell_the_whole_truth(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a landmark named only to say where another lies is no attachment of its own
+    deck = _deck(hk)
+    assert "medial-femoral-condyle:insertion-of:reverse" not in deck
+    assert "medial-femoral-condyle:origin-of:reverse" in deck  # the medial head of gastrocnemius
+    # a nerve's note names every muscle it supplies, through its divisions too
+    result = hk("quiz", "--card", "sartorius:innervation:choice", "--db", str(tmp_path / "b.sqlite3"),
+                input="sciatic nerve\n")
+    assert result.exit_code == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert "The sciatic nerve supplies" in words and "Semimembranosus and Semitendinosus, not Sartorius" in words
+    # a proper name keeps its capital inside a sentence
+    assert "referred pain of Perthes disease" in deck["perthes-disease:felt_at:recall"]["prompt"]

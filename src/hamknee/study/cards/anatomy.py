@@ -19,7 +19,6 @@ from hamknee.study.cards.base import (
     Record,
     any_of,
     first_sentence,
-    lc,
     one_line,
     ordered,
     plain,
@@ -109,7 +108,7 @@ def _site_groups(facts: Facts, m: Record, part: str) -> tuple[list[tuple[str, st
             groups.append((label, text, sites))
         else:
             g = groups[same]
-            groups[same] = (f"{g[0]} and {lc(label)}", f"{g[1]} {text}", sites)
+            groups[same] = (f"{g[0]} and {facts.lc(label)}", f"{g[1]} {text}", sites)
     return groups, whole
 
 
@@ -138,10 +137,10 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
                 add.append(Card(
                     id=f"{m['id']}:{part}:recall", entity=m["id"], kind="muscle", qtype="recall", field=part,
                     prompt=_QUESTION[part].format(name=m["name"]) + _each([g[0] for g in groups]),
-                    answer=_and([f"{n} ({lc(g[0])})" for n, g in zip(names, groups, strict=True)]),
+                    answer=_and([f"{n} ({facts.lc(g[0])})" for n, g in zip(names, groups, strict=True)]),
                     # every head's site, so that each part of the answer is explained
                     explanation=f"{m['name']} {_VERB[part]}: " + "; ".join(
-                        f"{lc(g[0]) if i else g[0]}: {first_sentence(plain(g[1]), 110).rstrip('.')}"
+                        f"{facts.lc(g[0]) if i else g[0]}: {first_sentence(plain(g[1]), 110).rstrip('.')}"
                         for i, g in enumerate(groups)) + ".",
                     accepted=(_and(names),), answer_ids=(whole,) if whole else (),
                     parts=tuple(tuple(dict.fromkeys([*(n for site in g[2] for n in facts.names(site)),
@@ -313,13 +312,16 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
         notes = []
         for o in options:
             ident = next(i for i in [nerves[0], *picked] if label(i) == o)
-            owners = [facts.name(x) for x in facts.supplied_by.get(ident, [])]
+            # every muscle the nerve supplies, also through a division it names ("tibial division of the sciatic
+            # nerve"), so that the note does not read as the whole list
+            owners = [facts.name(x) for x in dict.fromkeys([*facts.supplied_by.get(ident, []),
+                                                             *_divisions(facts).get(ident, [])])]
             if ident == nerves[0]:
                 notes.append(f"{m['name']}: {first_sentence(text)}")
             elif owners:
-                notes.append(f"The {lc(o)} supplies {_and(owners)}, not {m['name']}.")
+                notes.append(f"The {facts.lc(o)} supplies {_and(owners)}, not {m['name']}.")
             else:
-                notes.append(f"The {lc(o)} does not supply {m['name']}.")
+                notes.append(f"The {facts.lc(o)} does not supply {m['name']}.")
         add.append(Card(
             id=card_id, entity=m["id"], kind="muscle", qtype="choice", field="innervation",
             prompt=f"Which nerve supplies {m['name']}?", answer=shown,
@@ -356,6 +358,13 @@ def _through_division(facts: Facts) -> dict[str, list[str]]:
             if parent and parent not in facts.nerves[m["id"]] and normalize(facts.name(parent)) in said:
                 found.setdefault(parent, []).append(m["id"])
     return found
+
+
+def _divisions(facts: Facts) -> dict[str, list[str]]:
+    found = facts.memo.get("through division")
+    if found is None:
+        found = facts.memo["through division"] = _through_division(facts)
+    return found  # type: ignore[no-any-return]
 
 
 def _shown(facts: Facts, muscles: list[str], others: list[str], part: str) -> list[str]:
@@ -414,9 +423,9 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         add.append(Card(
             id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",
             field=_REVERSE[part],
-            prompt=f"Name a muscle that {_VERB[part]} the {lc(record['name'])}.",
+            prompt=f"Name a muscle that {_VERB[part]} the {facts.lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"The {lc(record['name'])} is {'an origin' if part == 'origin' else 'an insertion'} "
+            explanation=f"The {facts.lc(record['name'])} is {'an origin' if part == 'origin' else 'an insertion'} "
                         f"of {_and(names)}.",
             accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
             source=source_line(src[0]) if src else "", sources=source_lines(record),
@@ -435,13 +444,13 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         for m in facts.with_parents(muscles):
             if m not in whole:
                 heads = [facts.name(h) for h in muscles if facts.parent.get(h) == m]
-                why = f"the {lc(record['name'])} supplies only {lc(_and(heads))}, not the whole muscle"
+                why = f"the {facts.lc(record['name'])} supplies only {facts.lc(_and(heads))}, not the whole muscle"
                 hints += [(n, why, True) for n in facts.names(m)]
         add.append(Card(
             id=f"{nerve}:innervates:reverse", entity=nerve, kind=record["kind"], qtype="reverse", field="innervates",
-            prompt=f"Name a muscle supplied by the {lc(record['name'])}.",
+            prompt=f"Name a muscle supplied by the {facts.lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"The {lc(record['name'])} supplies {_and(names)}.",
+            explanation=f"The {facts.lc(record['name'])} supplies {_and(names)}.",
             accepted=_other_forms(others) + parts, answer_ids=tuple(whole), hints=tuple(hints),
             entities=(nerve, *muscles),
             source=(source_lines(record) or ("",))[0], sources=source_lines(record),
@@ -475,14 +484,14 @@ def compare_cards(facts: Facts, add: list[Card]) -> None:
             # The other muscle in its own record's words, not a list of sites drawn from them.
             said = one_line((b["innervation"] or {}).get("nerve", "")) if field == "innervation" else \
                 one_line((b.get(field) or {}).get("detail", ""))
-            theirs_text = lc(first_sentence(plain(said), 140).rstrip("."))
-            notes = tuple(f"{a['name']} {verb} the {lc(facts.name(value))}." if o == a["name"] else
-                          f"{b['name']}: {theirs_text}; not the {lc(facts.name(value))}." for o in options)
+            theirs_text = facts.lc(first_sentence(plain(said), 140).rstrip("."))
+            notes = tuple(f"{a['name']} {verb} the {facts.lc(facts.name(value))}." if o == a["name"] else
+                          f"{b['name']}: {theirs_text}; not the {facts.lc(facts.name(value))}." for o in options)
             source, sources = _sources(a)
             add.append(Card(
                 id=card_id, entity=a["id"], kind="muscle", qtype="compare", field=field,
-                prompt=f"Which of these two {verb} the {lc(facts.name(value))}?", answer=a["name"],
-                explanation=f"{a['name']} {verb} the {lc(facts.name(value))}. {b['name']}: {theirs_text}.",
+                prompt=f"Which of these two {verb} the {facts.lc(facts.name(value))}?", answer=a["name"],
+                explanation=f"{a['name']} {verb} the {facts.lc(facts.name(value))}. {b['name']}: {theirs_text}.",
                 answer_ids=(a["id"],), options=tuple(options), correct=(options.index(a["name"]),),
                 option_notes=notes, entities=(a["id"], b["id"]), source=source, sources=sources,
             ))

@@ -246,9 +246,20 @@ class Facts:
         for c in self.by_kind.get("condition", []):
             for t in c.get("tests", []):
                 self.test_of.setdefault(normalize(plain(t["name"])), []).append(c["id"])
+        # Words a name or alias capitalises after its start ("Legg-Calve-Perthes disease"): proper names, which
+        # keep their capital at the start of a name inside a sentence too ("Perthes disease").
+        self.proper: frozenset[str] = frozenset(
+            w for r in self.by_id.values() for n in names(r)
+            for w in (x.removesuffix("'s") for x in re.split(r"[\s\-/(),]+", n)[1:])
+            if len(w) > 2 and w[0].isupper() and w[1:].islower())
         self._mentions: dict[str, set[str]] = {}
         # What a generator works out once per knowledge base rather than once per card.
         self.memo: dict[str, Any] = {}
+
+    def lc(self, text: str) -> str:
+        """``lc``, keeping a proper name's capital: 'Perthes disease' stays, 'Hip osteoarthritis' is lowered."""
+        first = re.split(r"[\s\-/(),]+", text, maxsplit=1)[0].removesuffix("'s")
+        return text if first in self.proper else lc(text)
 
     def name(self, ident: str) -> str:
         record = self.by_id.get(ident)
@@ -285,10 +296,25 @@ class Facts:
         # Other sites count only where the detail lists heads or parts ("Long head: ...; Short head: ...").
         if not _HEADS_LISTED.search(detail):
             return found
-        for ident in self.mentioned(detail, ("attachment",)):
+        for ident in self.attached(detail):
             if ident not in found:
                 found.append(ident)
         return found
+
+    def attached(self, text: str) -> list[str]:
+        """The attachments a text names as attachments: not one named only to locate another ("the adductor
+        tubercle of the medial femoral condyle" names the tubercle, not the condyle)."""
+        found = self.mentioned(text, ("attachment",))
+        said = "-" + normalize(text) + "-"
+        kept = []
+        for ident in found:
+            own = [normalize(n) for n in self.names(ident)]
+            at = sum(said.count(f"-{n}-") for n in own)
+            located = sum(said.count(f"-{normalize(x)}-of-{the}{n}-") for other in found if other != ident
+                          for x in self.names(other) for n in own for the in ("", "the-"))
+            if at > located:
+                kept.append(ident)
+        return kept
 
     def heads_of(self, muscle: Record, part: str) -> list[tuple[str, str, list[str]]]:
         """Each head or part the detail gives a sentence of its own ("Long head: ...; Short head: ..."), with that
@@ -304,7 +330,7 @@ class Facts:
                 heads.append([m.group(1), m.group(2)])
             elif heads:
                 heads[-1][1] += " " + sentence
-        return [(label, text, self.mentioned(text, ("attachment",))) for label, text in heads]
+        return [(label, text, self.attached(text)) for label, text in heads]
 
     def nerves_of(self, muscle: Record) -> list[str]:
         supply = muscle.get("innervation") or {}

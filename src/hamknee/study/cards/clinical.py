@@ -18,7 +18,6 @@ from hamknee.study.cards.base import (
     Record,
     any_of,
     first_sentence,
-    lc,
     ordered,
     plain,
     source_lines,
@@ -239,7 +238,7 @@ def _felt_question(facts: Facts, c: Record, felt: list[str]) -> str:
     "at the knee" when all its regions are at the knee, or "groin" would be a true answer marked wrong; the pain is
     called referred only when it is (not radicular pain, and not a joint that can itself be diseased: a septic
     knee hurts where it is)."""
-    name = lc(c["name"])
+    name = facts.lc(c["name"])
     links = _out(c)
     elsewhere = any(link["type"] == "refers-pain-to" for link in links) or _referral(facts, c)
     if not elsewhere:
@@ -310,9 +309,9 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
             # Many conditions hurt at any one place: the question asks for one of those the knowledge base
             # covers, so that a true answer it does not hold is not marked as an error of fact.
-            prompt=f"Name a condition covered in hamknee whose pain is felt at the {lc(record['name'])}.",
+            prompt=f"Name a condition covered in hamknee whose pain is felt at the {facts.lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
+            explanation=f"Felt at the {facts.lc(record['name'])}: {_and(names)}.",
             answer_ids=tuple(conditions), rejected=tuple(other_side), entities=(region, *conditions),
             regions=(region,),
             source=(lines or ("",))[0], sources=lines,
@@ -353,7 +352,7 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
-                prompt=f"Name a clinical test used in assessing {lc(_unhinted(c['name'], accepted))}.",
+                prompt=f"Name a clinical test used in assessing {facts.lc(_unhinted(c['name'], accepted))}.",
                 answer=any_of([t["name"] for t in tests]),
                 explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
                 accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
@@ -383,10 +382,11 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
         options = ordered([key["name"], *(p for p, _ in picked)], card_id)
         owner = dict(picked)
         notes = tuple(first_sentence(f"{key['name']}: {key['description']}") if o == key["name"] else
-                      f"The {o} is a test for {lc(facts.name(owner[o]))}, not {lc(c['name'])}." for o in options)
+                      f"{o}: a test used in assessing {facts.lc(facts.name(owner[o]))}, not {facts.lc(c['name'])}."
+                      for o in options)
         add.append(Card(
             id=card_id, entity=c["id"], kind="condition", qtype="choice", field="key-test",
-            prompt=f"Which is the key clinical test for {lc(_unhinted(c['name'], _test_forms(key['name'])))}?",
+            prompt=f"Which is the key clinical test for {facts.lc(_unhinted(c['name'], _test_forms(key['name'])))}?",
             answer=key["name"],
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
             accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),

@@ -18,7 +18,6 @@ from hamknee.study.cards.base import (
     Facts,
     Record,
     first_sentence,
-    lc,
     names,
     one_line,
     ordered,
@@ -114,8 +113,9 @@ def summary_cards(facts: Facts, add: list[Card]) -> None:
                 prompt=f"Which {_NOUN[kind]} is this? {clue}", answer=plain(r["name"]),
                 # One sentence, so that the key point survives the cut to the first sentence: the answer
                 # alone tells the student nothing the answer line does not.
-                explanation=first_sentence(f"That describes {the}{lc(plain(r['name']))}: {lc(why)}" if why else
-                                           f"That describes {the}{lc(plain(r['name']))}."),
+                explanation=first_sentence(
+                    f"That describes {the}{facts.lc(plain(r['name']))}: {facts.lc(why)}" if why else
+                    f"That describes {the}{facts.lc(plain(r['name']))}."),
                 accepted=tuple(phase_forms(r)) if kind == "phase" else (),
                 answer_ids=(r["id"],), entities=(r["id"],), source=(lines or ("",))[0], sources=lines,
             ))
@@ -183,14 +183,14 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
         key = shown[nxt["id"]]
         options = ordered(list(shown.values()), card_id)
         by_label = {v: k for k, v in shown.items()}
-        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == key else
+        notes = tuple(f"{plain(nxt['name'])} follows the {facts.lc(plain(p['name']))}." if o == key else
                       f"{plain(facts.by_id[by_label[o]]['name'])} is not the phase that follows the "
-                      f"{lc(plain(p['name']))}." for o in options)
+                      f"{facts.lc(plain(p['name']))}." for o in options)
         lines = source_lines(p)
         add.append(Card(
             id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
             prompt=(f"In the scheme of {who}, which" if (who := scheme(p)) else "Which")
-            + f" phase comes next, straight after the {lc(plain(p['name']))}?", answer=key,
+            + f" phase comes next, straight after the {facts.lc(plain(p['name']))}?", answer=key,
             explanation=first_sentence(f"{plain(nxt['name'])}: {one_line(nxt['summary'])}"),
             accepted=tuple(phase_forms(nxt)), answer_ids=(nxt["id"],), options=tuple(options),
             correct=(options.index(key),), option_notes=notes, entities=(p["id"], nxt["id"]),
