@@ -406,3 +406,35 @@ def test_every_set_card_takes_its_whole_set_in_any_natural_phrasing() -> None:
     print(f"\n{checked} set answers checked: whole sets rejected {len(rejected)}, short sets not partial "
           f"{len(not_partial)}")
     assert (rejected, not_partial) == ([], []), (rejected[:20], not_partial[:20])
+
+
+_SAID = {"anterior": ("front", "anterior", "anteromedial", "anterolateral", "patella"),
+         "medial": ("medial", "inner", "inside", "anteromedial", "posteromedial"),
+         "lateral": ("lateral", "outer", "outside", "posterolateral", "anterolateral"),
+         "posterior": ("posterior", "back", "behind", "posteromedial", "posterolateral", "popliteal")}
+
+
+def test_a_felt_at_explanation_speaks_of_every_region_of_the_answer() -> None:
+    from hamknee.terms import normalize
+
+    deck = shipped()
+    unexplained = []
+    for card in (c for c in deck.cards if c.field == "felt_at" and c.parts):
+        text = f" {normalize(card.explanation).replace('-', ' ')} "
+        for group, ids in zip(card.parts, card.part_ids, strict=True):
+            region = deck.facts.by_id[ids[0]]
+            named = any(f" {normalize(n).replace('-', ' ')} " in text for n in group if len(n) > 3)
+            if region["id"] == "whole-knee":
+                named = any(w in text for w in (" whole ", " diffuse", " all over", " generalised"))
+            elif not named and region.get("level") == "knee" and region.get("side"):
+                named = " knee" in text and any(f" {w}" in text for w in _SAID[region["side"]])
+            if not named:
+                unexplained.append(f"{card.id}: {region['id']}")
+    assert unexplained == []
+
+
+def test_the_hamstring_strain_regions_are_explained_on_the_quiz_screen(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = hk("quiz", "--card", "hamstring-strain:felt_at:recall", "--db", str(tmp_path / "h.sqlite3"), input="?\n")
+    assert r.exit_code == 0, r.stderr
+    assert "Back of the thigh, or the lower buttock when the injury is close to the ischial tuberosity" in \
+        " ".join(r.stdout.split())
