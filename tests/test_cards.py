@@ -26,6 +26,7 @@ def test_shipped_deck_passes_the_card_lint(hk) -> None:  # type: ignore[no-untyp
     ("pes-anserine-bursitis:card:cut-option", "cut-option"),
     ("semitendinosus:card:same-option-twice", "duplicate-options"),
     ("semitendinosus:card:accepted-elsewhere", "accepted-owned-elsewhere"),
+    ("semitendinosus:card:unexplained-options", "unexplained-option"),  # 'Not Medial tibial condyle.' says no why
 ])
 def test_the_lint_catches_each_defect(hk, card: str, check: str) -> None:  # type: ignore[no-untyped-def]
     result = hk("validate", "--cards", "--json", str(LINT_KB))
@@ -37,7 +38,7 @@ def test_the_lint_catches_each_defect(hk, card: str, check: str) -> None:  # typ
 def test_the_lint_reports_one_line_each_and_exit_3(hk) -> None:  # type: ignore[no-untyped-def]
     result = hk("validate", "--cards", str(LINT_KB))
     assert result.exit_code == 3
-    assert "Error: 6 card defects" in result.stderr
+    assert "Error: 7 card defects" in result.stderr
     assert "Traceback" not in result.stderr
     clean = hk("validate", "--cards", str(STUDY_KB))
     assert clean.exit_code == 0 and "(3 authored), no defects." in clean.stdout
@@ -63,6 +64,8 @@ def _with_card(tmp_path: Path, card: str) -> Path:
      "duplicate card id 'how'"),
     ("      - {id: a, question: Q?, answer: A, colour: red, sources: [grays-1918-posterior-femoral]}\n",
      "cards[0].colour: unknown field 'colour'"),
+    ("      - {id: a, question: Q?, answer: A, distractors: [B, C], why_not: {D: x},"
+     " sources: [grays-1918-posterior-femoral]}\n", "why_not explains 'D', which is not a distractor"),
 ])
 def test_authored_cards_are_validated_with_line_and_column(hk, tmp_path: Path, card: str, message: str) -> None:  # type: ignore[no-untyped-def]
     path = _with_card(tmp_path, card)
@@ -242,3 +245,13 @@ def test_wrong_option_notes_tell_the_whole_truth(hk, tmp_path: Path) -> None:  #
     assert "The sciatic nerve supplies" in words and "Semimembranosus and Semitendinosus, not Sartorius" in words
     # a proper name keeps its capital inside a sentence
     assert "referred pain of Perthes disease" in deck["perthes-disease:felt_at:recall"]["prompt"]
+
+
+def test_a_wrong_option_says_why_it_is_wrong(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # in a NOT question the wrong options are the ones that do arise there: the note says so, never 'Not X.'
+    result = hk("quiz", "--card", "ischial-tuberosity:card:not-from-here", "--db", str(tmp_path / "p.sqlite3"),
+                input="semitendinosus\n")
+    assert result.exit_code == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert "Semitendinosus does arise from the ischial tuberosity" in words
+    assert "Not Semitendinosus." not in words

@@ -8,6 +8,7 @@
 * ``cut-option``: an option cut off ('...', a trailing 'to', 'the', 'of'), or a sentence rather than a phrase.
 * ``duplicate-options``: two options that say the same (one's words all in the other).
 * ``accepted-owned-elsewhere``: an accepted answer that is a name or alias of another entity.
+* ``unexplained-option``: a wrong option whose note only says it is not the answer ('Not X.'), not why.
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
             words = re.findall(r"[A-Za-z]+", o.lower())
             if o.rstrip().endswith(("…", "...")) or (words and words[-1] in _TRAILING) or len(o) > OPTION_LIMIT:
                 defect("cut-option", f"option {o!r} is cut or is a sentence, not a short phrase")
+        for i, o in enumerate(card.options):
+            if i not in card.correct and i < len(card.option_notes) and card.option_notes[i] == f"Not {o}.":
+                defect("unexplained-option", f"wrong option {o!r} is not explained (give the card a why_not)")
         toks = [frozenset(tokens(o)) for o in card.options]
         for i, a in enumerate(toks):
             for j in range(i + 1, len(toks)):
