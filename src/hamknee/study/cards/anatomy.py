@@ -33,6 +33,12 @@ _QUESTION = {"origin": "Where does {name} arise (its origin)?", "insertion": "Wh
 _REVERSE = {"origin": "origin-of", "insertion": "insertion-of"}
 
 
+def _is(name: str) -> str:
+    """'is' or 'are' for a landmark's name: the posterior femoral condyles are, the pes anserinus is."""
+    last = name.split()[-1].lower() if name.split() else ""
+    return "are" if last.endswith("s") and not last.endswith(("us", "ss", "is")) else "is"
+
+
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -202,11 +208,11 @@ def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list
         ident = next(i for i in [key, *picked] if facts.name(i) == o)
         owners = _shown(facts, facts.at_site.get((part, ident), []), _others(facts.by_id[ident], part), part)
         if ident == key:
-            notes.append(f"{o} is where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
+            notes.append(f"{o} {_is(o)} where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
         elif owners:
-            notes.append(f"{o} is the {part} of {_and(owners)}, not of {m['name']}.")
+            notes.append(f"{o} {_is(o)} the {part} of {_and(owners)}, not of {m['name']}.")
         else:
-            notes.append(f"{o} is not where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
+            notes.append(f"{o} {_is(o)} not where {m['name']} {'arises' if part == 'origin' else 'inserts'}.")
     source, sources = _sources(m)
     add.append(Card(
         id=card_id, entity=m["id"], kind="muscle", qtype="choice", field=part,
@@ -425,7 +431,8 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             field=_REVERSE[part],
             prompt=f"Name a muscle that {_VERB[part]} the {facts.lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"The {facts.lc(record['name'])} is {'an origin' if part == 'origin' else 'an insertion'} "
+            explanation=f"The {facts.lc(record['name'])} {_is(record['name'])} "
+                        f"{'an origin' if part == 'origin' else 'an insertion'} "
                         f"of {_and(names)}.",
             accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
             source=source_line(src[0]) if src else "", sources=source_lines(record),
