@@ -194,6 +194,34 @@ def _narrowed(facts: Facts, c: Record, felt: list[str]) -> list[str]:
             if normalize(f) not in facts.name_ids]
 
 
+_LAY = {"posterior": "back", "anterior": "front", "medial": "inner", "lateral": "outer"}
+
+
+def _regions_said(facts: Facts, text: str) -> list[str]:
+    """The regions a text names by a name that says which side ("back of the thigh", not "thigh", which is
+    also the front), never after the other side's word ("anterior thigh")."""
+    found = []
+    lowered = " ".join(text.lower().split())
+    for r in facts.by_kind.get("region", []):
+        side = r.get("side") or ""
+        sided = {side, _LAY.get(side, side)} - {""}
+        for name in dict.fromkeys(plain(n) for n in facts.names(r["id"])):
+            words = normalize(name).split("-")
+            if not name or all(w in _OTHER_SIDE for w in words):
+                continue
+            if len(words) == 1 and name != plain(r["name"]):
+                continue  # a one-word other name is too loose in a sentence: "diffuse" is not the whole knee
+            if side and side in normalize(r["name"]).split("-") and not sided & set(words):
+                continue  # "thigh" alone is no side of the thigh
+            other = _OTHER_SIDE.get(side, "")
+            pattern = rf"(?<!{other} )(?<!{_LAY.get(other, other)} of the )\b{re.escape(name.lower())}\b" if other \
+                else rf"\b{re.escape(name.lower())}\b"
+            if re.search(pattern, lowered):
+                found.append(r["id"])
+                break
+    return found
+
+
 def _spaces(facts: Facts) -> dict[str, list[str]]:
     """Region -> the spaces located there (the popliteal fossa at the posterior knee), worked out once per deck."""
     found = facts.memo.get("spaces")
@@ -257,6 +285,11 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         felt = [r for r in c.get("felt_at", []) if r in facts.by_id]
         for r in felt:
             sites.setdefault(r, []).append(c["id"])
+        # a region the record's own pain text names, beyond its regions at the knee (hip osteoarthritis is felt
+        # in the buttock too): a true answer to "a condition felt at the buttock"
+        for r in _regions_said(facts, c.get("pain_location") or ""):
+            if r not in felt:
+                sites.setdefault(r, []).append(c["id"])
         if not felt:
             continue
         lines = source_lines(c)
