@@ -255,3 +255,12 @@ def test_a_wrong_option_says_why_it_is_wrong(hk, tmp_path: Path) -> None:  # typ
     words = " ".join(result.stdout.split())
     assert "Semitendinosus does arise from the ischial tuberosity" in words
     assert "Not Semitendinosus." not in words
+
+
+def test_a_part_of_a_muscle_that_arises_elsewhere_is_told_where(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = hk("quiz", "--card", "ischiopubic-ramus:origin-of:reverse", "--db", str(tmp_path / "p.sqlite3"),
+                input="hamstring part of adductor magnus\n")
+    assert result.exit_code == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert "the hamstring part of adductor magnus arises from the ischial tuberosity" in words
+    assert "Adductor magnus (adductor part), Gracilis, Adductor brevis or Obturator externus" in words

@@ -391,6 +391,46 @@ def _shown(facts: Facts, muscles: list[str], others: list[str], part: str) -> li
     return [facts.name(x) for x in kept] + [plain(o) for o in others]
 
 
+def _part_names(label: str, muscle: str) -> list[str]:
+    """A part of a muscle by each name its label gives: 'Hamstring (ischiocondylar) part' of adductor magnus is
+    the hamstring part and the ischiocondylar part of adductor magnus."""
+    words = plain(label).lower().split()
+    found = [" ".join(words)]
+    for gloss in re.findall(r"\(([^)]*)\)", label):
+        found.append(" ".join([gloss.strip().lower(), *words[1:]]))
+    return [f"{n} of {muscle[:1].lower()}{muscle[1:]}" for n in dict.fromkeys(found)]
+
+
+def _parts_at(facts: Facts, muscles: list[str], site: str,
+              part: str) -> tuple[tuple[str, ...], list[Hint], dict[str, str]]:
+    """For a site that only some parts of a muscle attach to: the parts that do, by name ('adductor part of
+    adductor magnus' arises from the ischiopubic ramus), and the parts that do not, wrong with where they attach
+    ('the hamstring part arises from the ischial tuberosity'); and the muscle shown with the part that does."""
+    right: list[str] = []
+    hints: list[Hint] = []
+    labels: dict[str, str] = {}
+    for m in muscles:
+        # only parts named as parts or heads ("adductor part"); the quadriceps' heads are muscles of their own
+        heads = [h for h in facts.heads_of(facts.by_id[m], part)
+                 if plain(h[0]).lower().split()[-1] in ("part", "head", "portion")]
+        if not heads or all(site in sites for _, _, sites in heads):
+            continue
+        name = facts.name(m)
+        here = [label for label, _, sites in heads if site in sites]
+        for label, _, sites in heads:
+            forms = _part_names(label, name)
+            if site in sites:
+                right += forms
+            elif sites:
+                where = _and([facts.lc(facts.name(x)) for x in sites])
+                verb = "arises from" if part == "origin" else "inserts on"
+                hints += [(f, f"the {plain(label).lower()} of {name[:1].lower()}{name[1:]} {verb} the {where}",
+                           False) for f in forms]
+        if here:
+            labels[name] = f"{name} ({_and([plain(x).lower() for x in here])})"
+    return tuple(dict.fromkeys(right)), hints, labels
+
+
 _PART_SUPPLY = re.compile(r"([^;:]+?)\s*\(([^()]*\bpart)\)")
 
 
@@ -425,6 +465,8 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         right = facts.with_parents(muscles)
         others = _others(record, part)
         names = _shown(facts, muscles, others, part)
+        parts_right, hints, labels = _parts_at(facts, muscles, site, part)
+        names = [labels.get(n, n) for n in names]
         src = record.get("sources") or []
         add.append(Card(
             id=f"{site}:{_REVERSE[part]}:reverse", entity=site, kind=record["kind"], qtype="reverse",
@@ -434,8 +476,8 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
             explanation=f"The {facts.lc(record['name'])} {_is(record['name'])} "
                         f"{'an origin' if part == 'origin' else 'an insertion'} "
                         f"of {_and(names)}.",
-            accepted=_other_forms(others), answer_ids=tuple(right), entities=(site, *muscles),
-            source=source_line(src[0]) if src else "", sources=source_lines(record),
+            accepted=_other_forms(others) + parts_right, answer_ids=tuple(right), hints=tuple(hints),
+            entities=(site, *muscles), source=source_line(src[0]) if src else "", sources=source_lines(record),
         ))
     divisions = _through_division(facts)
     for nerve in sorted(set(facts.supplied_by) | set(divisions)):
