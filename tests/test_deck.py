@@ -438,3 +438,23 @@ def test_the_hamstring_strain_regions_are_explained_on_the_quiz_screen(hk, tmp_p
     assert r.exit_code == 0, r.stderr
     assert "Back of the thigh, or the lower buttock when the injury is close to the ischial tuberosity" in \
         " ".join(r.stdout.split())
+
+
+def test_a_compare_card_s_wrong_muscle_is_no_answer_of_the_site_or_nerve_card() -> None:
+    """'Which of these two is supplied by the tibial nerve?': the other muscle is not one the tibial nerve's own
+    card takes (biceps femoris is, through its long head), nor, for a site, one the site's card takes."""
+    deck = shipped()
+    by_id = {c.id: c for c in deck.cards}
+    found = []
+    for card in (c for c in deck.cards if c.qtype == "compare"):
+        wrong = next(o for i, o in enumerate(card.options) if i not in card.correct)
+        reverse = {"innervation": "innervates", "origin": "origin-of", "insertion": "insertion-of"}[card.field]
+        target = next(i for i, f in deck.facts.by_id.items()
+                      if f.get("name") and f"the {deck.facts.lc(f['name'])}?" in card.prompt)
+        other = by_id.get(f"{target}:{reverse}:reverse")
+        assert other is not None, card.id
+        verdict = judge(other, wrong, deck.names)
+        if verdict.correct or verdict.partial:
+            found.append(f"{card.id}: {wrong!r} is an answer of {other.id}")
+    assert found == []
+    assert "gastrocnemius:innervation:compare:biceps-femoris" not in by_id

@@ -506,6 +506,17 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         ))
 
 
+def _has(facts: Facts, muscle: str, field: str, value: str) -> bool:
+    """Whether a muscle, or any head or part of it, has the site or nerve: biceps femoris is supplied by the tibial
+    nerve through its long head, and by the sciatic nerve through its divisions."""
+    whole = [muscle, *(m for m, parent in facts.parent.items() if parent == muscle)]
+    for m in whole:
+        found = facts.nerves.get(m, []) if field == "innervation" else facts.sites.get((m, field), [])
+        if value in found or (field == "innervation" and m in _divisions(facts).get(value, [])):
+            return True
+    return False
+
+
 def compare_cards(facts: Facts, add: list[Card]) -> None:
     """Which of two muscles has a given site or nerve: the other's record must not name it at all."""
     muscles = facts.by_kind.get("muscle", [])
@@ -519,7 +530,7 @@ def compare_cards(facts: Facts, add: list[Card]) -> None:
             value = mine[0]
             card_id_base = f"{a['id']}:{field}:compare"
             for b in facts.candidates("muscle", card_id_base):
-                if b["id"] == a["id"] or value in facts.says(b):
+                if b["id"] == a["id"] or value in facts.says(b) or _has(facts, b["id"], field, value):
                     continue
                 theirs = facts.nerves[b["id"]] if field == "innervation" else facts.sites[(b["id"], field)]
                 if not theirs or facts.parent.get(a["id"]) == b["id"] or facts.parent.get(b["id"]) == a["id"]:
