@@ -264,3 +264,44 @@ def test_a_part_of_a_muscle_that_arises_elsewhere_is_told_where(hk, tmp_path: Pa
     words = " ".join(result.stdout.split())
     assert "the hamstring part of adductor magnus arises from the ischial tuberosity" in words
     assert "Adductor magnus (adductor part), Gracilis, Adductor brevis or Obturator externus" in words
+
+
+def test_key_test_cards_never_offer_a_test_that_is_right_for_the_subject(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = _deck(hk)
+    # the ACR publishes criteria for hip osteoarthritis too: the knee set is no wrong option for the hip
+    hip = deck["hip-osteoarthritis:key-test:choice"]
+    assert "ACR clinical classification criteria" not in hip["options"]
+    # a hip examination assesses every child's knee pain from the hip: no hip condition offers another's
+    for ident in ("slipped-capital-femoral-epiphysis:key-test:choice", "septic-arthritis:key-test:choice",
+                  "hip-osteoarthritis:key-test:choice"):
+        wrong = [o for i, o in enumerate(deck[ident]["options"]) if i not in deck[ident]["correct"]]
+        assert not any(w.startswith(("Hip examination", "Drehmann", "Kocher", "Joint aspiration")) for w in wrong), \
+            (ident, wrong)
+    # the Kocher criteria predict septic arthritis: no "key test for transient synovitis" card
+    assert "transient-synovitis:key-test:choice" not in deck
+    screen = _revealed(hk, tmp_path, "transient-synovitis:test:recall")
+    assert "helps exclude septic arthritis" in screen and "ESR > 40 mm/h" in screen
+    # criteria are asked as what the diagnosis rests on, not as a test
+    assert deck["knee-osteoarthritis:key-test:choice"]["prompt"] == \
+        "Which of these is key to the clinical diagnosis of knee osteoarthritis?"
+    scfe = deck["slipped-capital-femoral-epiphysis:key-test:choice"]
+    assert scfe["options"][scfe["correct"][0]] == "Drehmann sign (obligate external rotation on hip flexion)"
+
+
+def test_an_investigation_named_for_a_clinical_test_is_told_why_not(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = hk("quiz", "--card", "deep-vein-thrombosis:test:recall", "--db", str(tmp_path / "p.sqlite3"),
+                input="compression ultrasound\n")
+    assert result.exit_code == 0, result.stderr
+    assert "an imaging investigation, not a clinical (bedside) test" in " ".join(result.stdout.split())
+
+
+def test_a_nerve_that_divides_is_asked_for_the_thigh_and_names_each_muscle_once(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = _deck(hk)
+    card = deck["sciatic-nerve:innervates:reverse"]
+    assert card["prompt"] == "Name a muscle supplied by the sciatic nerve in the thigh."
+    assert card["answer"] == ("Any one of: Biceps femoris (both heads), Adductor magnus, Semimembranosus or "
+                              "Semitendinosus")
+    result = hk("quiz", "--card", "sciatic-nerve:innervates:reverse", "--db", str(tmp_path / "p.sqlite3"),
+                input="gastrocnemius\n")
+    words = " ".join(result.stdout.split())
+    assert "Gastrocnemius is supplied by the tibial nerve, a terminal branch of the sciatic nerve" in words

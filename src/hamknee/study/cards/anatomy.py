@@ -320,8 +320,10 @@ def nerve_cards(facts: Facts, add: list[Card]) -> None:
             ident = next(i for i in [nerves[0], *picked] if label(i) == o)
             # every muscle the nerve supplies, also through a division it names ("tibial division of the sciatic
             # nerve"), so that the note does not read as the whole list
-            owners = [facts.name(x) for x in dict.fromkeys([*facts.supplied_by.get(ident, []),
-                                                             *_divisions(facts).get(ident, [])])]
+            owners = _whole_names(facts, list(dict.fromkeys([*facts.supplied_by.get(ident, []),
+                                                              *_divisions(facts).get(ident, [])])))
+            if _others(facts.by_id[ident], "supplies"):
+                owners.append("others")
             if ident == nerves[0]:
                 notes.append(f"{m['name']}: {first_sentence(text)}")
             elif owners:
@@ -364,6 +366,21 @@ def _through_division(facts: Facts) -> dict[str, list[str]]:
             if parent and parent not in facts.nerves[m["id"]] and normalize(facts.name(parent)) in said:
                 found.setdefault(parent, []).append(m["id"])
     return found
+
+
+def _whole_names(facts: Facts, muscles: list[str]) -> list[str]:
+    """Muscles by name, a muscle named once with its heads: 'Biceps femoris (both heads)', not biceps femoris,
+    its long head and its short head; a head alone keeps its own name ('Biceps femoris, long head')."""
+    heads = {m: [h for h, parent in facts.parent.items() if parent == m and h in facts.by_id
+                 and facts.by_id[h]["kind"] == "muscle"] for m in muscles}
+    found = []
+    for m in muscles:
+        if facts.parent.get(m) in muscles and all(h in muscles for h in heads[facts.parent[m]]):
+            continue
+        parts = heads.get(m, [])
+        found.append(f"{facts.name(m)} (both heads)" if len(parts) == 2 and all(h in muscles for h in parts)
+                     else facts.name(m))
+    return list(dict.fromkeys(found))
 
 
 def _divisions(facts: Facts) -> dict[str, list[str]]:
@@ -484,8 +501,24 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
         muscles = list(dict.fromkeys([*facts.supplied_by.get(nerve, []), *divisions.get(nerve, [])]))
         record = facts.by_id[nerve]
         others = _others(record, "supplies")
-        names = [facts.name(x) for x in muscles] + [plain(o) for o in others]
+        names = _whole_names(facts, muscles) + [plain(o) for o in others]
         parts, hints = _parts_supplied(facts, nerve, muscles)
+        # A nerve that divides (the sciatic nerve) supplies in the thigh; what its branches supply further down
+        # (gastrocnemius, by the tibial nerve) is no answer "by the sciatic nerve", only half of one.
+        branches = [b for b, parent in facts.parent.items() if parent == nerve]
+        below = [m for b in branches for m in facts.supplied_by.get(b, []) if m not in muscles
+                 and m not in facts.with_parents(muscles)]
+        for m in dict.fromkeys(below):
+            via = next(b for b in branches if m in facts.supplied_by.get(b, []))
+            why = (f"{facts.name(m)} is supplied by the {facts.lc(facts.name(via))}, a terminal branch of the "
+                   f"{facts.lc(record['name'])}, not by the {facts.lc(record['name'])} in the thigh")
+            hints += [(n, why, True) for n in facts.names(m)]
+        for b in branches if below else []:
+            for other in _other_forms(_others(facts.by_id[b], "supplies")):
+                hints.append((other, f"{other} is supplied by the {facts.lc(facts.name(b))}, a terminal branch of "
+                                     f"the {facts.lc(record['name'])}, not by the {facts.lc(record['name'])} in the "
+                                     "thigh", True))
+        where = " in the thigh" if branches and below else ""
         # A muscle only one of whose heads the nerve supplies is half an answer: "biceps femoris" for the
         # tibial nerve, which supplies its long head (the short head is the common fibular division's).
         whole = [m for m in facts.with_parents(muscles) if m in muscles or
@@ -497,9 +530,9 @@ def reverse_cards(facts: Facts, add: list[Card]) -> None:
                 hints += [(n, why, True) for n in facts.names(m)]
         add.append(Card(
             id=f"{nerve}:innervates:reverse", entity=nerve, kind=record["kind"], qtype="reverse", field="innervates",
-            prompt=f"Name a muscle supplied by the {facts.lc(record['name'])}.",
+            prompt=f"Name a muscle supplied by the {facts.lc(record['name'])}{where}.",
             answer=any_of(names),
-            explanation=f"The {facts.lc(record['name'])} supplies {_and(names)}.",
+            explanation=f"The {facts.lc(record['name'])} supplies{where} {_and(names)}.",
             accepted=_other_forms(others) + parts, answer_ids=tuple(whole), hints=tuple(hints),
             entities=(nerve, *muscles),
             source=(source_lines(record) or ("",))[0], sources=source_lines(record),

@@ -133,13 +133,42 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
     sentence = one[:end]
     if len(sentence) <= limit:
         return sentence
-    # Never a sentence cut mid-phrase: end at the last clause boundary that fits, as a full stop.
+    # Never a sentence cut mid-phrase: end at the last clause boundary that fits, as a full stop. Never inside
+    # brackets, which would leave one open, nor among the items of a list after a colon ("1 point each: a; b;
+    # c"), which would read as the whole list: then before the list, or visibly cut ("…").
+    level, nesting = 0, []
+    for ch in sentence:
+        if ch in "([":
+            level += 1
+        elif ch in ")]":
+            level = max(0, level - 1)
+        nesting.append(level)
+
+    def marks(mark: str, within: str) -> list[int]:
+        return [i for i in range(len(within)) if within.startswith(mark, i) and nesting[i] == 0]
+
+    colons = marks(": ", sentence)
     cut = sentence[:limit]
+    listed: tuple[int, str] | None = None
     for mark in ("; ", ": ", ", "):
-        at = cut.rfind(mark)
-        if at > limit // 3:
+        for at in reversed(marks(mark, cut)):
+            if at <= limit // 3:
+                break
+            before = [c for c in colons if c < at]
+            if mark != ": " and before and len([i for i in marks(mark, sentence) if i > before[-1]]) >= 3:
+                listed = listed or (at, mark)
+                continue  # among the items of a list
             return cut[:at].rstrip() + "."
-    return cut.rsplit(" ", 1)[0].rstrip(",;:") + "."
+    head = [c for c in colons if limit // 4 < c < limit]
+    if head:
+        return sentence[:head[-1]].rstrip() + "."
+    if listed:
+        return f"{cut[:listed[0]].rstrip()}{listed[1].strip()} …"
+    words = cut.rsplit(" ", 1)[0].rstrip(",;:")
+    opened = [i for i in range(len(words)) if words[i] in "([" and nesting[i] == 1 and (i == 0 or nesting[i - 1] == 0)]
+    if nesting[len(words) - 1] and opened and opened[-1] > limit // 4:
+        return words[:opened[-1]].rstrip(" ,;:") + "."
+    return words + " …"
 
 
 ANY_OF = "Any one of: "

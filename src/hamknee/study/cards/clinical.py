@@ -374,6 +374,30 @@ def _named_inside(tests: list[Record], facts: Facts) -> tuple[tuple[str, str], .
     return tuple(dict.fromkeys(found))
 
 
+def _scan_forms(facts: Facts, name: str) -> list[str]:
+    """An investigation by each of its names: 'Compression / duplex ultrasound' is a compression ultrasound, a
+    duplex ultrasound and an ultrasound by any name."""
+    found = _test_forms(name, facts)
+    if " / " in name:
+        *heads, last = [p.strip() for p in name.split(" / ")]
+        noun = last.split()[-1]
+        found += [f"{h} {noun}" for h in heads] + [last]
+    found += [n for i in facts.mentioned(name) for n in facts.names(i)]
+    return list(dict.fromkeys(found))
+
+
+def _kin(facts: Facts, c: Record) -> set[str]:
+    """The conditions that are examples of the same thing as this one (SCFE, Perthes, transient synovitis, septic
+    arthritis and hip osteoarthritis are all knee pain from the hip)."""
+    family = {link["target"] for link in _out(c) if link["type"] == "example-of"}
+    return {o["id"] for o in facts.by_kind.get("condition", []) if o["id"] != c["id"]
+            and family & {link["target"] for link in _out(o) if link["type"] == "example-of"}}
+
+
+# A test that is a set of criteria or a scoring rule: asked as what the diagnosis rests on, not as "a test".
+_CRITERIA = re.compile(r"\b(criteria|criterion|score|rule|diagnosis)\b", re.IGNORECASE)
+
+
 def test_cards(facts: Facts, add: list[Card]) -> None:
     conditions = facts.by_kind.get("condition", [])
     keys = {c["id"]: t for c in conditions if (t := _key_test(c))}
@@ -382,28 +406,36 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
         tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"]) and clinical(t)]
         if tests:
             accepted = [f for t in tests for f in _test_forms(t["name"], facts, t.get("aliases"))]
+            # an investigation the record lists (a duplex ultrasound for DVT) is no clinical test: say so
+            scans = [(f, "that is an imaging investigation, not a clinical (bedside) test", False)
+                     for t in c.get("tests", []) if not clinical(t) for f in _scan_forms(facts, t["name"])]
             named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})
+            what = "clinical test or decision aid" if any(_CRITERIA.search(t["name"]) for t in tests) else \
+                "clinical test"
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
-                prompt=f"Name a clinical test used in assessing {facts.lc(_unhinted(c['name'], accepted))}.",
+                prompt=f"Name a {what} used in assessing {facts.lc(_unhinted(c['name'], accepted))}.",
                 answer=any_of([t["name"] for t in tests]),
                 explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
                 accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
                 source=(lines or ("",))[0],
-                sources=lines, close=_named_inside(tests, facts),
+                sources=lines, close=_named_inside(tests, facts), hints=tuple(scans),
             ))
         key = keys.get(c["id"])
         if key is None:
             continue
         card_id = f"{c['id']}:key-test:choice"
         text = facts.text_of(c)
-        own = {normalize(plain(t["name"])) for t in c.get("tests", [])}
+        own = {normalize(f) for t in c.get("tests", []) for f in _test_forms(t["name"], aliases=t.get("aliases"))}
+        kin = _kin(facts, c)
         picked: list[tuple[str, str]] = []
         for other in facts.candidates("condition", card_id, c.get("differentials", [])):
             t = keys.get(other["id"])
-            if other["id"] == c["id"] or t is None:
+            # a test of a condition of the same family (knee pain from the hip) assesses this one too: the hip
+            # examination of a child with knee pain is as right for transient synovitis as for SCFE
+            if other["id"] == c["id"] or t is None or other["id"] in kin:
                 continue
-            forms = {normalize(f) for f in _test_forms(t["name"])}
+            forms = {normalize(f) for f in _test_forms(t["name"], aliases=t.get("aliases"))}
             if forms & own or any(f"-{f}-" in text for f in forms) or \
                     any(p == t["name"] for p, _ in picked):
                 continue
@@ -414,12 +446,14 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             continue
         options = ordered([key["name"], *(p for p, _ in picked)], card_id)
         owner = dict(picked)
+        subject = facts.lc(_unhinted(c["name"], _test_forms(key["name"])))
         notes = tuple(first_sentence(f"{key['name']}: {key['description']}") if o == key["name"] else
                       f"{o}: a test used in assessing {facts.lc(facts.name(owner[o]))}, not {facts.lc(c['name'])}."
                       for o in options)
         add.append(Card(
             id=card_id, entity=c["id"], kind="condition", qtype="choice", field="key-test",
-            prompt=f"Which is the key clinical test for {facts.lc(_unhinted(c['name'], _test_forms(key['name'])))}?",
+            prompt=(f"Which of these is key to the clinical diagnosis of {subject}?" if _CRITERIA.search(key["name"])
+                    else f"Which is the key clinical test for {subject}?"),
             answer=key["name"],
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
             accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),
