@@ -265,7 +265,13 @@ def test_definition_cards_have_at_most_one_gap_and_never_ask_a_heading(hk, tmp_p
     deck = {c["id"]: c for c in json.loads(target.read_text(encoding="utf-8"))}
     definitions = [c for i, c in deck.items() if i.endswith(":summary:reverse")]
     assert definitions
-    assert [c["id"] for c in definitions if c["prompt"].count("…") > 1] == []
+    assert [c["id"] for c in definitions if c["prompt"].count("_____") > 1] == []
+    # a hidden word is a blank the question names, never a gap left in the sentence
+    assert all("…" not in c["prompt"] for c in definitions)
+    blanks = [c for c in definitions if "_____" in c["prompt"]]
+    assert all(c["prompt"].endswith("(The blank is a word of its name.)") for c in blanks)
+    # a generic word of the name stays: "branch of the femoral nerve"
+    assert "branch of the femoral nerve that runs" in deck["saphenous-nerve:summary:reverse"]["prompt"]
     kinds = {c.entity: c.kind for c in shipped().cards}
     assert [c["id"] for c in definitions if kinds[c["entity"]] == "phase"] == []
     assert "hamstrings-acl-agonist:summary:reverse" not in deck  # "Hamstrings as ACL agonists" is a heading
