@@ -363,7 +363,7 @@ def test_choice_distractors_are_clearly_wrong_and_stems_do_not_name_the_answer(h
     # examining the hip of a child with knee pain is right for a septic hip, so it is no distractor
     assert not any(o.startswith("Hip examination") for o in septic["options"]), septic["options"]
     # a later stage of another scheme may be what comes next: only an opening phase is a distractor
-    assert "Energy-storage loading" not in deck["distal-tendinopathy-strength-phase:next:choice"]["options"]
+    assert "Energy-storage loading" not in deck["remodelling-phase:next:choice"]["options"]
     # no definition gives its term away by another form of a word ("flexors" for knee flexion)
     assert "knee-flexion:summary:reverse" not in deck
     assert all("flexor" not in c["prompt"].lower() for i, c in deck.items() if i.startswith("knee-flexion:"))

@@ -181,7 +181,9 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
     for p in phases:
         following = [link["target"] for link in p.get("relations", [])
                      if link["type"] == "precedes" and link["direction"] == "out" and link["target"] in facts.by_id]
-        if len(following) != 1:
+        # Only a published scheme's order is a fact to learn ("Goom et al. 2016"); a staging of general advice
+        # made for the knowledge base ("staged into phases by hamknee") is no question.
+        if len(following) != 1 or not _AUTHORS.match(p.get("protocol") or ""):
             continue
         nxt = facts.by_id[following[0]]
         card_id = f"{p['id']}:next:choice"
