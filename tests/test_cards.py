@@ -309,3 +309,13 @@ def test_a_nerve_that_divides_is_asked_for_the_thigh_and_names_each_muscle_once(
                 input="gastrocnemius\n")
     words = " ".join(result.stdout.split())
     assert "Gastrocnemius is supplied by the tibial nerve, a terminal branch of the sciatic nerve" in words
+
+
+def test_a_lesser_attachment_is_half_an_answer(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for card, answer, main in (
+            ("biceps-femoris:insertion:recall", "lateral tibial condyle", "which inserts mainly on the fibular head"),
+            ("popliteus:origin:recall", "lateral meniscus", "which arises mainly from the lateral femoral condyle")):
+        result = hk("quiz", "--card", card, "--db", str(tmp_path / f"{card}.sqlite3"), input=f"{answer}\n")
+        words = " ".join(result.stdout.split())
+        assert "½ Partly right: a lesser attachment of" in words and main in words, words
+        assert "not right here" not in words

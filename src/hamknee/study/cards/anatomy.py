@@ -125,6 +125,31 @@ def _each(labels: list[str]) -> str:
         " Name each site."
 
 
+# A clause that names a lesser attachment: "a small slip to", "its anterior arm ... to", "adds attachments to".
+_LESSER = re.compile(r"\b(slips?|arms?|expansions?|attachments?|fibres)\b", re.IGNORECASE)
+
+
+def _lesser(facts: Facts, m: Record, part: str, sites: list[str]) -> list[Hint]:
+    """What else the record attaches the muscle to, by a slip, an arm or an expansion (biceps femoris' slip to the
+    lateral tibial condyle, popliteus' fibres to the lateral meniscus): half an answer, never 'not right here'.
+    Not a landmark an expansion only runs toward ('toward the lateral femoral condyle')."""
+    hints: list[Hint] = []
+    verb = "arises mainly from" if part == "origin" else "inserts mainly on"
+    main = _and([facts.lc(facts.name(s)) for s in sites])
+    for clause in re.split(r"[;.]", one_line((m.get(part) or {}).get("detail", ""))):
+        if not _LESSER.search(clause):
+            continue
+        # only what the slip or arm reaches, not what it passes ("medial to the LCL") or runs toward
+        reached = re.sub(r"\b(?:towards?|(?:medial|lateral|deep|superficial|anterior|posterior|close|next) to)"
+                         r" (?:the )?[\w\s()-]+?(?=,|$| with| and| to)", "", clause)
+        for ident in facts.mentioned(reached, ("attachment", "structure")):
+            if ident in sites or facts.by_id[ident].get("structure_type") == "nerve":
+                continue
+            why = f"a lesser attachment of {facts.lc(m['name'])}, which {verb} the {main}"
+            hints += [(n, why, True) for n in facts.names(ident)]
+    return hints
+
+
 def site_cards(facts: Facts, add: list[Card]) -> None:
     for m in facts.by_kind.get("muscle", []):
         for part in ("origin", "insertion"):
@@ -151,7 +176,7 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
                     accepted=(_and(names),), answer_ids=(whole,) if whole else (),
                     parts=tuple(tuple(dict.fromkeys([*(n for site in g[2] for n in facts.names(site)),
                                                      *_precise(facts, g[1], g[2])])) for g in groups),
-                    part_ids=tuple(tuple(g[2]) for g in groups),
+                    part_ids=tuple(tuple(g[2]) for g in groups), hints=tuple(_lesser(facts, m, part, sites)),
                     entities=(m["id"], *sites), source=source, sources=sources,
                 ))
             else:
@@ -162,6 +187,7 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
                     answer=site_names[0] + (f" (also right: {_and(site_names[1:])})" if len(sites) > 1 else ""),
                     explanation=f"{m['name']} {_VERB[part]}: {detail}",
                     accepted=_precise(facts, m[part]["detail"], sites), answer_ids=tuple(sites),
+                    hints=tuple(_lesser(facts, m, part, sites)),
                     entities=(m["id"], *sites), source=source, sources=sources,
                 ))
             _site_choice(facts, m, part, sites, add)
