@@ -319,3 +319,13 @@ def test_a_lesser_attachment_is_half_an_answer(hk, tmp_path: Path) -> None:  # t
         words = " ".join(result.stdout.split())
         assert "½ Partly right: a lesser attachment of" in words and main in words, words
         assert "not right here" not in words
+
+
+def test_a_multi_headed_muscle_is_asked_for_one_of_its_sites_and_every_head_explained(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = _deck(hk)
+    assert deck["biceps-femoris:origin:choice"]["prompt"] == "Which of these is an origin of Biceps femoris?"
+    screen = _revealed(hk, tmp_path, "biceps-femoris:origin:choice")
+    assert "Long head: ischial tuberosity" in screen and "short head: lateral lip of the linea aspera" in screen
+    # the place in a condition's name is no giveaway of where it hurts
+    assert deck["common-fibular-neuropathy:felt_at:recall"]["prompt"] == \
+        "Where is the pain of common fibular (peroneal) nerve injury felt?"

@@ -163,16 +163,18 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
             detail = first_sentence(m[part]["detail"])
             source, sources = _sources(m)
             # Heads or parts at different sites are asked as a set: all of them is right, some of them partly.
+            every = ""
             if len(groups) > 1:
                 names = [facts.name(g[2][0]) for g in groups]
+                # every head's site, so that each part of the answer is explained
+                every = f"{m['name']} {_VERB[part]}: " + "; ".join(
+                    f"{facts.lc(g[0]) if i else g[0]}: {first_sentence(plain(g[1]), 110).rstrip('.')}"
+                    for i, g in enumerate(groups)) + "."
                 add.append(Card(
                     id=f"{m['id']}:{part}:recall", entity=m["id"], kind="muscle", qtype="recall", field=part,
                     prompt=_QUESTION[part].format(name=m["name"]) + _each([g[0] for g in groups]),
                     answer=_and([f"{n} ({facts.lc(g[0])})" for n, g in zip(names, groups, strict=True)]),
-                    # every head's site, so that each part of the answer is explained
-                    explanation=f"{m['name']} {_VERB[part]}: " + "; ".join(
-                        f"{facts.lc(g[0]) if i else g[0]}: {first_sentence(plain(g[1]), 110).rstrip('.')}"
-                        for i, g in enumerate(groups)) + ".",
+                    explanation=every,
                     accepted=(_and(names),), answer_ids=(whole,) if whole else (),
                     parts=tuple(tuple(dict.fromkeys([*(n for site in g[2] for n in facts.names(site)),
                                                      *_precise(facts, g[1], g[2])])) for g in groups),
@@ -190,7 +192,7 @@ def site_cards(facts: Facts, add: list[Card]) -> None:
                     hints=tuple(_lesser(facts, m, part, sites)),
                     entities=(m["id"], *sites), source=source, sources=sources,
                 ))
-            _site_choice(facts, m, part, sites, add)
+            _site_choice(facts, m, part, sites, add, every if not whole else "")
 
 
 _HEAD = re.compile(r"^[A-Z][A-Za-z ]*\b(heads?|parts?|portions?|fibres)\b[^:]*:")
@@ -213,7 +215,10 @@ def _heads(detail: str, site: str) -> str:
     return first_sentence(detail)
 
 
-def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list[Card]) -> None:
+def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list[Card],
+                 every: str = "") -> None:
+    """A choice of the muscle's site among others. A muscle whose heads attach apart (``every``: all of them
+    explained) is asked for one of its sites, never as if that one were the whole origin."""
     card_id = f"{m['id']}:{part}:choice"
     key = sites[0]
     says = facts.says(m)
@@ -242,8 +247,9 @@ def _site_choice(facts: Facts, m: Record, part: str, sites: list[str], add: list
     source, sources = _sources(m)
     add.append(Card(
         id=card_id, entity=m["id"], kind="muscle", qtype="choice", field=part,
-        prompt=_QUESTION[part].format(name=m["name"]).replace(" (its origin)", ""), answer=facts.name(key),
-        explanation=f"{m['name']} {_VERB[part]}: {_heads(m[part]['detail'], facts.name(key))}",
+        prompt=(f"Which of these is {'an origin' if part == 'origin' else 'an insertion'} of {m['name']}?" if every
+                else _QUESTION[part].format(name=m["name"]).replace(" (its origin)", "")), answer=facts.name(key),
+        explanation=every or f"{m['name']} {_VERB[part]}: {_heads(m[part]['detail'], facts.name(key))}",
         accepted=_precise(facts, m[part]["detail"], sites),
         answer_ids=tuple(sites), options=tuple(options), correct=(options.index(facts.name(key)),),
         option_notes=tuple(notes), entities=(m["id"], key), source=source, sources=sources,

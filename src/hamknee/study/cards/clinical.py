@@ -259,6 +259,15 @@ def _referral(facts: Facts, c: Record) -> bool:
     return False
 
 
+def _unplaced(facts: Facts, name: str, felt: list[str]) -> str:
+    """A condition's name without the place it names when that place is in a region of the answer: "common
+    fibular nerve injury at the fibular head" would give the lateral knee away."""
+    m = re.match(r"^(.*?) at the (.+)$", name)
+    if m and any(set(facts.regions(i)) & set(felt) for i in facts.mentioned(m.group(2))):
+        return m.group(1)
+    return name
+
+
 def _felt_question(facts: Facts, c: Record, felt: list[str]) -> str:
     """Where a condition's pain is felt, asked so that each region the record gives is the answer.
 
@@ -266,7 +275,7 @@ def _felt_question(facts: Facts, c: Record, felt: list[str]) -> str:
     "at the knee" when all its regions are at the knee, or "groin" would be a true answer marked wrong; the pain is
     called referred only when it is (not radicular pain, and not a joint that can itself be diseased: a septic
     knee hurts where it is)."""
-    name = facts.lc(c["name"])
+    name = facts.lc(_unplaced(facts, c["name"], felt))
     links = _out(c)
     elsewhere = any(link["type"] == "refers-pain-to" for link in links) or _referral(facts, c)
     if not elsewhere:
