@@ -466,6 +466,11 @@ def _parts_at(facts: Facts, muscles: list[str], site: str,
             continue
         name = facts.name(m)
         here = [label for label, _, sites in heads if site in sites]
+        if not here and (facts.by_id[m].get(part) or {}).get("site") == site:
+            # the muscle's own site that no head names is all of them: the posterior femoral condyles are both
+            # heads' origin
+            right += [f for label, _, _ in heads for f in _part_names(label, name)]
+            continue
         for label, _, sites in heads:
             forms = _part_names(label, name)
             if site in sites:
