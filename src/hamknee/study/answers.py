@@ -506,21 +506,36 @@ def _spelled(text: str) -> Tokens:
 
 # The everyday words for a side, which a list shares out as it does "medial": "front and inner knee".
 _LAY_SIDES = frozenset({"front", "back", "inner", "outer", "inside", "outside"})
+# Contrast words that are nouns themselves: "posterior knee" in "posterior knee and back of the leg" is whole.
+_JOINTS = frozenset({"hip", "knee", "ankle"})
+
+
+def _side_word(word: str) -> bool:
+    return (is_contrast(_word(word)) and word not in _JOINTS) or word in _LAY_SIDES
 
 
 def _pieces(given: str) -> list[str]:
-    """The items of a list answer; a leading side word takes the last item's noun ("medial and lateral X")."""
+    """The items of a list answer; a bare side word takes its noun from the nearest item that has one, the next
+    ("anterior and medial knee", "medial and lateral femoral condyles") or else the one before ("back of the
+    knee, inside and outside")."""
     parts = [p.strip() for p in _SEPARATOR.split(given) if p and p.strip()]
     if len(parts) < 2:
         return parts
-    # The noun comes from the last item that has one: "back of the knee, inside and outside"
-    with_noun = [p for p in parts if len(normalize(p).split("-")) > 1]
-    tail = normalize((with_noun or parts)[-1]).split("-")
+    words = [normalize(p).split("-") for p in parts]
+    bare = [bool(w) and all(_side_word(x) for x in w) for w in words]
     out = []
-    for p in parts:
-        words = normalize(p).split("-")
-        if words and len(words) < len(tail) and all(is_contrast(_word(w)) or w in _LAY_SIDES for w in words):
-            p = " ".join([*words, *tail[len(words):]])
+    for i, p in enumerate(parts):
+        if bare[i]:
+            donors = [j for j in range(i + 1, len(parts)) if not bare[j]] or \
+                [j for j in range(i - 1, -1, -1) if not bare[j]]
+            if donors:
+                donor = words[donors[0]]
+                sides = next((k for k, x in enumerate(donor) if _word(x) not in _SIDES and x not in _LAY_SIDES),
+                             len(donor))
+                # "medial knee" gives "knee"; "obturator nerves" gives "nerves" to "tibial" (word for word)
+                noun = donor[sides:] if sides else donor[len(words[i]):]
+                if noun:
+                    p = " ".join([*words[i], *noun])
         out.append(p)
     return out
 
@@ -536,6 +551,20 @@ def _compound(piece: str) -> list[str]:
         return []
     rest = m.group(3)
     return [f"{_COMPOUND_FIRST[m.group(1).lower()]}{rest}", f"{m.group(2).lower()}{rest}"]
+
+
+def _both_sides(piece: str) -> list[str]:
+    """A plural without a side as both sides: 'femoral condyles', 'both condyles of the femur' are the medial and
+    the lateral one."""
+    words = [w for w in normalize(piece).split("-") if w]
+    if words[:1] == ["both"]:
+        words = words[1:]
+    elif not any(w.endswith("s") and _word(w) != w for w in words):
+        return []
+    # a side already said is no plural of both; "knees" is no answer for the medial and the lateral knee
+    if not words or any(_word(w) in _SIDES or w in _LAY_SIDES or _word(w) in _JOINTS for w in words):
+        return []
+    return [" ".join([side, *words]) for side in ("medial", "lateral")]
 
 
 def _listed(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ruled_out: Sequence[str], precise: str,
@@ -632,6 +661,9 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
         hit = joined or group_of(piece)
         if hit is None and (both := _compound(piece)) and all(group_of(p) for p in both):
             pieces[:0] = both  # "anteromedial knee" is the anterior and the medial knee
+            continue
+        if hit is None and (both := _both_sides(piece)) and len({h[0] for p in both if (h := group_of(p))}) == 2:
+            pieces[:0] = both  # "femoral condyles" are the medial and the lateral femoral condyle
             continue
         if hit is None:
             v = _match(piece, everything, names, wrong, ruled_out, asked=given_words)
