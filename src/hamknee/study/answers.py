@@ -19,10 +19,16 @@ The contract, which the quiz, the card lint and the deck tests rely on:
 * **Right** when the answer equals a form of an accepted answer: the card's accepted answers and, for
   each entity the card names as its answer, that entity's id, name, name without its gloss, the gloss
   itself and every alias.
-* **Close enough** (right, rated Hard) when it differs from an accepted form only by typos in words that
-  carry no contrast: one edit in a word of five letters or more, two in a word of ten or more. Contrast
-  words (side, direction, plane, contraction type, numbers, ligament abbreviations; the list is
-  ``hamknee.study.contrast``) must match exactly.
+* **Close enough** (right, rated Hard) when it differs from an accepted form only by slips
+  (``hamknee.study.synonyms.slip``): one edit in a word of four letters or more, two in one of ten or more, in
+  any word and in each part of a set ("tibal nerve", "hip and kne", "lateral knee and posteror knee"); a
+  slip of a generic word is one too ("tibial nerv", "dial tst"). A contrast word (side, direction, plane,
+  contraction type; the list is ``hamknee.study.contrast``) is reached by a slip only when the slip is
+  strictly nearer to it than to any other contrast word: "medail" is medial and "excentric" eccentric, but
+  "valus" is neither varus nor valgus. Never a slip: a number, an abbreviation of three letters or fewer or
+  another short one (ACL, PCL, Hcon), a contrast word as typed ("fibular" is no slip of "tibial"), a word of
+  another entry's name or an everyday word ("sprain" is no slip of "strain", "angle" none of "ankle"). A
+  long number word is its number through a slip ("trhee", "tihrd").
 * **Close: the head of an answer.** The one word an accepted answer is "of" ("palpation" for "Palpation of
   the distal tendon and insertion"), or a test the detail of an accepted test names ("resisted knee
   flexion" inside the loading provocation test), is right but close (rated Hard), and the full answer is
@@ -50,8 +56,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from hamknee.study.contrast import GROUPS, is_contrast
-from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, shorten, spell_out
+from hamknee.study.contrast import CONTRAST, GROUPS, is_contrast
+from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, shorten, slip, spell_out
 from hamknee.terms import normalize
 
 if TYPE_CHECKING:
@@ -63,10 +69,12 @@ Tokens = tuple[str, ...]
 
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
 _STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
-                   "test", "sign", "phase", "classification", "n", "for", "study"})  # "n": "femoral n." in notes
+                   "test", "sign", "phase", "classification", "n", "for", "study",
+                   "nervu", "musculu"})  # "n": "femoral n." in notes; "nervus", "musculus" in Latin names
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
+_SLIPPED_NUMBERS = ("three", "third", "second", "fourth", "eleven", "twelve")
 _GLOSS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 _CHOICE = re.compile(r"^\(?([0-9]{1,3})[.)]?$")
 _SEPARATOR = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
@@ -119,7 +127,16 @@ def _typos(word: str, other: str, limit: int) -> int:
 
 @lru_cache(maxsize=65536)
 def _word(word: str) -> str:
-    word = _NUMBERS.get(word, word)
+    if word.endswith(TYPO):  # a phrase's abbreviation reached through a typo ("asis~"): compared as the abbreviation
+        return _word(word[:-1]) + TYPO
+    if word in _NUMBERS:
+        return _NUMBERS[word]
+    if len(word) >= 4 and not word.endswith("s") and not is_contrast(word) and word not in _REAL:
+        # a number word typed with a slip is that number, reached through a typo ("trhee", "tihrd"); only the long
+        # ones, whose every slip is no other word ("line" is no "nine", "even" no "seven")
+        for spelled in _SLIPPED_NUMBERS:
+            if slip(word, spelled) is not None:
+                return _NUMBERS[spelled] + TYPO
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in NOT_PLURAL:
         word = word[:-1]
     return canonical(word)
@@ -158,43 +175,79 @@ def _forms(text: str, gloss: bool) -> tuple[Tokens, ...]:
     return tuple(f for f in dict.fromkeys(found) if f)
 
 
-def _allowed(word: str) -> int:
-    if is_contrast(word) or len(word) < 5:
+# Everyday words one letter from a contrast word, which a student may mean as written: "angle" is no slip of
+# "ankle", nor "sport" of "short", "peak" of "weak" or "media" of "medial".
+_REAL = frozenset({"angle", "media", "peak", "week", "power", "tower", "super", "interval", "sport", "shirt",
+                   "lung", "mile", "mole", "pale", "sale", "loss", "lens", "lift", "loft", "night", "tight",
+                   "light", "fight", "sight", "string", "massive", "keep", "deer", "later", "alter", "bellow",
+                   "knew", "core", "bore", "wore", "acne", "active"})
+
+
+def _slip(word: str, target: str, real: frozenset[str]) -> int | None:
+    """A typed word as a typo of a key word (``hamknee.study.synonyms.slip``), unless it is a real word of its own:
+    a word of another entry's name ("sprain" is no slip of "strain") or an everyday word ("angle")."""
+    if word == target:
         return 0
-    return 2 if len(word) >= 10 else 1
-
-
-def distance(answer: Tokens, key: Tokens) -> int | None:
-    """Total typo distance when every word pairs with a key word, contrast words exactly; else None."""
-    if len(answer) != len(key):
+    if word in real:
         return None
-    left = list(key)
-    unmatched = []
-    for word in answer:
+    return slip(word, target)
+
+
+# Generic words long enough that a slip of one is still recognisable: "nerv", "nrve", "tset", "tst".
+_SLIPPED_STOP = tuple(w for w in _STOP if len(w) >= 4)
+
+
+@lru_cache(maxsize=65536)
+def _stop_slip(word: str) -> bool:
+    return len(word) >= 3 and not is_contrast(word) and any(slip(word, w) == 1 for w in _SLIPPED_STOP)
+
+
+def _pairing(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) -> tuple[int, list[str]] | None:
+    """Every key word paired with its own answer word: the same word, a synonym reached through a typo, or a
+    slip of it (``_slip``), nearest first. The typos counted and the answer words left over; None when a key
+    word finds no answer word."""
+    left = list(answer)
+    need = []
+    for word in key:
         if word in left:
             left.remove(word)
         else:
-            unmatched.append(word)
+            need.append(word)
     total = 0
-    for word in list(unmatched):
+    for word in list(need):
         # A synonym or abbreviation reached through a typo: one typo, whatever the word (hamknee.study.synonyms)
-        if word.endswith(TYPO) and word[:-1] in left:
-            left.remove(word[:-1])
-            unmatched.remove(word)
+        if word + TYPO in left:
+            left.remove(word + TYPO)
+            need.remove(word)
             total += 1
-    for word in unmatched:
-        best: tuple[int, str] | None = None
-        for other in left:
-            limit = min(_allowed(word), _allowed(other))
-            if limit == 0:
-                continue
-            d = _typos(word, other, limit)
-            if d <= limit and (best is None or d < best[0]):
-                best = (d, other)
-        if best is None:
+    if not need:
+        return total, left
+    pairs = sorted((d, i, j) for j, k in enumerate(need) for i, a in enumerate(left)
+                   if (d := _slip(a, k, real)) is not None)
+    used_answer: set[int] = set()
+    used_key: set[int] = set()
+    for d, i, j in pairs:
+        if i in used_answer or j in used_key:
+            continue
+        used_answer.add(i)
+        used_key.add(j)
+        total += d
+    if len(used_key) < len(need):
+        return None
+    return total, [a for i, a in enumerate(left) if i not in used_answer]
+
+
+def distance(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) -> int | None:
+    """Total typo distance when every word pairs with a key word, contrast words only by a slip nearer to them than
+    to any other contrast word; a word left over may only be a slip of a generic word ("nerv"). Else None."""
+    paired = _pairing(answer, key, real)
+    if paired is None:
+        return None
+    total, rest = paired
+    for word in rest:
+        if word in real or not _stop_slip(word):
             return None
-        total += best[0]
-        left.remove(best[1])
+        total += 1
     return total
 
 
@@ -227,6 +280,8 @@ class NameIndex:
             self.forms_of[r["id"]] = list(dict.fromkeys(own))
         # Kept as sorted tuples (most forms have one owner): a fifth of the sets' size.
         self.owners: dict[Tokens, tuple[str, ...]] = {f: tuple(sorted(ids)) for f, ids in owners.items()}
+        self._words: frozenset[str] | None = frozenset(w for f in owners for w in f)
+        self._real: frozenset[str] | None = None
 
     # What the checker asks of the index, as methods, so that an index read in parts (the deck cache's)
     # answers the same questions while reading only the parts they need.
@@ -245,11 +300,22 @@ class NameIndex:
         """Every form of so many words, in the order the entries gave them."""
         return self.by_length.get(count, [])
 
+    def words(self) -> frozenset[str]:
+        """Every word of every name, as the checker compares words."""
+        return self._words or frozenset()
+
+    def real(self) -> frozenset[str]:
+        """The words a typed word may be meant as, and so is no typo of another: every word of a name, the
+        contrast words and everyday words near them."""
+        if self._real is None:
+            self._real = self.words() | CONTRAST | _REAL
+        return self._real
+
     def parts(self) -> dict[str, Any]:
         """The index as plain data in parts for the deck cache (building it reads every name of every entry):
         each entry's forms, and for each number of words the forms of that length with their owners and
         label, so that checking an answer reads only the part of its length."""
-        found: dict[str, Any] = {"forms_of": self.forms_of}
+        found: dict[str, Any] = {"forms_of": self.forms_of, "words": sorted(self.words())}
         for count, group in self.by_length.items():
             found[f"length:{count}"] = {f: (list(self.owners[f]), self.label[f]) for f in group}
         return found
@@ -270,6 +336,7 @@ class PartedNames(NameIndex):
         self._parts: dict[int, dict[Tokens, tuple[list[str], str]]] = {}
         self._forms: dict[str, list[Tokens]] | None = None
         self._whole: NameIndex | None = None
+        self._words = None
 
     def _rebuilt(self) -> NameIndex:
         if self._whole is None:
@@ -326,6 +393,18 @@ class PartedNames(NameIndex):
             except KeyError:
                 pass
         return self._rebuilt().of_length(count)
+
+    def words(self) -> frozenset[str]:
+        if self._words is None and self._whole is None:
+            try:
+                value = self._read("names:words")
+                if isinstance(value, list):
+                    self._words = frozenset(str(w) for w in value)
+            except KeyError:
+                pass
+        if self._words is None:
+            self._words = self._rebuilt().words()
+        return self._words
 
 
 _EMPTY = NameIndex()
@@ -454,9 +533,10 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
         return _names_other(given, label)
     best: tuple[int, str] | None = None
     loose = False
+    real = names.real()
     for table, is_broader in ((key.forms, False), (key.broader, True)):
         for f, text in table.items():
-            d = distance(answer, f)
+            d = distance(answer, f, real)
             if d is not None and (best is None or d < best[0]):
                 best, loose = (d, text), is_broader
     if best is None:
@@ -465,18 +545,29 @@ def _match(given: str, key: _Key, names: NameIndex, wrong: Sequence[str] = (), r
     for f in names.of_length(len(answer)):
         if f in key.forms or f in key.broader or not (names.owners_of(f) - key.owners):
             continue
-        d = distance(answer, f)
+        d = distance(answer, f, real)
         if d is not None and d <= best[0]:
             return Verdict(False, False, note=f"closer to {names.label_of(f, 'another entry')}")
     for f, text in wrong_forms.items():
         if f in key.forms:
             continue
-        d = distance(answer, f)
+        d = distance(answer, f, real)
         if d is not None and d <= best[0]:
             return Verdict(False, False, note=f"closer to {text}")
     if loose and precise:
         return Verdict(True, False, precise, note=f"close enough; more precisely: {precise}")
     return Verdict(True, False, best[1], note=f"close enough to {best[1]!r}")
+
+
+def _near_other(answer: Tokens, key: _Key, names: NameIndex) -> str | None:
+    """The name of another entry the answer is, give or take typos ("Fibluar head"), if any."""
+    real = names.real()
+    for f in names.of_length(len(answer)):
+        if f in key.forms or f in key.broader or not (names.owners_of(f) - key.owners):
+            continue
+        if distance(answer, f, real) is not None:
+            return names.label_of(f, "another entry")
+    return None
 
 
 def _short_of(given: str, answer: Tokens, key: _Key) -> str | None:
@@ -624,7 +715,8 @@ def judge_text(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()
         # The question's words said again are no error: "three articulations" for "how many articulations ...?"
         said = tokens(given)
         kept = [w for w in said if is_contrast(w) or w not in given_words]
-        if not verdict.correct and not verdict.other and kept and len(kept) < len(said):
+        if not verdict.correct and not verdict.other and kept and len(kept) < len(said) \
+                and _near_other(said, whole, names) is None:
             again = _match(" ".join(kept), whole, names, wrong, ruled_out, precise, given_words)
             if again.correct:
                 return again

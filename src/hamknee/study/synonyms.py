@@ -115,11 +115,13 @@ def _list(match: re.Match[str]) -> str:
 
 # A measurement as words: "> 10mm", "greater than 10 mm", "over 1 cm" are all "more than 10 mm".
 # ("greater" with a typo too: "grater than")
-_MORE = re.compile(r"(?:>|\b(?:gr[a-z]{2,6}r|more)\s+than\b|\bover\b|\babove\b)\s*(?=\d)", re.IGNORECASE)
-_LESS = re.compile(r"(?:<|\b(?:fewer|less)\s+than\b|\bunder\b|\bbelow\b)\s*(?=\d)", re.IGNORECASE)
-# the unit spelt out, with a typo forgiven as in any long word ("centimmetres")
-_MM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:mm|mill?i+m+e?t(?:re|er|r)s?)\b", re.IGNORECASE)
-_CM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:cm|cent?i+m+e?t(?:re|er|r)s?)\b", re.IGNORECASE)
+# ("greater" and "than" with a typo too: "grater tahn"; "over" as "oevr": a number must follow)
+_MORE = re.compile(r"(?:>|\b(?:gr[a-z]{2,6}r|more)\s+t[a-z]{2,3}\b|\b(?:over|o[a-z]{2}r|ovre)\b|\babove\b)\s*(?=\d)",
+                   re.IGNORECASE)
+_LESS = re.compile(r"(?:<|\b(?:fewer|less)\s+t[a-z]{2,3}\b|\bunder\b|\bbelow\b)\s*(?=\d)", re.IGNORECASE)
+# the unit spelt out, with a typo forgiven as in any long word ("centimmetres", "centmietres")
+_MM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:mm|mil[a-z]{0,3}m[a-z]{0,3}t(?:re|er|r)s?)\b", re.IGNORECASE)
+_CM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:cm|cent[a-z]{0,2}m[a-z]{0,3}t(?:re|er|r)s?)\b", re.IGNORECASE)
 
 
 def _millimetres(match: re.Match[str]) -> str:
@@ -143,19 +145,47 @@ def spell_out(text: str) -> str:
     return _RANGE.sub(_range, _LIST.sub(_list, measure(text)))
 
 
-@lru_cache(maxsize=1 << 16)
-def _same(word: str, target: str) -> bool:
-    """A word as typed against a listed word: exact, or with the typo the checker forgives in a long plain word."""
-    if word == target:
-        return True
-    from hamknee.study.contrast import is_contrast
+# Abbreviations one letter from one another ("hcon", "qcon"): a slip never reaches them, as none reaches a word
+# of three letters or fewer ("acl", "pcl", "hip").
+EXACT = frozenset({"hcon", "hecc", "qcon", "qecc"})
 
-    if is_contrast(word) or is_contrast(target) or len(target) < 5 or abs(len(word) - len(target)) > 2:
-        return False
+
+@lru_cache(maxsize=1 << 16)
+def slip(word: str, target: str) -> int | None:
+    """The typos between a word as typed and the word it may stand for, or None when it cannot stand for it.
+
+    One edit in a word of four letters or more, two in one of ten or more ("tibal", "kne", "dorsiflection").
+    Never in a number, an abbreviation of three letters or fewer, or when the word typed is itself a contrast
+    word. A contrast word ("medial", "tibial", "eccentric") is reached only by a slip strictly nearer to it
+    than to any other contrast word: "medail" is medial, "tibular" is fibular, "valus" is neither varus nor
+    valgus. A final 's' slipped in is forgiven too ("femoriss").
+    """
+    if word == target:
+        return 0
+    from hamknee.study.contrast import CONTRAST
+
+    if (len(target) < 4 or len(word) < 3 or target in EXACT or word in CONTRAST
+            or any(ch.isdigit() for ch in word) or any(ch.isdigit() for ch in target)):
+        return None
+    limit = 2 if len(target) >= 10 else 1
+    if not -limit <= len(word) - len(target) <= limit + 1:  # +1: a final 's' slipped in
+        return None
     from rapidfuzz.distance import OSA
 
-    limit = 2 if len(target) >= 10 else 1
-    return OSA.distance(word, target, score_cutoff=limit) <= limit
+    found = OSA.distance(word, target, score_cutoff=limit)
+    if found > limit and word.endswith("s"):
+        found = OSA.distance(word[:-1], target, score_cutoff=limit)
+    if found > limit:
+        return None
+    for other in CONTRAST:
+        if other != target and len(other) >= 3 and OSA.distance(word, other, score_cutoff=found) <= found:
+            return None
+    return int(found)
+
+
+def _same(word: str, target: str) -> bool:
+    """A word as typed against a listed word: exact, or with the slip the checker forgives (``slip``)."""
+    return slip(word, target) is not None
 
 
 # Marks a word reached through a typo ("peronneal" is "fibular~"): the checker counts it as one typo, so
@@ -168,7 +198,7 @@ def canonical(word: str) -> str:
     """A word's listed synonym, also when typed with a forgivable typo ('peronneal' is 'fibular~')."""
     if word in WORDS:
         return WORDS[word]
-    if len(word) >= 5 and word not in _TARGETS:
+    if len(word) >= 4 and word not in _TARGETS:
         for listed, target in WORDS.items():
             if _same(word, listed):
                 return target + TYPO
