@@ -108,6 +108,13 @@ def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
         # a slip never turns a wrong answer right: the opposite side typed with a typo, another entry's name too
         wrongs += [s for r in rights for w, s in swapped_slips(r) if tokens(w) not in right_forms]
         wrongs += [s for o in others for s in slips(o)[:1]]
+        # more said than the answer is no licence to name something else beside it, or in brackets after it
+        # (the question's own subject said again is no error: "femoral nerve (rectus femoris)")
+        asked = set(tokens(card.prompt))
+        # (nor are the right answers' own words said again: "lateral meniscus (lateral knee)")
+        own = asked.union(*right_forms)
+        beside = [o for o in others if not set(tokens(o)) <= own and o not in card.explanation][::5]
+        wrongs += [t for o in beside for t in (f"{rights[0]} and {o}", f"{rights[0]} ({o})")] if rights else []
         for w in wrongs:
             checked += 1
             if judge(card, w, deck.names).correct:

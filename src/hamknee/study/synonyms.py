@@ -47,6 +47,23 @@ WORDS: dict[str, str] = {
     "ischiocondylar": "hamstring", "pubofemoral": "adductor",
     # the plural of "study" as the checker sees it ("studies" less its 's')
     "studie": "study",
+    # a test by its verb: "neurodynamic testing" is the neurodynamic test
+    "testing": "test",
+    # a repetition by its everyday short name
+    "rep": "repetition",
+    # the hip joint by its anatomical name, as "coxofemoral"
+    "acetabulofemoral": "hip",
+}
+
+# Abbreviations written out before anything else, so that they compare as the words they stand for: "CPN" is the
+# common peroneal (fibular) nerve, "USS" an ultrasound scan, "BF short head" the short head of biceps femoris.
+EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "cpn": ("common", "fibular", "nerve"),
+    "cfn": ("common", "fibular", "nerve"),
+    "uss": ("ultrasound", "scan"),
+    "bf": ("biceps", "femoris"),
+    "oa": ("osteoarthritis",),
+    "df": ("dorsiflexion",),
 }
 
 # Abbreviations whose final S is part of the name, not a plural: "ITBS" is the syndrome, "ITB" the band.
@@ -90,6 +107,11 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     # written as two words
     (("dorsi", "flexion"), "dorsiflexion"),
     (("plantar", "flexion"), "plantarflexion"),
+    # the stress tests by their short names: "varus test" is the varus stress test
+    (("varus", "stress"), "varus"),
+    (("valgus", "stress"), "valgus"),
+    # the English name of the muscle
+    (("popliteal", "muscle"), "popliteus"),
 )
 
 # Spinal segments in order, so that a range can be written out: C1-C8, T1-T12, L1-L5, S1-S5.
@@ -162,9 +184,12 @@ def slip(word: str, target: str) -> int | None:
     """
     if word == target:
         return 0
+    global _CONTRAST_AS_TYPED
     from hamknee.study.contrast import CONTRAST
 
-    if (len(target) < 4 or len(word) < 3 or target in EXACT or word in CONTRAST
+    if not _CONTRAST_AS_TYPED:
+        _CONTRAST_AS_TYPED = CONTRAST | {w + "s" for w in CONTRAST if w.endswith("u")}
+    if (len(target) < 4 or len(word) < 3 or target in EXACT or word in _CONTRAST_AS_TYPED
             or any(ch.isdigit() for ch in word) or any(ch.isdigit() for ch in target)):
         return None
     limit = 2 if len(target) >= 10 else 1
@@ -177,10 +202,16 @@ def slip(word: str, target: str) -> int | None:
         found = OSA.distance(word[:-1], target, score_cutoff=limit)
     if found > limit:
         return None
-    for other in CONTRAST:
-        if other != target and len(other) >= 3 and OSA.distance(word, other, score_cutoff=found) <= found:
+    for other in _CONTRAST_AS_TYPED:
+        if other not in (target, target + "s", target.removesuffix("s")) and len(other) >= 3 \
+                and OSA.distance(word, other, score_cutoff=found) <= found:
             return None
     return int(found)
+
+
+# The contrast words also as typed, before the checker drops a final 's': a phrase's words are compared so
+# ("valus stress" is neither the varus nor the valgus stress test).
+_CONTRAST_AS_TYPED: frozenset[str] = frozenset()
 
 
 def _same(word: str, target: str) -> bool:
@@ -217,6 +248,7 @@ def shorten(words: list[str]) -> list[str]:
     Each word of a phrase may carry the typo the checker forgives ("anterior cruciiate ligament"); a contrast
     word ("anterior", "medial", "deep") must match exactly.
     """
+    words = [w for word in words for w in EXPANSIONS.get(word, (word,))]
     out: list[str] = []
     i = 0
     while i < len(words):
