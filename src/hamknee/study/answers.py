@@ -8,6 +8,13 @@ The contract, which the quiz, the card lint and the deck tests rely on:
   or word order. A bracketed gloss is optional: "MRI" answers "MRI (magnetic resonance imaging)".
   Ways of writing the same thing are one (``hamknee.study.synonyms``): "L2-4" is "L2, L3, L4", a nerve's
   "part" is its "division", "peroneal" is "fibular", "anterior cruciate ligament" is "ACL".
+* **Numbers and units written any way, never another value.** "6 s" and "6 sec" are 6 seconds, "12 h" 12
+  hours; "60 percent", "about 60%", "0.60" and "0.6" are one value (a decimal share is its percentage);
+  "≥2", ">=2" and "2 points or more" are at least 2; any dash is a hyphen ("30–70 degrees"); "about",
+  "approximately", "roughly" and "nearly" only say a figure is approximate, and an angle's unit may be left
+  out ("90 and 15 deg"). A share in words and one as a percentage are the same when the percentage is the
+  share rounded to the unit, to 5 or to 10: a third is 33%, 35% or 30%, a half only 50%; "halved" is half.
+  The value itself must match: 60% is not 65%, 1.2 cm not 1 cm, a quarter not a third.
 * **The question's words are optional.** A word the question already gives may be left out ("anterior"
   for "in which compartment..."); a contrast word only when the question gives none of its opposites
   ("osteoarthritis" for "which chronic knee condition"), and never where what is left is another entry's
@@ -87,7 +94,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hamknee.study.contrast import CONTRAST, GROUPS, is_contrast
-from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, shorten, slip, spell_out
+from hamknee.study.synonyms import NOT_PLURAL, TYPO, canonical, rounded, share, shorten, slip, spell_out
 from hamknee.terms import normalize
 
 if TYPE_CHECKING:
@@ -100,7 +107,9 @@ Tokens = tuple[str, ...]
 # "phase" is generic as "nerve" is: "terminal swing phase" is "terminal swing", "Phase II" is "2".
 _STOP = frozenset({"the", "a", "an", "of", "and", "its", "is", "are", "on", "at", "to", "in", "nerve", "muscle",
                    "test", "sign", "phase", "classification", "n", "for", "study",
-                   "nervu", "musculu"})  # "n": "femoral n." in notes; "nervus", "musculus" in Latin names
+                   "nervu", "musculu",  # "n": "femoral n." in notes; "nervus", "musculus" in Latin names
+                   # a figure said to be approximate is the figure ("approximately 1.2 cm"); an angle's unit
+                   "about", "approximately", "approx", "roughly", "circa", "nearly", "almost", "degree", "deg"})
 _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "one": "1", "two": "2", "three": "3",
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
@@ -578,6 +587,7 @@ class _Said:
     keyed: frozenset[str] = frozenset()
     angles: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     numbers: frozenset[str] = frozenset()
+    asked: frozenset[str] = frozenset()
 
 
 def _said(question: str, answers: Iterable[str], explanation: str, keys: Iterable[Tokens] = ()) -> _Said:
@@ -596,7 +606,7 @@ def _said(question: str, answers: Iterable[str], explanation: str, keys: Iterabl
         if _ANGLE.search(text):
             said = tokens(text)
             angles.append((frozenset(w for w in said if not w.isdigit()), frozenset(w for w in said if w.isdigit())))
-    return _Said(frozenset(words), frozenset(keyed), tuple(angles), numbers)
+    return _Said(frozenset(words), frozenset(keyed), tuple(angles), numbers, frozenset(tokens(question)))
 
 
 def _contrast_licensed(word: str, said: _Said) -> bool:
@@ -664,11 +674,12 @@ def _angles_agree(matched: Tokens, extra: Sequence[str], said: _Said) -> bool:
 
 
 def _others_within(answer: Tokens, extra: Sequence[str], matched: int, key: _Key, names: NameIndex,
-                   wrong_forms: dict[Tokens, str]) -> str | None:
+                   wrong_forms: dict[Tokens, str], asked: frozenset[str] = frozenset()) -> str | None:
     """Another entry's name (or a wrong option) the added words belong to, give or take typos: "via the patellar
     ligament" names the patellar tendon, "and gracilis" another muscle, "Fiublar head" the fibular head: a
     name made of added words only, or one of as many words as the right answer matched (or more) that takes
-    an added word (the answer is at least as near to it)."""
+    an added word (the answer is at least as near to it). The question's own words said again name nothing
+    ("knee" in "15 and 90 degrees of knee flexion" for "at which two knee flexion angles")."""
     added = set(extra)
     real = names.real()
 
@@ -682,7 +693,7 @@ def _others_within(answer: Tokens, extra: Sequence[str], matched: int, key: _Key
     for count in range(1, len(answer) + 1):
         for f in names.of_length(count):
             # a bare side ("lateral") is a region's shorthand; the side itself is checked as a contrast word
-            if f in key.forms or f in key.broader or (len(f) == 1 and f[0] in _SIDES) \
+            if f in key.forms or f in key.broader or (len(f) == 1 and f[0] in _SIDES) or asked.issuperset(f) \
                     or not (names.owners_of(f) - key.owners):
                 continue
             if (count >= matched or added.issuperset(f)) and uses_added(f):
@@ -722,12 +733,32 @@ def _extended(given: str, answer: Tokens, key: _Key, names: NameIndex, wrong_for
     if best is None:
         return None
     typos, _, text, broad, extra = best
-    if _others_within(answer, extra, len(answer) - len(extra), key, names, wrong_forms) is not None:
+    if _others_within(answer, extra, len(answer) - len(extra), key, names, wrong_forms, said.asked) is not None:
         return None
     if broad:
         return Verdict(True, typos == 0, precise or text, note=f"more precisely: {precise}" if precise else
                        "right, but say it more precisely")
     return Verdict(True, typos == 0, text, note="" if typos == 0 else f"close enough to {text!r}")
+
+
+def _as_share(given: str, key: _Key) -> Verdict | None:
+    """A share given as a percentage for one the card gives as a fraction, or the other way round: "30%" for
+    "about one third" (a third rounds to 33%, 35% or 30%), "a half" for "50%". Never another figure."""
+    typed = share(given)
+    if typed is None:
+        return None
+    for text in key.forms.values():
+        keyed = share(text)
+        if keyed is None:
+            continue
+        if keyed == typed:  # "halved" for "about half"
+            return Verdict(True, True, text)
+        if keyed[0] == typed[0]:
+            continue
+        fraction, percent = (keyed[1], typed[1]) if keyed[0] == "fraction" else (typed[1], keyed[1])
+        if percent in rounded(fraction):
+            return Verdict(True, False, text, note=f"close enough to {text!r}")
+    return None
 
 
 def _same_thing(inner: str, outside: str, key: _Key, names: NameIndex) -> bool:
@@ -756,7 +787,7 @@ def _aside(inner: str, key: _Key, names: NameIndex, wrong: Sequence[str], said: 
     if _extras_typos(words, (), said, bool(_ANGLE.search(inner)), True, names.real()) is None:
         return False
     wrong_forms = {f: w for w in wrong for f in forms(w)}
-    return _others_within(words, words, 1, key, names, wrong_forms) is None
+    return _others_within(words, words, 1, key, names, wrong_forms, said.asked) is None
 
 
 # The word that makes a name a part of another: "Biceps femoris, long head", "tibial division of the sciatic nerve".
@@ -840,6 +871,9 @@ def _match_one(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ru
     excluded = {f for w in ruled_out for f in forms(w)}
     if answer in excluded:
         return Verdict(False, True, note="that does not fit this question")
+    shared = _as_share(given, key)
+    if shared is not None:
+        return shared
     other = names.owners_of(answer) - key.owners
     if answer in key.heads and not other:
         full = key.heads[answer]

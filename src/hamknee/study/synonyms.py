@@ -151,17 +151,91 @@ def _millimetres(match: re.Match[str]) -> str:
     return f"{value:g} mm"
 
 
+# "at least 2" as a sign: "≥2", ">= 2"
+_AT_LEAST = re.compile(r"(?:≥|>=|=>)\s*(?=\d)")
+_AT_MOST = re.compile(r"(?:≤|<=|=<)\s*(?=\d)")
+# "2 points or more" is "2 or more"
+_POINTS = re.compile(r"(\d)\s*points?\b", re.IGNORECASE)
+_PERCENT = re.compile(r"(\d)\s*(?:per\s?cent|pct|(p[a-z]{4,7}t))\b", re.IGNORECASE)
+# "0.60" is "0.6", "1.0" is "1"
+_TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*[1-9])?0+\b(?!\.\d)")
+# a share written as a decimal is its percentage: "0.61" is "61%", as "0.6" is "60%" (never a measurement)
+_SHARE = re.compile(r"(?<![\d.])0\.(\d{1,3})\b(?!\.\d)(?!\s*(?:%|[a-zµ]))", re.IGNORECASE)
+# time units however written: "6 s", "6 sec", "12 h", "30 min"
+_SECONDS = re.compile(r"(?<!\d)(\d{1,3})\s*(?:s|secs?|seconds?)\b", re.IGNORECASE)
+_MINUTES = re.compile(r"(\d)\s*(?:mins?|minutes?)\b", re.IGNORECASE)
+_HOURS = re.compile(r"(\d)\s*(?:h|hrs?|hours?)\b", re.IGNORECASE)
+# any dash between numbers or words is a hyphen: "30–70 degrees", "Legg–Calvé–Perthes"
+_DASHES = str.maketrans({"–": "-", "—": "-", "−": "-", "‒": "-", "―": "-", "‐": "-", "‑": "-"})
+
+
+# A share in words, as a percentage: "one third", "a third", "1/3", "one in three".
+_FRACTIONS: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(pattern), value) for pattern, value in (
+    (r"(?:(?:a|one|by)\s+)?half|halved?|1\s*/\s*2|one in two", 50.0),
+    (r"(?:(?:a|one)\s+)?third|1\s*/\s*3|one in three", 100 / 3),
+    (r"two[\s-]+thirds|2\s*/\s*3|two in three", 200 / 3),
+    (r"(?:(?:a|one)\s+)?quarter|1\s*/\s*4|one in four", 25.0),
+    (r"three[\s-]+quarters|3\s*/\s*4|three in four", 75.0),
+    (r"(?:(?:a|one)\s+)?fifth|1\s*/\s*5|one in five", 20.0),
+))
+_APPROXIMATELY = re.compile(r"^(?:about|approximately|approx\.?|roughly|around|nearly|almost|circa|some|~)\s*")
+_PERCENTAGE = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
+
+
+def share(text: str) -> tuple[str, float] | None:
+    """A share as written: ('fraction', percent) for "about one third", ('percent', percent) for "30%" or "0.3";
+    None for anything else."""
+    said = _APPROXIMATELY.sub("", " ".join(measure(text.translate(_DASHES)).lower().split()))
+    for pattern, value in _FRACTIONS:
+        if pattern.fullmatch(said):
+            return "fraction", value
+    found = _PERCENTAGE.match(said)
+    return ("percent", float(found.group(1))) if found else None
+
+
+def rounded(value: float) -> set[float]:
+    """The percentages a share rounds to, to the unit, to 5 or to 10: a third is 33%, 35% or 30%; a quarter
+    is 25% (halfway between 20% and 30%, it rounds to neither)."""
+    found = {float(round(value)), float(round(value / 5) * 5)}
+    if abs(value / 10 - round(value / 10)) != 0.5:
+        found.add(float(round(value / 10) * 10))
+    return found
+
+
+def _percent(match: re.Match[str]) -> str:
+    # "percent" with a slip too ("perccent"), never another word ("patient")
+    typed = match.group(2)
+    if typed and slip(typed.lower(), "percent") is None:
+        return match.group(0)
+    return match.group(1) + "%"
+
+
+def _decimal(match: re.Match[str]) -> str:
+    return match.group(1) + (f".{match.group(2)}" if match.group(2) else "")
+
+
 def measure(text: str) -> str:
-    """Comparison words and units written one way: '>1 cm' and 'over 10mm' become 'more than 10 mm'."""
+    """Comparison words and units written one way: '>1 cm' and 'over 10mm' become 'more than 10 mm'; '≥2' is
+    'at least 2'; '60 percent' is '60%' and '0.60' is '60%'; '6 s' is '6 seconds'."""
+    text = _AT_LEAST.sub("at least ", text)
+    text = _AT_MOST.sub("at most ", text)
     text = _MORE.sub("more than ", text)
     text = _LESS.sub("less than ", text)
+    text = _POINTS.sub(r"\1", text)
+    text = _PERCENT.sub(_percent, text)
+    text = _TRAILING_ZEROS.sub(_decimal, text)
+    text = _SHARE.sub(lambda m: f"{float('0.' + m.group(1)) * 100:g}%", text)
+    text = _SECONDS.sub(r"\1 seconds", text)
+    text = _MINUTES.sub(r"\1 minutes", text)
+    text = _HOURS.sub(r"\1 hours", text)
     text = _CM.sub(_millimetres, text)
     return _MM.sub(lambda m: f"{m.group(1)} mm", text)
 
 
 def spell_out(text: str) -> str:
     """Spinal-root ranges and lists written segment by segment: 'L2-4' and 'L2, 3, 4' become 'L2 L3 L4';
-    measurements written one way (``measure``)."""
+    measurements written one way (``measure``); every dash a hyphen."""
+    text = text.translate(_DASHES)
     if not any(map(str.isdigit, text)):
         return text
     return _RANGE.sub(_range, _LIST.sub(_list, measure(text)))
@@ -229,9 +303,14 @@ def canonical(word: str) -> str:
     """A word's listed synonym, also when typed with a forgivable typo ('peronneal' is 'fibular~')."""
     if word in WORDS:
         return WORDS[word]
-    if len(word) >= 4 and word not in _TARGETS:
+    if len(word) >= 5 and word not in _TARGETS:
         for listed, target in WORDS.items():
             if _same(word, listed):
+                return target + TYPO
+    elif len(word) == 4:
+        # a short word only by two letters swapped ("prat" is "part"): any other slip of it is another word
+        for listed, target in WORDS.items():
+            if any(word == listed[:i] + listed[i + 1] + listed[i] + listed[i + 2:] for i in range(len(listed) - 1)):
                 return target + TYPO
     return word
 
