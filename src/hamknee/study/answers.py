@@ -2,10 +2,12 @@
 
 The contract, which the quiz, the card lint and the deck tests rely on:
 
-* **Normalised like a lookup term.** Case, accents, hyphens, apostrophes and punctuation never matter
-  (``hamknee.terms.normalize``), nor do articles and generic words ("the", "of", "nerve", "muscle",
-  "test", "sign"), a plural or possessive 's', roman numerals against digits ("Phase II" is "phase 2"),
-  or word order. A bracketed gloss is optional: "MRI" answers "MRI (magnetic resonance imaging)".
+* **Normalised like a lookup term.** Case, accents ("Legg-Calvé-Perthes" is "Legg-Calve-Perthes"), hyphens
+  and any dash, apostrophes and punctuation never matter (``hamknee.terms.normalize``), nor do articles and
+  generic words ("the", "of", "nerve", "muscle", "test", "sign"), a plural or possessive 's' ("injuries",
+  "tuberosities" and the Latin "rami" too), a word written as two or two as one ("semi-membranosus",
+  "ischio-pubic ramus"; never numbers), roman numerals against digits ("Phase II" is "phase 2"), or word
+  order. A bracketed gloss is optional: "MRI" answers "MRI (magnetic resonance imaging)".
   Ways of writing the same thing are one (``hamknee.study.synonyms``): "L2-4" is "L2, L3, L4", a nerve's
   "part" is its "division", "peroneal" is "fibular", "anterior cruciate ligament" is "ACL".
 * **Numbers and units written any way, never another value.** "6 s" and "6 sec" are 6 seconds, "12 h" 12
@@ -114,6 +116,9 @@ _NUMBERS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "on
             "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
             "eleven": "11", "twelve": "12", "first": "1", "second": "2", "third": "3", "fourth": "4"}
 _SLIPPED_NUMBERS = ("three", "third", "second", "fourth", "eleven", "twelve")
+# Latin plurals, as their singular is compared ("ramus" less its 's'): "ischiopubic rami" is the ramus. (Only
+# where no name uses the plural as a word of its own: "tensor fasciae latae" keeps its "fasciae".)
+_PLURALS = {"rami": "ramu", "tendines": "tendon", "nervi": "nervu"}
 _GLOSS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 _CHOICE = re.compile(r"^\(?([0-9]{1,3})[.)]?$")
 _SEPARATOR = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
@@ -176,6 +181,10 @@ def _word(word: str) -> str:
         for spelled in _SLIPPED_NUMBERS:
             if slip(word, spelled) is not None:
                 return _NUMBERS[spelled] + TYPO
+    if word in _PLURALS:
+        return canonical(_PLURALS[word])
+    if len(word) > 5 and word.endswith("ies"):
+        return canonical(word[:-3] + "y")  # "tuberosities", "injuries"
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in NOT_PLURAL:
         word = word[:-1]
     return canonical(word)
@@ -202,7 +211,7 @@ def _plain(text: str) -> str:
 @lru_cache(maxsize=65536)
 def tokens(text: str) -> Tokens:
     """The words an answer is compared by, sorted: order, case, punctuation and generic words do not count."""
-    words = shorten([w for w in normalize(spell_out(text)).split("-") if w])
+    words = shorten([w for w in normalize(spell_out(_plain(text))).split("-") if w])
     return tuple(sorted(w for w in (_word(x) for x in words if x) if not _generic(w)))
 
 
@@ -268,6 +277,9 @@ def _pairing(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) ->
             total += 1
     if not need:
         return total, left
+    _join(left, need)
+    if not need:
+        return total, left
     pairs = sorted((d, i, j) for j, k in enumerate(need) for i, a in enumerate(left)
                    if (d := _slip(a, k, real)) is not None)
     used_answer: set[int] = set()
@@ -281,6 +293,20 @@ def _pairing(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) ->
     if len(used_key) < len(need):
         return None
     return total, [a for i, a in enumerate(left) if i not in used_answer]
+
+
+def _join(left: list[str], need: list[str]) -> None:
+    """Pairs a word written as two with the two written as one, either way round, at no cost: "semi-membranosus"
+    is semimembranosus, "ischio-pubic ramus" the ischiopubic ramus; never numbers ("1.2 mm" is no "12 mm").
+    Takes the paired words out of both lists."""
+    for whole, halves in ((need, left), (left, need)):
+        for word in [w for w in whole if w.isalpha()]:
+            pair = next(((i, j) for i, a in enumerate(halves) for j, b in enumerate(halves)
+                         if i != j and a.isalpha() and b.isalpha() and a + b == word), None)
+            if pair is not None and word in whole:
+                for k in sorted(pair, reverse=True):
+                    del halves[k]
+                whole.remove(word)
 
 
 def distance(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) -> int | None:
@@ -914,6 +940,10 @@ def _match_one(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ru
         d = distance(answer, f, real)
         if d is not None and d <= best[0]:
             return Verdict(False, False, note=f"closer to {text}")
+    if best[0] == 0:  # the same words, written together or apart
+        if loose:
+            return Verdict(True, True, precise or best[1], note=f"more precisely: {precise}" if precise else "")
+        return Verdict(True, True, best[1])
     if loose and precise:
         return Verdict(True, False, precise, note=f"close enough; more precisely: {precise}")
     return Verdict(True, False, best[1], note=f"close enough to {best[1]!r}")
@@ -951,7 +981,7 @@ _SIDES = frozenset(w for group in GROUPS[:7] for w in group)
 @lru_cache(maxsize=65536)
 def _spelled(text: str) -> Tokens:
     """An answer's words, its phrases not abbreviated ('lateral collateral ligament', not 'lcl' as in ``tokens``)."""
-    words = [w for w in normalize(spell_out(text)).split("-") if w]
+    words = [w for w in normalize(spell_out(_plain(text))).split("-") if w]
     return tuple(sorted(w for w in (_word(x) for x in words if x) if not _generic(w)))
 
 
