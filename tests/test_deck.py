@@ -12,6 +12,7 @@ from hamknee.paths import shipped_kb
 from hamknee.study.answers import _word, judge, tokens
 from hamknee.study.cards import Card, Deck
 from hamknee.study.contrast import opposite
+from hamknee.study.synonyms import EXACT
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +62,37 @@ def typo(text: str) -> str | None:
     return None
 
 
+def slips(text: str, only: str | None = None) -> list[str]:
+    """The text with one slip (the two middle letters swapped) in one word of four letters or more, once per such
+    word (or only in the word ``only``); abbreviations in capitals are left alone."""
+    out = []
+    for match in re.finditer(r"[A-Za-z]{4,}", text):
+        word = match.group(0)
+        mid = len(word) // 2
+        # "four" with a slip is "hour" or "pour": only the long number words are taken through a slip
+        if word.isupper() or word.lower() in EXACT | {"four", "five", "nine"} or word[mid - 1] == word[mid] \
+                or (only is not None and word != only):
+            continue
+        slipped = word[:mid - 1] + word[mid] + word[mid - 1] + word[mid + 1:]
+        out.append(text[:match.start()] + slipped + text[match.end():])
+    return out
+
+
+def swapped_slips(text: str) -> list[tuple[str, str]]:
+    """The text with one contrast word changed to its opposite, and that text with the opposite typed with a slip
+    ("laetral")."""
+    out = []
+    for match in re.finditer(r"[A-Za-z0-9]+", text):
+        canon = _word(match.group(0).lower())
+        other = opposite(canon)
+        if other is None or canon.isdigit():
+            continue
+        typed_other = other + ("s" if canon != match.group(0).lower() else "")
+        swapped = text[:match.start()] + typed_other + text[match.end():]
+        out += [(swapped, s) for s in slips(swapped, typed_other)]
+    return out
+
+
 def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
     wrong_accepted = right_rejected = checked = 0
     report: list[str] = []
@@ -70,8 +102,19 @@ def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
         right_forms = {tokens(r) for r in rights}
         owners = set(card.answer_ids) | set(card.broader_ids) | {i for ids in card.part_ids for i in ids}
         wrongs = [s for r in rights for s in swaps(r) if tokens(s) not in right_forms] + list(card.rejected)
-        wrongs += [deck.facts.by_id[i]["name"] for i in all_ids if i not in owners
-                   and tokens(deck.facts.by_id[i]["name"]) not in right_forms]
+        others = [deck.facts.by_id[i]["name"] for i in all_ids if i not in owners
+                  and tokens(deck.facts.by_id[i]["name"]) not in right_forms]
+        wrongs += others
+        # a slip never turns a wrong answer right: the opposite side typed with a typo, another entry's name too
+        wrongs += [s for r in rights for w, s in swapped_slips(r) if tokens(w) not in right_forms]
+        wrongs += [s for o in others for s in slips(o)[:1]]
+        # more said than the answer is no licence to name something else beside it, or in brackets after it
+        # (the question's own subject said again is no error: "femoral nerve (rectus femoris)")
+        asked = set(tokens(card.prompt))
+        # (nor are the right answers' own words said again: "lateral meniscus (lateral knee)")
+        own = asked.union(*right_forms)
+        beside = [o for o in others if not set(tokens(o)) <= own and o not in card.explanation][::5]
+        wrongs += [t for o in beside for t in (f"{rights[0]} and {o}", f"{rights[0]} ({o})")] if rights else []
         for w in wrongs:
             checked += 1
             if judge(card, w, deck.names).correct:
@@ -79,6 +122,8 @@ def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
                 report.append(f"accepted wrong {w!r} on {card.id}")
         goods = [*rights, *(r.lower() for r in rights)]
         goods += [t for r in rights if (t := typo(r))]
+        # a slip in any one word, a short one or a contrast word too ("tibail nerve", "medail knee")
+        goods += [t for r in rights for t in slips(r)]
         for g in goods:
             checked += 1
             if not judge(card, g, deck.names).correct:
