@@ -691,12 +691,13 @@ def _extras_typos(extra: Sequence[str], matched: Tokens, said: _Said, angled: bo
 
 def _angles_agree(matched: Tokens, extra: Sequence[str], said: _Said) -> bool:
     """Angles added to a right answer agree with the card's: where an accepted answer of the same words states
-    angles, the answer's are some of them ("at 30 degrees" of "at 0 and 30 degrees") or all of them and more
-    ("at 0 and 30 degrees" of "at 30 degrees"); where none does, any angle may be added."""
+    angles, the answer's are among the angles those answers state ("at 30 degrees" of "at 0 and 30 degrees",
+    "at 0 and 30 degrees" where one answer says 0 and 30 and another 30), never one none of them states ("at 1
+    and 30 degrees"); where none does, any angle may be added."""
     stated = frozenset(w for w in (*matched, *extra) if w.isdigit())
     words = {w for w in matched if not w.isdigit()}
     keyed = [numbers for others, numbers in said.angles if words <= others]
-    return not keyed or any(stated <= numbers or numbers <= stated for numbers in keyed)
+    return not keyed or stated <= frozenset().union(*keyed)
 
 
 def _others_within(answer: Tokens, extra: Sequence[str], matched: int, key: _Key, names: NameIndex,

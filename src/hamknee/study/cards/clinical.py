@@ -53,6 +53,8 @@ def _halves(bare: str) -> list[str]:
     resisted knee flexion' is the palpation and the resisted knee flexion."""
     head, tail = bare.split(" and ", 1)
     found: list[str] = []
+    if re.search(r"\d$", head) and re.match(r"\d", tail):
+        return found  # "at 0 and 30 degrees" is one test at two angles, not a test "at 0"
     noun = _TEST_WORD.search(tail)
     if _TEST_WORD.search(head):
         found.append(head)
