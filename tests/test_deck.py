@@ -101,7 +101,12 @@ def adversarial(deck: Deck) -> tuple[int, int, int, list[str]]:
         rights = right_answers(deck, card)
         right_forms = {tokens(r) for r in rights}
         owners = set(card.answer_ids) | set(card.broader_ids) | {i for ids in card.part_ids for i in ids}
-        wrongs = [s for r in rights for s in swaps(r) if tokens(s) not in right_forms] + list(card.rejected)
+        # A range whose ends are both values the card takes ("1-3 hours" where it takes 1 hour and 3 hours) is
+        # no wrong answer, whichever end was changed.
+        values = {w for f in right_forms for w in f if w.isdigit()}
+        wrongs = [s for r in rights for s in swaps(r) if tokens(s) not in right_forms
+                  and not ((ends := re.search(r"(\d+)\s*[-–]\s*(\d+)", s)) and set(ends.groups()) <= values)]
+        wrongs += list(card.rejected)
         others = [deck.facts.by_id[i]["name"] for i in all_ids if i not in owners
                   and tokens(deck.facts.by_id[i]["name"]) not in right_forms]
         wrongs += others

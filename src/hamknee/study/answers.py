@@ -760,6 +760,14 @@ def _extended(given: str, answer: Tokens, key: _Key, names: NameIndex, wrong_for
     if best is None:
         return None
     typos, _, text, broad, extra = best
+    # The added words may not rebuild a longer answer less one of its contrast words: "medial joint line" from
+    # "medial" and "below the medial joint line" is another place (the joint line itself).
+    given_words = set(answer)
+    for f in key.forms:
+        missing = set(f) - given_words
+        if missing and given_words.issuperset(extra) and set(extra) <= set(f) \
+                and any(is_contrast(w) and not w.isdigit() for w in missing):
+            return None
     if _others_within(answer, extra, len(answer) - len(extra), key, names, wrong_forms, said.asked) is not None:
         return None
     if broad:
