@@ -323,6 +323,33 @@ def distance(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) ->
     return total
 
 
+def _contrasts_in_order(text: str) -> list[str]:
+    """The contrast words of a text in the order written (answer forms are bags of words, without order)."""
+    found = []
+    for raw in re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower()):
+        word = _word(raw)
+        word = word if is_contrast(word) else canonical(word).rstrip(TYPO)
+        if is_contrast(word):
+            found.append(word)
+    return found
+
+
+def _reassigned(given: str, key_text: str) -> bool:
+    """Whether the answer pairs two kinds of contrast in another order than the key: "tibial division to the
+    long head, common fibular division to the short head" swapped is another innervation, though its words are
+    the same. One kind said in another order ("lateral and medial") is the same answer."""
+    key_order = _contrasts_in_order(key_text)
+    kinds: dict[tuple[str, ...], set[str]] = {}
+    for word in key_order:
+        kinds.setdefault(_GROUP_OF.get(word, (word,)), set()).add(word)
+    paired = {group for group, words in kinds.items() if len(words) >= 2}
+    if len(paired) < 2:
+        return False
+    said = [w for w in _contrasts_in_order(given) if _GROUP_OF.get(w, (w,)) in paired]
+    keyed = [w for w in key_order if _GROUP_OF.get(w, (w,)) in paired]
+    return sorted(said) == sorted(keyed) and said != keyed
+
+
 class NameIndex:
     """Every name and alias of every entity, by its answer form: built once per knowledge base."""
 
@@ -898,7 +925,7 @@ def _match_one(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ru
     # condition's alias for the other side).
     if answer in wrong_forms:
         return _names_other(given, wrong_forms[answer])
-    if answer in key.forms:
+    if answer in key.forms and not _reassigned(given, key.forms[answer]):
         return Verdict(True, True, key.forms[answer])
     if answer in key.broader:
         more = f"more precisely: {precise}" if precise else "right, but say it more precisely"
@@ -932,7 +959,7 @@ def _match_one(given: str, key: _Key, names: NameIndex, wrong: Sequence[str], ru
     for table, is_broader in ((key.forms, False), (key.broader, True)):
         for f, text in table.items():
             d = distance(answer, f, real)
-            if d is not None and (best is None or d < best[0]):
+            if d is not None and (best is None or d < best[0]) and not _reassigned(given, text):
                 best, loose = (d, text), is_broader
     if best is None:
         return _extended(given, answer, key, names, wrong_forms, precise, said) or Verdict(False, False)
