@@ -155,7 +155,7 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
             if at <= limit // 3:
                 break
             before = [c for c in colons if c < at]
-            if mark != ": " and before and len([i for i in marks(mark, sentence) if i > before[-1]]) >= 3:
+            if mark == "; " and before and len([i for i in marks(mark, sentence) if i > before[-1]]) >= 3:
                 listed = listed or (at, mark)
                 continue  # among the items of a list
             return cut[:at].rstrip() + "."
