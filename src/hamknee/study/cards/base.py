@@ -166,7 +166,7 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
         return f"{cut[:listed[0]].rstrip()}{listed[1].strip()} …"
     words = cut.rsplit(" ", 1)[0].rstrip(",;:")
     opened = [i for i in range(len(words)) if words[i] in "([" and nesting[i] == 1 and (i == 0 or nesting[i - 1] == 0)]
-    if nesting[len(words) - 1] and opened and opened[-1] > limit // 4:
+    if nesting[len(words) - 1] and opened and opened[-1] > 40:  # before the bracket, if that leaves a clause
         return words[:opened[-1]].rstrip(" ,;:") + "."
     return words + " …"
 
