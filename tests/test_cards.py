@@ -329,3 +329,30 @@ def test_a_multi_headed_muscle_is_asked_for_one_of_its_sites_and_every_head_expl
     # the place in a condition's name is no giveaway of where it hurts
     assert deck["common-fibular-neuropathy:felt_at:recall"]["prompt"] == \
         "Where is the pain of common fibular (peroneal) nerve injury felt?"
+
+
+def test_an_explanation_is_never_cut_inside_brackets_or_a_list(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a long clause ends at a clause; a list of items is cut visibly, never as if it were the whole list
+    screen = _revealed(hk, tmp_path, "remodelling-phase:next:choice")
+    assert "pain-free sprinting and confidence are met." in screen
+    long = ("Pain or a click on rotating the flexed knee (the examiner holds the heel, flexes the knee fully, rotates "
+            "the tibia inwards and outwards, and extends the knee while palpating both joint lines for a click or pain "
+            "that the patient recognises as the familiar pain of the knee).")
+    kb = tmp_path / "kb.yaml"
+    kb.write_text(STUDY_KB.read_text(encoding="utf-8").replace(
+        "description: Pain or a click on rotating the flexed knee.}", f"description: '{long}'}}"), encoding="utf-8")
+    result = hk("--kb", str(kb), "quiz", "--card", "meniscal-tear:test:recall", "--db", str(tmp_path / "p.sqlite3"),
+                input="?\n")
+    assert result.exit_code == 0, result.stderr
+    words = " ".join(result.stdout.split())
+    assert "McMurray test: Pain or a click on rotating the flexed knee." in words, words
+    assert "(the examiner" not in words
+    items = ("1 point each: active cancer; paralysis of the leg; bed rest for three days or more; tenderness along "
+             "the deep veins; an entire leg swollen; calf swelling of more than three centimetres compared with the "
+             "other side; pitting oedema in the symptomatic leg; collateral superficial veins that are not varicose")
+    kb.write_text(STUDY_KB.read_text(encoding="utf-8").replace(
+        "description: Pain or a click on rotating the flexed knee.}", f"description: '{items}'}}"), encoding="utf-8")
+    result = hk("--kb", str(kb), "quiz", "--card", "meniscal-tear:test:recall", "--db", str(tmp_path / "q.sqlite3"),
+                input="?\n")
+    words = " ".join(result.stdout.split())
+    assert "; …" in words, words

@@ -155,7 +155,7 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
             if at <= limit // 3:
                 break
             before = [c for c in colons if c < at]
-            if mark != ": " and before and len([i for i in marks(mark, sentence) if i > before[-1]]) >= 3:
+            if mark == "; " and before and len([i for i in marks(mark, sentence) if i > before[-1]]) >= 3:
                 listed = listed or (at, mark)
                 continue  # among the items of a list
             return cut[:at].rstrip() + "."
@@ -166,7 +166,7 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
         return f"{cut[:listed[0]].rstrip()}{listed[1].strip()} …"
     words = cut.rsplit(" ", 1)[0].rstrip(",;:")
     opened = [i for i in range(len(words)) if words[i] in "([" and nesting[i] == 1 and (i == 0 or nesting[i - 1] == 0)]
-    if nesting[len(words) - 1] and opened and opened[-1] > limit // 4:
+    if nesting[len(words) - 1] and opened and opened[-1] > 40:  # before the bracket, if that leaves a clause
         return words[:opened[-1]].rstrip(" ,;:") + "."
     return words + " …"
 
