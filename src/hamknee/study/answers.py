@@ -90,7 +90,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -238,14 +238,12 @@ _REAL = frozenset({"angle", "media", "peak", "week", "power", "tower", "super", 
                    "knew", "core", "bore", "wore", "acne", "active"})
 
 
-def _slip(word: str, target: str, real: frozenset[str]) -> int | None:
+def _slip(word: str, target: str, real: Container[str]) -> int | None:
     """A typed word as a typo of a key word (``hamknee.study.synonyms.slip``), unless it is a real word of its own:
     a word of another entry's name ("sprain" is no slip of "strain") or an everyday word ("angle")."""
-    if word == target:
-        return 0
-    if word in real:
-        return None
-    return slip(word, target)
+    found = slip(word, target)
+    # (the real words are read only when a slip is found: most answers need no name index beyond their length)
+    return None if found and word in real else found
 
 
 # Generic words long enough that a slip of one is still recognisable: "nerv", "nrve", "tset", "tst".
@@ -257,7 +255,7 @@ def _stop_slip(word: str) -> bool:
     return len(word) >= 3 and not is_contrast(word) and any(slip(word, w) == 1 for w in _SLIPPED_STOP)
 
 
-def _pairing(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) -> tuple[int, list[str]] | None:
+def _pairing(answer: Tokens, key: Tokens, real: Container[str] = frozenset()) -> tuple[int, list[str]] | None:
     """Every key word paired with its own answer word: the same word, a synonym reached through a typo, or a
     slip of it (``_slip``), nearest first. The typos counted and the answer words left over; None when a key
     word finds no answer word."""
@@ -300,16 +298,22 @@ def _join(left: list[str], need: list[str]) -> None:
     is semimembranosus, "ischio-pubic ramus" the ischiopubic ramus; never numbers ("1.2 mm" is no "12 mm").
     Takes the paired words out of both lists."""
     for whole, halves in ((need, left), (left, need)):
-        for word in [w for w in whole if w.isalpha()]:
-            pair = next(((i, j) for i, a in enumerate(halves) for j, b in enumerate(halves)
-                         if i != j and a.isalpha() and b.isalpha() and a + b == word), None)
-            if pair is not None and word in whole:
-                for k in sorted(pair, reverse=True):
-                    del halves[k]
-                whole.remove(word)
+        if not halves:
+            continue
+        for word in [w for w in whole if len(w) >= 6 and w.isalpha()]:
+            for i, first in enumerate(halves):
+                rest = word[len(first):]
+                if not (rest and word.startswith(first) and first.isalpha() and rest in halves):
+                    continue
+                j = next((k for k, h in enumerate(halves) if h == rest and k != i), None)
+                if j is not None:
+                    for k in sorted((i, j), reverse=True):
+                        del halves[k]
+                    whole.remove(word)
+                    break
 
 
-def distance(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) -> int | None:
+def distance(answer: Tokens, key: Tokens, real: Container[str] = frozenset()) -> int | None:
     """Total typo distance when every word pairs with a key word, contrast words only by a slip nearer to them than
     to any other contrast word; a word left over may only be a slip of a generic word ("nerv"). Else None."""
     paired = _pairing(answer, key, real)
@@ -317,7 +321,7 @@ def distance(answer: Tokens, key: Tokens, real: frozenset[str] = frozenset()) ->
         return None
     total, rest = paired
     for word in rest:
-        if word in real or not _stop_slip(word):
+        if not _stop_slip(word) or word in real:
             return None
         total += 1
     return total
@@ -350,6 +354,22 @@ def _reassigned(given: str, key_text: str) -> bool:
     return sorted(said) == sorted(keyed) and said != keyed
 
 
+class _Real:
+    """``NameIndex.real``: a word of a name, a contrast word or an everyday word near one; the names' words are
+    read on the first question."""
+
+    def __init__(self, names: NameIndex) -> None:
+        self._names = names
+        self._words: frozenset[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if word in CONTRAST or word in _REAL:
+            return True
+        if self._words is None:
+            self._words = self._names.words()
+        return word in self._words
+
+
 class NameIndex:
     """Every name and alias of every entity, by its answer form: built once per knowledge base."""
 
@@ -380,7 +400,7 @@ class NameIndex:
         # Kept as sorted tuples (most forms have one owner): a fifth of the sets' size.
         self.owners: dict[Tokens, tuple[str, ...]] = {f: tuple(sorted(ids)) for f, ids in owners.items()}
         self._words: frozenset[str] | None = frozenset(w for f in owners for w in f)
-        self._real: frozenset[str] | None = None
+        self._real: _Real | None = None
 
     # What the checker asks of the index, as methods, so that an index read in parts (the deck cache's)
     # answers the same questions while reading only the parts they need.
@@ -403,11 +423,11 @@ class NameIndex:
         """Every word of every name, as the checker compares words."""
         return self._words or frozenset()
 
-    def real(self) -> frozenset[str]:
+    def real(self) -> _Real:
         """The words a typed word may be meant as, and so is no typo of another: every word of a name, the
-        contrast words and everyday words near them."""
+        contrast words and everyday words near them (read from the index when first asked)."""
         if self._real is None:
-            self._real = self.words() | CONTRAST | _REAL
+            self._real = _Real(self)
         return self._real
 
     def parts(self) -> dict[str, Any]:
@@ -628,6 +648,7 @@ _NEGATIONS = frozenset({"not", "no", "without", "except", "nor", "never", "non",
 _ANGLE = re.compile(r"\d\s*(?:°|º|deg)", re.IGNORECASE)
 _SPLIT_SIDE = re.compile(r"^(antero|postero|supero|infero)(medial|lateral)$")
 _GROUP_OF = {word: group for group in GROUPS for word in group}
+_LONG_CONTRAST = tuple(w for w in CONTRAST if len(w) >= 4 and not any(ch.isdigit() for ch in w))
 
 
 @dataclass(frozen=True)
@@ -677,7 +698,7 @@ def _licensed(word: str, said: _Said) -> bool:
 
 
 def _extras_typos(extra: Sequence[str], matched: Tokens, said: _Said, angled: bool, aside: bool,
-                  real: frozenset[str]) -> int | None:
+                  real: Container[str]) -> int | None:
     """Whether words added to a right answer keep it right, and the typos among them (None: they do not).
 
     Generic words may be added; so may what the card itself says (its question, answers and explanation):
@@ -709,6 +730,10 @@ def _extras_typos(extra: Sequence[str], matched: Tokens, said: _Said, angled: bo
             if _contrast_licensed(word, said):
                 continue
             return None
+        # a side's adverb or adjective is that side: "medially" only where the card says medial and not lateral
+        side = next((c for c in _LONG_CONTRAST if word.startswith(c)), None)
+        if side is not None and not _contrast_licensed(side, said):
+            return None
         if not _licensed(word, said):
             return None
     if angled and not _angles_agree(matched, extra, said):
@@ -736,8 +761,13 @@ def _others_within(answer: Tokens, extra: Sequence[str], matched: int, key: _Key
     ("knee" in "15 and 90 degrees of knee flexion" for "at which two knee flexion angles")."""
     added = set(extra)
     real = names.real()
+    # the words of names an added word may stand for: itself, or a word it is a slip of
+    reachable = {w for w in names.words() if w in added or any(_slip(e, w, real) is not None for e in added)}
+    reachable |= added
 
     def uses_added(f: Tokens) -> bool:
+        if reachable.isdisjoint(f):
+            return False
         paired = _pairing(answer, f, real)
         if paired is None:
             return False

@@ -263,11 +263,11 @@ def slip(word: str, target: str) -> int | None:
 
     if not _CONTRAST_AS_TYPED:
         _CONTRAST_AS_TYPED = CONTRAST | {w + "s" for w in CONTRAST if w.endswith("u")}
-    if (len(target) < 4 or len(word) < 3 or target in EXACT or word in _CONTRAST_AS_TYPED
-            or any(ch.isdigit() for ch in word) or any(ch.isdigit() for ch in target)):
-        return None
     limit = 2 if len(target) >= 10 else 1
     if not -limit <= len(word) - len(target) <= limit + 1:  # +1: a final 's' slipped in
+        return None
+    if (len(target) < 4 or len(word) < 3 or target in EXACT or word in _CONTRAST_AS_TYPED
+            or _DIGIT.search(word) or _DIGIT.search(target)):
         return None
     from rapidfuzz.distance import OSA
 
@@ -277,10 +277,14 @@ def slip(word: str, target: str) -> int | None:
     if found > limit:
         return None
     for other in _CONTRAST_AS_TYPED:
-        if other not in (target, target + "s", target.removesuffix("s")) and len(other) >= 3 \
+        if abs(len(other) - len(word)) <= found and len(other) >= 3 \
+                and other not in (target, target + "s", target.removesuffix("s")) \
                 and OSA.distance(word, other, score_cutoff=found) <= found:
             return None
     return int(found)
+
+
+_DIGIT = re.compile(r"\d")
 
 
 # The contrast words also as typed, before the checker drops a final 's': a phrase's words are compared so
