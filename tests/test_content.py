@@ -327,7 +327,9 @@ def test_kocher_figures_are_taught_as_derivation_figures(hk):
         kocher = next(t for t in entry(hk, term)["tests"] if t["name"].startswith("Kocher"))
         assert "99.6%" in kocher["accuracy"] and "Derivation" in kocher["accuracy"]
         assert "59%" in kocher["accuracy"] and "0.86" in kocher["accuracy"]
-        assert ">= 40 mm/h" in kocher["description"] and "CRP" in kocher["description"]
+        # Kocher 1999: an ESR above 40 mm/h, not 40 or more
+        assert "ESR > 40 mm/h" in kocher["description"] and ">= 40" not in kocher["description"]
+        assert "CRP" in kocher["description"]
     septic = entry(hk, "septic-arthritis")
     assert "up to 20%" not in json.dumps(septic)
     assert "Kingella" in septic["population"] and "gonorrhoeae" in septic["population"]

@@ -128,6 +128,10 @@ class AuthoredCard(Strict):
                     "that the question rules out: a lateral tear when the signs are medial).")
     answer_ids: list[Id] = Field(default_factory=list, description="Entities whose every name is a right answer.")
     distractors: list[Short] = Field(default_factory=list, max_length=5, description="Wrong options (2-5).")
+    why_not: dict[Short, Short] = Field(
+        default_factory=dict,
+        description="Why each distractor is wrong, by distractor: shown when a student picks it. A vignette's "
+                    "distractor without one is explained by its condition's summary.")
     self_graded: bool = Field(False, description="The answer is a sentence: the student grades themselves.")
     vignette: bool = Field(False, description="The question is a clinical picture (a choice card).")
     explanation: Short | None = Field(None, description="Why the answer is right.")
@@ -152,6 +156,10 @@ class AuthoredCard(Strict):
                 raise ValueError(f"rejected answer {quoted(r)} is also an accepted answer")
         if len({normalize(d) for d in self.distractors}) != len(self.distractors):
             raise ValueError("two distractors are the same")
+        options = {normalize(d) for d in self.distractors}
+        for d in self.why_not:
+            if normalize(d) not in options:
+                raise ValueError(f"why_not explains {d!r}, which is not a distractor")
         return self
 
 

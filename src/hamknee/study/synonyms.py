@@ -47,6 +47,23 @@ WORDS: dict[str, str] = {
     "ischiocondylar": "hamstring", "pubofemoral": "adductor",
     # the plural of "study" as the checker sees it ("studies" less its 's')
     "studie": "study",
+    # a test by its verb: "neurodynamic testing" is the neurodynamic test
+    "testing": "test",
+    # a repetition by its everyday short name
+    "rep": "repetition",
+    # the hip joint by its anatomical name, as "coxofemoral"
+    "acetabulofemoral": "hip",
+}
+
+# Abbreviations written out before anything else, so that they compare as the words they stand for: "CPN" is the
+# common peroneal (fibular) nerve, "USS" an ultrasound scan, "BF short head" the short head of biceps femoris.
+EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "cpn": ("common", "fibular", "nerve"),
+    "cfn": ("common", "fibular", "nerve"),
+    "uss": ("ultrasound", "scan"),
+    "bf": ("biceps", "femoris"),
+    "oa": ("osteoarthritis",),
+    "df": ("dorsiflexion",),
 }
 
 # Abbreviations whose final S is part of the name, not a plural: "ITBS" is the syndrome, "ITB" the band.
@@ -90,6 +107,11 @@ PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     # written as two words
     (("dorsi", "flexion"), "dorsiflexion"),
     (("plantar", "flexion"), "plantarflexion"),
+    # the stress tests by their short names: "varus test" is the varus stress test
+    (("varus", "stress"), "varus"),
+    (("valgus", "stress"), "valgus"),
+    # the English name of the muscle
+    (("popliteal", "muscle"), "popliteus"),
 )
 
 # Spinal segments in order, so that a range can be written out: C1-C8, T1-T12, L1-L5, S1-S5.
@@ -115,11 +137,13 @@ def _list(match: re.Match[str]) -> str:
 
 # A measurement as words: "> 10mm", "greater than 10 mm", "over 1 cm" are all "more than 10 mm".
 # ("greater" with a typo too: "grater than")
-_MORE = re.compile(r"(?:>|\b(?:gr[a-z]{2,6}r|more)\s+than\b|\bover\b|\babove\b)\s*(?=\d)", re.IGNORECASE)
-_LESS = re.compile(r"(?:<|\b(?:fewer|less)\s+than\b|\bunder\b|\bbelow\b)\s*(?=\d)", re.IGNORECASE)
-# the unit spelt out, with a typo forgiven as in any long word ("centimmetres")
-_MM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:mm|mill?i+m+e?t(?:re|er|r)s?)\b", re.IGNORECASE)
-_CM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:cm|cent?i+m+e?t(?:re|er|r)s?)\b", re.IGNORECASE)
+# ("greater" and "than" with a typo too: "grater tahn"; "over" as "oevr": a number must follow)
+_MORE = re.compile(r"(?:>|\b(?:gr[a-z]{2,6}r|more)\s+t[a-z]{2,3}\b|\b(?:over|o[a-z]{2}r|ovre)\b|\babove\b)\s*(?=\d)",
+                   re.IGNORECASE)
+_LESS = re.compile(r"(?:<|\b(?:fewer|less)\s+t[a-z]{2,3}\b|\bunder\b|\bbelow\b)\s*(?=\d)", re.IGNORECASE)
+# the unit spelt out, with a typo forgiven as in any long word ("centimmetres", "centmietres")
+_MM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:mm|mil[a-z]{0,3}m[a-z]{0,3}t(?:re|er|r)s?)\b", re.IGNORECASE)
+_CM = re.compile(r"(\d+(?:\.\d+)?)\s*(?:cm|cent[a-z]{0,2}m[a-z]{0,3}t(?:re|er|r)s?)\b", re.IGNORECASE)
 
 
 def _millimetres(match: re.Match[str]) -> str:
@@ -127,35 +151,150 @@ def _millimetres(match: re.Match[str]) -> str:
     return f"{value:g} mm"
 
 
+# "at least 2" as a sign: "≥2", ">= 2"
+_AT_LEAST = re.compile(r"(?:≥|>=|=>)\s*(?=\d)")
+_AT_MOST = re.compile(r"(?:≤|<=|=<)\s*(?=\d)")
+# "2 points or more" is "2 or more"
+_POINTS = re.compile(r"(\d)\s*points?\b", re.IGNORECASE)
+_PERCENT = re.compile(r"(\d)\s*(?:per\s?cent|pct|(p[a-z]{4,7}t))\b", re.IGNORECASE)
+# "0.60" is "0.6", "1.0" is "1"
+_TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*[1-9])?0+\b(?!\.\d)")
+# a share written as a decimal is its percentage: "0.61" is "61%", as "0.6" is "60%" (never a measurement)
+_SHARE = re.compile(r"(?<![\d.])0\.(\d{1,3})\b(?!\.\d)(?!\s*(?:%|[a-zµ]))", re.IGNORECASE)
+# time units however written: "6 s", "6 sec", "12 h", "30 min"
+_SECONDS = re.compile(r"(?<!\d)(\d{1,3})\s*(?:s|secs?|seconds?)\b", re.IGNORECASE)
+_MINUTES = re.compile(r"(\d)\s*(?:mins?|minutes?)\b", re.IGNORECASE)
+_HOURS = re.compile(r"(\d)\s*(?:h|hrs?|hours?)\b", re.IGNORECASE)
+# any dash between numbers or words is a hyphen: "30–70 degrees", "Legg–Calvé–Perthes"
+_DASHES = str.maketrans({"–": "-", "—": "-", "−": "-", "‒": "-", "―": "-", "‐": "-", "‑": "-"})
+
+
+# A share in words, as a percentage: "one third", "a third", "1/3", "one in three".
+_FRACTIONS: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(pattern), value) for pattern, value in (
+    (r"(?:(?:a|one|by)\s+)?half|halved?|1\s*/\s*2|one in two", 50.0),
+    (r"(?:(?:a|one)\s+)?third|1\s*/\s*3|one in three", 100 / 3),
+    (r"two[\s-]+thirds|2\s*/\s*3|two in three", 200 / 3),
+    (r"(?:(?:a|one)\s+)?quarter|1\s*/\s*4|one in four", 25.0),
+    (r"three[\s-]+quarters|3\s*/\s*4|three in four", 75.0),
+    (r"(?:(?:a|one)\s+)?fifth|1\s*/\s*5|one in five", 20.0),
+))
+_APPROXIMATELY = re.compile(r"^(?:about|approximately|approx\.?|roughly|around|nearly|almost|circa|some|~)\s*")
+_PERCENTAGE = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
+
+
+def share(text: str) -> tuple[str, float] | None:
+    """A share as written: ('fraction', percent) for "about one third", ('percent', percent) for "30%" or "0.3";
+    None for anything else."""
+    said = _APPROXIMATELY.sub("", " ".join(measure(text.translate(_DASHES)).lower().split()))
+    for pattern, value in _FRACTIONS:
+        if pattern.fullmatch(said):
+            return "fraction", value
+    found = _PERCENTAGE.match(said)
+    return ("percent", float(found.group(1))) if found else None
+
+
+def rounded(value: float) -> set[float]:
+    """The percentages a share rounds to, to the unit, to 5 or to 10: a third is 33%, 35% or 30%; a quarter
+    is 25% (halfway between 20% and 30%, it rounds to neither)."""
+    found = {float(round(value)), float(round(value / 5) * 5)}
+    if abs(value / 10 - round(value / 10)) != 0.5:
+        found.add(float(round(value / 10) * 10))
+    return found
+
+
+def _percent(match: re.Match[str]) -> str:
+    # "percent" with a slip too ("perccent"), never another word ("patient")
+    typed = match.group(2)
+    if typed and slip(typed.lower(), "percent") is None:
+        return match.group(0)
+    return match.group(1) + "%"
+
+
+def _decimal(match: re.Match[str]) -> str:
+    return match.group(1) + (f".{match.group(2)}" if match.group(2) else "")
+
+
 def measure(text: str) -> str:
-    """Comparison words and units written one way: '>1 cm' and 'over 10mm' become 'more than 10 mm'."""
+    """Comparison words and units written one way: '>1 cm' and 'over 10mm' become 'more than 10 mm'; '≥2' is
+    'at least 2'; '60 percent' is '60%' and '0.60' is '60%'; '6 s' is '6 seconds'."""
+    text = _AT_LEAST.sub("at least ", text)
+    text = _AT_MOST.sub("at most ", text)
     text = _MORE.sub("more than ", text)
     text = _LESS.sub("less than ", text)
+    text = _POINTS.sub(r"\1", text)
+    text = _PERCENT.sub(_percent, text)
+    text = _TRAILING_ZEROS.sub(_decimal, text)
+    text = _SHARE.sub(lambda m: f"{float('0.' + m.group(1)) * 100:g}%", text)
+    text = _SECONDS.sub(r"\1 seconds", text)
+    text = _MINUTES.sub(r"\1 minutes", text)
+    text = _HOURS.sub(r"\1 hours", text)
     text = _CM.sub(_millimetres, text)
     return _MM.sub(lambda m: f"{m.group(1)} mm", text)
 
 
 def spell_out(text: str) -> str:
     """Spinal-root ranges and lists written segment by segment: 'L2-4' and 'L2, 3, 4' become 'L2 L3 L4';
-    measurements written one way (``measure``)."""
+    measurements written one way (``measure``); every dash a hyphen."""
+    text = text.translate(_DASHES)
     if not any(map(str.isdigit, text)):
         return text
     return _RANGE.sub(_range, _LIST.sub(_list, measure(text)))
 
 
-@lru_cache(maxsize=1 << 16)
-def _same(word: str, target: str) -> bool:
-    """A word as typed against a listed word: exact, or with the typo the checker forgives in a long plain word."""
-    if word == target:
-        return True
-    from hamknee.study.contrast import is_contrast
+# Abbreviations one letter from one another ("hcon", "qcon"): a slip never reaches them, as none reaches a word
+# of three letters or fewer ("acl", "pcl", "hip").
+EXACT = frozenset({"hcon", "hecc", "qcon", "qecc"})
 
-    if is_contrast(word) or is_contrast(target) or len(target) < 5 or abs(len(word) - len(target)) > 2:
-        return False
+
+@lru_cache(maxsize=1 << 16)
+def slip(word: str, target: str) -> int | None:
+    """The typos between a word as typed and the word it may stand for, or None when it cannot stand for it.
+
+    One edit in a word of four letters or more, two in one of ten or more ("tibal", "kne", "dorsiflection").
+    Never in a number, an abbreviation of three letters or fewer, or when the word typed is itself a contrast
+    word. A contrast word ("medial", "tibial", "eccentric") is reached only by a slip strictly nearer to it
+    than to any other contrast word: "medail" is medial, "tibular" is fibular, "valus" is neither varus nor
+    valgus. A final 's' slipped in is forgiven too ("femoriss").
+    """
+    if word == target:
+        return 0
+    global _CONTRAST_AS_TYPED
+    from hamknee.study.contrast import CONTRAST
+
+    if not _CONTRAST_AS_TYPED:
+        _CONTRAST_AS_TYPED = CONTRAST | {w + "s" for w in CONTRAST if w.endswith("u")}
+    limit = 2 if len(target) >= 10 else 1
+    if not -limit <= len(word) - len(target) <= limit + 1:  # +1: a final 's' slipped in
+        return None
+    if (len(target) < 4 or len(word) < 3 or target in EXACT or word in _CONTRAST_AS_TYPED
+            or _DIGIT.search(word) or _DIGIT.search(target)):
+        return None
     from rapidfuzz.distance import OSA
 
-    limit = 2 if len(target) >= 10 else 1
-    return OSA.distance(word, target, score_cutoff=limit) <= limit
+    found = OSA.distance(word, target, score_cutoff=limit)
+    if found > limit and word.endswith("s"):
+        found = OSA.distance(word[:-1], target, score_cutoff=limit)
+    if found > limit:
+        return None
+    for other in _CONTRAST_AS_TYPED:
+        if abs(len(other) - len(word)) <= found and len(other) >= 3 \
+                and other not in (target, target + "s", target.removesuffix("s")) \
+                and OSA.distance(word, other, score_cutoff=found) <= found:
+            return None
+    return int(found)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+# The contrast words also as typed, before the checker drops a final 's': a phrase's words are compared so
+# ("valus stress" is neither the varus nor the valgus stress test).
+_CONTRAST_AS_TYPED: frozenset[str] = frozenset()
+
+
+def _same(word: str, target: str) -> bool:
+    """A word as typed against a listed word: exact, or with the slip the checker forgives (``slip``)."""
+    return slip(word, target) is not None
 
 
 # Marks a word reached through a typo ("peronneal" is "fibular~"): the checker counts it as one typo, so
@@ -172,6 +311,11 @@ def canonical(word: str) -> str:
         for listed, target in WORDS.items():
             if _same(word, listed):
                 return target + TYPO
+    elif len(word) == 4:
+        # a short word only by two letters swapped ("prat" is "part"): any other slip of it is another word
+        for listed, target in WORDS.items():
+            if any(word == listed[:i] + listed[i + 1] + listed[i] + listed[i + 2:] for i in range(len(listed) - 1)):
+                return target + TYPO
     return word
 
 
@@ -187,6 +331,7 @@ def shorten(words: list[str]) -> list[str]:
     Each word of a phrase may carry the typo the checker forgives ("anterior cruciiate ligament"); a contrast
     word ("anterior", "medial", "deep") must match exactly.
     """
+    words = [w for word in words for w in EXPANSIONS.get(word, (word,))]
     out: list[str] = []
     i = 0
     while i < len(words):

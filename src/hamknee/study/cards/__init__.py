@@ -75,8 +75,9 @@ class Deck:
         return list(lint(self.cards, self.facts, self.names))
 
 
-# An explanation that lists every right answer is shown whole: cut, it would deny the ones it drops.
-_WHOLE_LIST = frozenset({"site-of"})
+# An explanation that lists every right answer is shown whole: cut, it would deny the ones it drops (the
+# conditions felt at a region; the regions of a condition, one sentence already).
+_WHOLE_LIST = frozenset({"site-of", "felt_at"})
 
 
 def _trim(card: Card) -> Card:

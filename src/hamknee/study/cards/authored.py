@@ -36,8 +36,9 @@ def _affected(facts: Facts | None, spec: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _why_not(option: str, facts: Facts | None, vignette: bool) -> str:
-    """What a wrong option is, not the answer's explanation again (the quiz shows that next): for a
-    vignette, the picture of the condition the option names."""
+    """What a wrong option is, not the answer's explanation again (the quiz shows that next): the card's own
+    reason (``why_not``), or for a vignette the picture of the condition the option names; else only 'Not ...',
+    which the card lint reports."""
     if facts is None:
         return f"Not {option}."
     ids = sorted(facts.name_ids.get(normalize(option), ()))
@@ -59,8 +60,9 @@ def authored_card(r: dict[str, Any], spec: dict[str, Any], facts: Facts | None =
     if distractors:
         options = tuple(ordered([answer, *distractors], card_id))
         correct = (options.index(answer),)
-        notes = tuple(explanation if o == answer else _why_not(o, facts, bool(spec.get("vignette")))
-                      for o in options)
+        reasons = {normalize(d): " ".join(why.split()) for d, why in (spec.get("why_not") or {}).items()}
+        notes = tuple(explanation if o == answer else
+                      reasons.get(normalize(o)) or _why_not(o, facts, bool(spec.get("vignette"))) for o in options)
     qtype = "vignette" if spec.get("vignette") else "choice" if distractors else \
         "self" if spec.get("self_graded") else "recall"
     accepted = list(spec.get("accepted", []))

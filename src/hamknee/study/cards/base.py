@@ -133,13 +133,42 @@ def first_sentence(text: str, limit: int = EXPLANATION_LIMIT) -> str:
     sentence = one[:end]
     if len(sentence) <= limit:
         return sentence
-    # Never a sentence cut mid-phrase: end at the last clause boundary that fits, as a full stop.
+    # Never a sentence cut mid-phrase: end at the last clause boundary that fits, as a full stop. Never inside
+    # brackets, which would leave one open, nor among the items of a list after a colon ("1 point each: a; b;
+    # c"), which would read as the whole list: then before the list, or visibly cut ("…").
+    level, nesting = 0, []
+    for ch in sentence:
+        if ch in "([":
+            level += 1
+        elif ch in ")]":
+            level = max(0, level - 1)
+        nesting.append(level)
+
+    def marks(mark: str, within: str) -> list[int]:
+        return [i for i in range(len(within)) if within.startswith(mark, i) and nesting[i] == 0]
+
+    colons = marks(": ", sentence)
     cut = sentence[:limit]
+    listed: tuple[int, str] | None = None
     for mark in ("; ", ": ", ", "):
-        at = cut.rfind(mark)
-        if at > limit // 3:
+        for at in reversed(marks(mark, cut)):
+            if at <= limit // 3:
+                break
+            before = [c for c in colons if c < at]
+            if mark == "; " and before and len([i for i in marks(mark, sentence) if i > before[-1]]) >= 3:
+                listed = listed or (at, mark)
+                continue  # among the items of a list
             return cut[:at].rstrip() + "."
-    return cut.rsplit(" ", 1)[0].rstrip(",;:") + "."
+    head = [c for c in colons if limit // 4 < c < limit]
+    if head:
+        return sentence[:head[-1]].rstrip() + "."
+    if listed:
+        return f"{cut[:listed[0]].rstrip()}{listed[1].strip()} …"
+    words = cut.rsplit(" ", 1)[0].rstrip(",;:")
+    opened = [i for i in range(len(words)) if words[i] in "([" and nesting[i] == 1 and (i == 0 or nesting[i - 1] == 0)]
+    if nesting[len(words) - 1] and opened and opened[-1] > 40:  # before the bracket, if that leaves a clause
+        return words[:opened[-1]].rstrip(" ,;:") + "."
+    return words + " …"
 
 
 ANY_OF = "Any one of: "
@@ -191,7 +220,9 @@ def _words(text: str) -> list[str]:
 
 
 # A detail that lists heads or parts ("Long head: ...; Short head: ...").
-_HEADS_LISTED = re.compile(r"\b[A-Z][a-z]+(?: [a-z]+)*(?: \([a-z]+\))?(?: part| head|s?)?:")
+_HEADS_LISTED = re.compile(r"\b[A-Z][a-z]+(?: [a-z]+){0,2}(?: \([a-z]+\))?(?: part| head|s?)?:")
+# One head's sentence: "Long head: ...", "Hamstring (ischiocondylar) part: ...", "Vastus lateralis: ...".
+_HEAD_CLAUSE = re.compile(r"^([A-Z][a-z]+(?: [a-z]+){0,2}(?: \([a-z]+\))?(?: part| head|s?)?):\s*(.*)$")
 
 
 class Facts:
@@ -244,9 +275,20 @@ class Facts:
         for c in self.by_kind.get("condition", []):
             for t in c.get("tests", []):
                 self.test_of.setdefault(normalize(plain(t["name"])), []).append(c["id"])
+        # Words a name or alias capitalises after its start ("Legg-Calve-Perthes disease"): proper names, which
+        # keep their capital at the start of a name inside a sentence too ("Perthes disease").
+        self.proper: frozenset[str] = frozenset(
+            w for r in self.by_id.values() for n in names(r)
+            for w in (x.removesuffix("'s") for x in re.split(r"[\s\-/(),]+", n)[1:])
+            if len(w) > 2 and w[0].isupper() and w[1:].islower())
         self._mentions: dict[str, set[str]] = {}
         # What a generator works out once per knowledge base rather than once per card.
         self.memo: dict[str, Any] = {}
+
+    def lc(self, text: str) -> str:
+        """``lc``, keeping a proper name's capital: 'Perthes disease' stays, 'Hip osteoarthritis' is lowered."""
+        first = re.split(r"[\s\-/(),]+", text, maxsplit=1)[0].removesuffix("'s")
+        return text if first in self.proper else lc(text)
 
     def name(self, ident: str) -> str:
         record = self.by_id.get(ident)
@@ -283,10 +325,41 @@ class Facts:
         # Other sites count only where the detail lists heads or parts ("Long head: ...; Short head: ...").
         if not _HEADS_LISTED.search(detail):
             return found
-        for ident in self.mentioned(detail, ("attachment",)):
+        for ident in self.attached(detail):
             if ident not in found:
                 found.append(ident)
         return found
+
+    def attached(self, text: str) -> list[str]:
+        """The attachments a text names as attachments: not one named only to locate another ("the adductor
+        tubercle of the medial femoral condyle" names the tubercle, not the condyle)."""
+        found = self.mentioned(text, ("attachment",))
+        said = "-" + normalize(text) + "-"
+        kept = []
+        for ident in found:
+            own = [normalize(n) for n in self.names(ident)]
+            at = sum(said.count(f"-{n}-") for n in own)
+            located = sum(said.count(f"-{normalize(x)}-of-{the}{n}-") for other in found if other != ident
+                          for x in self.names(other) for n in own for the in ("", "the-"))
+            if at > located:
+                kept.append(ident)
+        return kept
+
+    def heads_of(self, muscle: Record, part: str) -> list[tuple[str, str, list[str]]]:
+        """Each head or part the detail gives a sentence of its own ("Long head: ...; Short head: ..."), with that
+        sentence and the attachments it names, in order; [] when the detail lists none. A sentence that is no
+        head's own ("Some atlases add ...") belongs to the head before it."""
+        detail = one_line((muscle.get(part) or {}).get("detail", ""))
+        if not _HEADS_LISTED.search(detail):
+            return []
+        heads: list[list[str]] = []
+        for sentence in re.split(r"(?<=\.)\s+(?=[A-Z])", detail):
+            m = _HEAD_CLAUSE.match(sentence)
+            if m:
+                heads.append([m.group(1), m.group(2)])
+            elif heads:
+                heads[-1][1] += " " + sentence
+        return [(label, text, self.attached(text)) for label, text in heads]
 
     def nerves_of(self, muscle: Record) -> list[str]:
         supply = muscle.get("innervation") or {}

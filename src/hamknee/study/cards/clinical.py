@@ -18,7 +18,6 @@ from hamknee.study.cards.base import (
     Record,
     any_of,
     first_sentence,
-    lc,
     ordered,
     plain,
     source_lines,
@@ -54,6 +53,8 @@ def _halves(bare: str) -> list[str]:
     resisted knee flexion' is the palpation and the resisted knee flexion."""
     head, tail = bare.split(" and ", 1)
     found: list[str] = []
+    if re.search(r"\d$", head) and re.match(r"\d", tail):
+        return found  # "at 0 and 30 degrees" is one test at two angles, not a test "at 0"
     noun = _TEST_WORD.search(tail)
     if _TEST_WORD.search(head):
         found.append(head)
@@ -150,14 +151,143 @@ def _sub_sites(facts: Facts, c: Record, felt: list[str]) -> dict[str, list[str]]
         inside = [r for r in facts.regions(target["id"]) if r in felt]
         if len(inside) == 1:
             put(inside[0], facts.names(target["id"]))
-    for site in c.get("pain_sites", []):
-        words = set(normalize(site).split("-"))
+    for site in [*c.get("pain_sites", []), *_narrowed(facts, c, felt)]:
+        words = _spelled_sides(site)
         named = [r for r in felt if any(set(normalize(n).split("-")) <= words for n in facts.names(r))]
         for ident in facts.name_ids.get(normalize(site), ()):
             named += [r for r in facts.regions(ident) if r in felt and r not in named]
         if len(named) == 1:
             put(named[0], [site, *(n for i in facts.name_ids.get(normalize(site), ()) for n in facts.names(i))])
+    # A space that fills a region is the region: the popliteal fossa is the back of the knee.
+    for r in felt:
+        for ident in _spaces(facts).get(r, []):
+            put(r, facts.names(ident))
     return found
+
+
+# Words that narrow a region to a part of it: "medial calf", "lower buttock", "inner back of the knee".
+_NARROWER = ("medial", "lateral", "inner", "outer", "upper", "lower", "central", "posteromedial", "posterolateral",
+             "anteromedial", "anterolateral", "inferomedial", "inferolateral", "superomedial", "superolateral")
+_COMPOUND_KNEE = re.compile(r"\b(?:antero|postero|infero|supero)(?:medial|lateral) knee\b", re.IGNORECASE)
+_SPLIT_SIDE = re.compile(r"\b(antero|postero|infero|supero)(medial|lateral)\b")
+_FIRST_SIDE = {"antero": "anterior", "postero": "posterior", "infero": "inferior", "supero": "superior"}
+
+
+def _spelled_sides(text: str) -> set[str]:
+    """A place's words, a compound side as its two sides: 'posteromedial knee' is posterior, medial, knee."""
+    spelt = _SPLIT_SIDE.sub(lambda m: f"{_FIRST_SIDE[m.group(1)]} {m.group(2)}", text.lower())
+    return set(normalize(spelt).split("-"))
+
+
+def _narrowed(facts: Facts, c: Record, felt: list[str]) -> list[str]:
+    """The parts of its regions a condition's own pain text names ("medial calf", "the posteromedial knee"):
+    each is right for its region, where the record says the pain is. A part the record does not name ("lateral
+    calf" for tennis leg) is not, nor a phrase that is another entry's name."""
+    text = " ".join([c.get("pain_location") or "", *c.get("pain_sites", [])])
+    found = [m.group(0) for m in _COMPOUND_KNEE.finditer(text)]
+    sides = "|".join(_NARROWER)
+    for r in felt:
+        for name in dict.fromkeys(plain(n) for n in facts.names(r)):
+            if not name or all(w in _OTHER_SIDE for w in normalize(name).split("-")):
+                continue  # a bare side ("posterior") narrows nothing
+            pattern = rf"\b((?:(?:{sides})\s+)+)(?:the\s+)?{re.escape(name)}\b"
+            found += [f"{m.group(1)}{name}" for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return [f for f in dict.fromkeys(" ".join(x.lower().split()) for x in found)
+            if normalize(f) not in facts.name_ids]
+
+
+_LAY = {"posterior": "back", "anterior": "front", "medial": "inner", "lateral": "outer"}
+
+
+def _regions_said(facts: Facts, text: str) -> list[str]:
+    """The regions a text names by a name that says which side ("back of the thigh", not "thigh", which is
+    also the front), never after the other side's word ("anterior thigh")."""
+    found = []
+    lowered = " ".join(text.lower().split())
+    for r in facts.by_kind.get("region", []):
+        side = r.get("side") or ""
+        sided = {side, _LAY.get(side, side)} - {""}
+        for name in dict.fromkeys(plain(n) for n in facts.names(r["id"])):
+            words = normalize(name).split("-")
+            if not name or all(w in _OTHER_SIDE for w in words):
+                continue
+            if len(words) == 1 and name != plain(r["name"]):
+                continue  # a one-word other name is too loose in a sentence: "diffuse" is not the whole knee
+            if side and side in normalize(r["name"]).split("-") and not sided & set(words):
+                continue  # "thigh" alone is no side of the thigh
+            other = _OTHER_SIDE.get(side, "")
+            pattern = rf"(?<!{other} )(?<!{_LAY.get(other, other)} of the )\b{re.escape(name.lower())}\b" if other \
+                else rf"\b{re.escape(name.lower())}\b"
+            if re.search(pattern, lowered):
+                found.append(r["id"])
+                break
+    return found
+
+
+def _spaces(facts: Facts) -> dict[str, list[str]]:
+    """Region -> the spaces located there (the popliteal fossa at the posterior knee), worked out once per deck."""
+    found = facts.memo.get("spaces")
+    if found is None:
+        found = {}
+        for record in facts.by_kind.get("structure", []):
+            if record.get("structure_type") != "space":
+                continue
+            for link in _out(record):
+                if link["type"] == "located-at" and link["target"] in facts.by_id:
+                    found.setdefault(link["target"], []).append(record["id"])
+        facts.memo["spaces"] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _out(record: Record) -> list[dict[str, Any]]:
+    return [link for link in record.get("relations", []) if link.get("direction", "out") == "out"]
+
+
+def _referral(facts: Facts, c: Record) -> bool:
+    """Somatic referred pain: an example of referred pain, itself or through what it exemplifies (knee pain from
+    the hip). Radicular pain (a root or a nerve), though felt far from its source, is not referred pain."""
+    seen: set[str] = set()
+    todo = [c]
+    while todo:
+        record = todo.pop()
+        for link in _out(record):
+            if link["type"] != "example-of" or link["target"] in seen:
+                continue
+            if link["target"] == "referred-pain":
+                return True
+            seen.add(link["target"])
+            if link["target"] in facts.by_id:
+                todo.append(facts.by_id[link["target"]])
+    return False
+
+
+def _unplaced(facts: Facts, name: str, felt: list[str]) -> str:
+    """A condition's name without the place it names when that place is in a region of the answer: "common
+    fibular nerve injury at the fibular head" would give the lateral knee away."""
+    m = re.match(r"^(.*?) at the (.+)$", name)
+    if m and any(set(facts.regions(i)) & set(felt) for i in facts.mentioned(m.group(2))):
+        return m.group(1)
+    return name
+
+
+def _felt_question(facts: Facts, c: Record, felt: list[str]) -> str:
+    """Where a condition's pain is felt, asked so that each region the record gives is the answer.
+
+    A condition felt first elsewhere (a hip disease in the groin, a root or a nerve along the limb) is asked
+    "at the knee" when all its regions are at the knee, or "groin" would be a true answer marked wrong; the pain is
+    called referred only when it is (not radicular pain, and not a joint that can itself be diseased: a septic
+    knee hurts where it is)."""
+    name = facts.lc(_unplaced(facts, c["name"], felt))
+    links = _out(c)
+    elsewhere = any(link["type"] == "refers-pain-to" for link in links) or _referral(facts, c)
+    if not elsewhere:
+        return f"Where is the pain of {name} felt?"
+    at_knee = any(link["type"] == "affects" and (facts.by_id.get(link["target"]) or {}).get("level") == "knee"
+                  for link in links)
+    pain = "referred pain" if _referral(facts, c) and not at_knee else "pain"
+    if all(facts.by_id[r].get("level") == "knee" for r in felt):
+        return f"Where at the knee can the {pain} of {name} be felt?"
+    return f"Where can the {pain} of {name} be felt?"
 
 
 def region_cards(facts: Facts, add: list[Card]) -> None:
@@ -166,18 +296,21 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
         felt = [r for r in c.get("felt_at", []) if r in facts.by_id]
         for r in felt:
             sites.setdefault(r, []).append(c["id"])
+        # a region the record's own pain text names, beyond its regions at the knee (hip osteoarthritis is felt
+        # in the buttock too): a true answer to "a condition felt at the buttock"
+        for r in _regions_said(facts, c.get("pain_location") or ""):
+            if r not in felt:
+                sites.setdefault(r, []).append(c["id"])
         if not felt:
             continue
         lines = source_lines(c)
         where = _where(c.get("pain_location", "") or c["summary"])
         many = len(felt) > 1
-        # A hip or spine condition is felt first elsewhere (the groin, the back): its knee regions are where
-        # its referred pain reaches, and the question must say so, or "groin" would be a wrong answer.
-        referred = any(link["type"] == "refers-pain-to" or link["target"] == "knee-pain-from-the-hip"
-                       for link in c.get("relations", []))
-        ask = (f"Where at the knee can the referred pain of {lc(c['name'])} be felt?" if referred
-               else f"Where is the pain of {lc(c['name'])} felt?")
+        ask = _felt_question(facts, c, felt)
         sub = _sub_sites(facts, c, felt) if many else {}
+        # of one region, the parts of it the record names and the space that is it ("popliteal fossa")
+        within = [] if many else [*_narrowed(facts, c, felt),
+                                  *(n for i in _spaces(facts).get(felt[0], []) for n in facts.names(i))]
         add.append(Card(
             id=f"{c['id']}:felt_at:recall", entity=c["id"], kind="condition", qtype="recall", field="felt_at",
             prompt=ask + ((" Name both regions." if len(felt) == 2 else f" Name all {len(felt)} regions.")
@@ -187,11 +320,13 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             # The record's more precise names of the site ("behind the patella") are right too, for a set as a
             # whole ("anteromedial knee" is the medial and the anterior knee).
             # (of several regions, a site inside one of them counts as that region: "lower buttock" is the buttock)
-            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(
-                p for p in c.get("pain_sites", []) if not many or not any(p in names for names in sub.values())),
+            accepted=((_and([facts.name(r) for r in felt]),) if many else ()) + tuple(dict.fromkeys(
+                p for p in [*c.get("pain_sites", []), *(w for w in within if not _ids(facts, [w]))]
+                if not many or not any(p in names for names in sub.values()))),
             # a site that is an entry of its own ("tibial tuberosity") is right by all its names
             answer_ids=(() if many else (felt[0],)) + tuple(sorted(
-                {i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), ())}
+                ({i for p in c.get("pain_sites", []) for i in facts.name_ids.get(normalize(p), ())}
+                 | _ids(facts, within))
                 - _ids(facts, [t for texts in sub.values() for t in texts]))),
             parts=tuple(tuple([*facts.names(r), *sub.get(r, [])]) for r in felt) if many else (),
             part_ids=tuple((r, *sorted(i for i in facts.by_id if i in _ids(facts, sub.get(r, []))))
@@ -218,9 +353,9 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
             id=f"{region}:site-of:reverse", entity=region, kind="region", qtype="reverse", field="site-of",
             # Many conditions hurt at any one place: the question asks for one of those the knowledge base
             # covers, so that a true answer it does not hold is not marked as an error of fact.
-            prompt=f"Name a condition covered in hamknee whose pain is felt at the {lc(record['name'])}.",
+            prompt=f"Name a condition covered in hamknee whose pain is felt at the {facts.lc(record['name'])}.",
             answer=any_of(names),
-            explanation=f"Felt at the {lc(record['name'])}: {_and(names)}.",
+            explanation=f"Felt at the {facts.lc(record['name'])}: {_and(names)}.",
             answer_ids=tuple(conditions), rejected=tuple(other_side), entities=(region, *conditions),
             regions=(region,),
             source=(lines or ("",))[0], sources=lines,
@@ -250,6 +385,30 @@ def _named_inside(tests: list[Record], facts: Facts) -> tuple[tuple[str, str], .
     return tuple(dict.fromkeys(found))
 
 
+def _scan_forms(facts: Facts, name: str) -> list[str]:
+    """An investigation by each of its names: 'Compression / duplex ultrasound' is a compression ultrasound, a
+    duplex ultrasound and an ultrasound by any name."""
+    found = _test_forms(name, facts)
+    if " / " in name:
+        *heads, last = [p.strip() for p in name.split(" / ")]
+        noun = last.split()[-1]
+        found += [f"{h} {noun}" for h in heads] + [last]
+    found += [n for i in facts.mentioned(name) for n in facts.names(i)]
+    return list(dict.fromkeys(found))
+
+
+def _kin(facts: Facts, c: Record) -> set[str]:
+    """The conditions that are examples of the same thing as this one (SCFE, Perthes, transient synovitis, septic
+    arthritis and hip osteoarthritis are all knee pain from the hip)."""
+    family = {link["target"] for link in _out(c) if link["type"] == "example-of"}
+    return {o["id"] for o in facts.by_kind.get("condition", []) if o["id"] != c["id"]
+            and family & {link["target"] for link in _out(o) if link["type"] == "example-of"}}
+
+
+# A test that is a set of criteria or a scoring rule: asked as what the diagnosis rests on, not as "a test".
+_CRITERIA = re.compile(r"\b(criteria|criterion|score|rule|diagnosis)\b", re.IGNORECASE)
+
+
 def test_cards(facts: Facts, add: list[Card]) -> None:
     conditions = facts.by_kind.get("condition", [])
     keys = {c["id"]: t for c in conditions if (t := _key_test(c))}
@@ -258,28 +417,36 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
         tests = [t for t in c.get("tests", []) if not _NOT_KEY.search(t["name"]) and clinical(t)]
         if tests:
             accepted = [f for t in tests for f in _test_forms(t["name"], facts, t.get("aliases"))]
+            # an investigation the record lists (a duplex ultrasound for DVT) is no clinical test: say so
+            scans = [(f, "that is an imaging investigation, not a clinical (bedside) test", False)
+                     for t in c.get("tests", []) if not clinical(t) for f in _scan_forms(facts, t["name"])]
             named = sorted({i for f in accepted for i in facts.name_ids.get(normalize(f).removesuffix("-test"), ())})
+            what = "clinical test or decision aid" if any(_CRITERIA.search(t["name"]) for t in tests) else \
+                "clinical test"
             add.append(Card(
                 id=f"{c['id']}:test:recall", entity=c["id"], kind="condition", qtype="recall", field="test",
-                prompt=f"Name a clinical test used in assessing {lc(_unhinted(c['name'], accepted))}.",
+                prompt=f"Name a {what} used in assessing {facts.lc(_unhinted(c['name'], accepted))}.",
                 answer=any_of([t["name"] for t in tests]),
                 explanation=first_sentence(f"{tests[0]['name']}: {tests[0]['description']}"),
                 accepted=tuple(dict.fromkeys(accepted)), answer_ids=tuple(named), entities=(c["id"],),
                 source=(lines or ("",))[0],
-                sources=lines, close=_named_inside(tests, facts),
+                sources=lines, close=_named_inside(tests, facts), hints=tuple(scans),
             ))
         key = keys.get(c["id"])
         if key is None:
             continue
         card_id = f"{c['id']}:key-test:choice"
         text = facts.text_of(c)
-        own = {normalize(plain(t["name"])) for t in c.get("tests", [])}
+        own = {normalize(f) for t in c.get("tests", []) for f in _test_forms(t["name"], aliases=t.get("aliases"))}
+        kin = _kin(facts, c)
         picked: list[tuple[str, str]] = []
         for other in facts.candidates("condition", card_id, c.get("differentials", [])):
             t = keys.get(other["id"])
-            if other["id"] == c["id"] or t is None:
+            # a test of a condition of the same family (knee pain from the hip) assesses this one too: the hip
+            # examination of a child with knee pain is as right for transient synovitis as for SCFE
+            if other["id"] == c["id"] or t is None or other["id"] in kin:
                 continue
-            forms = {normalize(f) for f in _test_forms(t["name"])}
+            forms = {normalize(f) for f in _test_forms(t["name"], aliases=t.get("aliases"))}
             if forms & own or any(f"-{f}-" in text for f in forms) or \
                     any(p == t["name"] for p, _ in picked):
                 continue
@@ -290,11 +457,14 @@ def test_cards(facts: Facts, add: list[Card]) -> None:
             continue
         options = ordered([key["name"], *(p for p, _ in picked)], card_id)
         owner = dict(picked)
+        subject = facts.lc(_unhinted(c["name"], _test_forms(key["name"])))
         notes = tuple(first_sentence(f"{key['name']}: {key['description']}") if o == key["name"] else
-                      f"The {o} is a test for {lc(facts.name(owner[o]))}, not {lc(c['name'])}." for o in options)
+                      f"{o}: a test used in assessing {facts.lc(facts.name(owner[o]))}, not {facts.lc(c['name'])}."
+                      for o in options)
         add.append(Card(
             id=card_id, entity=c["id"], kind="condition", qtype="choice", field="key-test",
-            prompt=f"Which is the key clinical test for {lc(_unhinted(c['name'], _test_forms(key['name'])))}?",
+            prompt=(f"Which of these is key to the clinical diagnosis of {subject}?" if _CRITERIA.search(key["name"])
+                    else f"Which is the key clinical test for {subject}?"),
             answer=key["name"],
             explanation=first_sentence(f"{key['name']}: {key['description']}"),
             accepted=tuple(_test_forms(key["name"], aliases=key.get("aliases"))), options=tuple(options),

@@ -8,6 +8,7 @@
 * ``cut-option``: an option cut off ('...', a trailing 'to', 'the', 'of'), or a sentence rather than a phrase.
 * ``duplicate-options``: two options that say the same (one's words all in the other).
 * ``accepted-owned-elsewhere``: an accepted answer that is a name or alias of another entity.
+* ``unexplained-option``: a wrong option whose note only says it is not the answer ('Not X.'), not why.
 """
 
 from __future__ import annotations
@@ -95,8 +96,18 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
         answers = [a for a in answers if a] + list(card.accepted)
         if not card.answer.startswith(ANY_OF):
             answers.append(card.answer)
+        if card.parts:
+            # A set is given away only when every part is: "adductor tubercle and linea aspera" for adductor
+            # magnus still asks for the linea aspera.
+            answers = [group[0] for group in card.parts]
         shared = [stem & _content(a) for a in answers]
-        if all(shared):
+        # A region is its side: "posterior" in the question gives the posterior knee away, whatever other
+        # name (the popliteal fossa) would also be right.
+        sides = {str(facts.by_id[i].get("side")) for i in card.answer_ids
+                 if i in facts.by_id and facts.by_id[i]["kind"] == "region" and facts.by_id[i].get("side")}
+        if not card.answer.startswith(ANY_OF) and not card.parts and stem & sides:
+            defect("answer-in-stem", f"the question holds {', '.join(sorted(stem & sides))!r}, the side of the answer")
+        elif all(shared):
             given = set().union(*shared)
             defect("answer-in-stem", f"the question holds {', '.join(sorted(given))!r} of the answer")
     if card.options:
@@ -110,6 +121,9 @@ def lint_card(card: Card, facts: Facts, names: NameIndex) -> list[Defect]:
             words = re.findall(r"[A-Za-z]+", o.lower())
             if o.rstrip().endswith(("…", "...")) or (words and words[-1] in _TRAILING) or len(o) > OPTION_LIMIT:
                 defect("cut-option", f"option {o!r} is cut or is a sentence, not a short phrase")
+        for i, o in enumerate(card.options):
+            if i not in card.correct and i < len(card.option_notes) and card.option_notes[i] == f"Not {o}.":
+                defect("unexplained-option", f"wrong option {o!r} is not explained (give the card a why_not)")
         toks = [frozenset(tokens(o)) for o in card.options]
         for i, a in enumerate(toks):
             for j in range(i + 1, len(toks)):

@@ -18,7 +18,6 @@ from hamknee.study.cards.base import (
     Facts,
     Record,
     first_sentence,
-    lc,
     names,
     one_line,
     ordered,
@@ -27,7 +26,9 @@ from hamknee.study.cards.base import (
 )
 
 _SMALL = frozenset({"the", "a", "an", "of", "and", "or", "to", "in", "on", "at", "by", "for", "with", "as", "is",
-                    "its", "vs", "after", "from", "knee", "muscle", "muscles"})
+                    "its", "vs", "after", "from", "knee", "muscle", "muscles",
+                    # the kind of thing a name is gives nothing away: "the femoral nerve", "the intracapsular ligament"
+                    "nerve", "nerves", "ligament", "ligaments", "joint", "joints", "imaging"})
 _NOUN = {"concept": "term", "condition": "condition", "structure": "structure", "attachment": "landmark",
          "muscle": "muscle", "phase": "phase"}
 
@@ -53,6 +54,12 @@ def _root(word: str) -> str:
     return root if len(root) >= 4 else word
 
 
+# A hidden word of the name is shown as a blank to fill, and the question says so: "that runs ..... across"
+# read as a sentence with a word missing.
+BLANK = "_____"
+_BLANK_SAID = " (The blank is a word of its name.)"
+
+
 def _hide(text: str, words: set[str]) -> tuple[str, int]:
     count = 0
     stems = {w[:6] for w in words if len(w) >= 6}
@@ -64,10 +71,18 @@ def _hide(text: str, words: set[str]) -> tuple[str, int]:
         stem = word[:-1] if word.endswith("s") else word
         if word in words or stem in words or (len(word) >= 6 and word[:6] in stems) or _root(word) in roots:
             count += 1
-            return "…"
+            return BLANK
         return match.group(0)
 
     return re.sub(r"[A-Za-z0-9]+", sub, text), count
+
+
+def _filled(clue: str, record: Record) -> bool:
+    """A blank next to a word of the name the clue keeps ("crosses _____ joints" for the two-joint muscle): the
+    blank and its neighbour are the name, a puzzle already solved."""
+    said = {w for n in names(record) for w in re.findall(r"[a-z0-9]+", n.lower())}
+    near = re.findall(rf"([A-Za-z]+)[\s-]+{BLANK}", clue) + re.findall(rf"{BLANK}[\s-]+([A-Za-z]+)", clue)
+    return any(w.lower().rstrip("s") in said or w.lower() in said for w in near)
 
 
 def phase_forms(record: Record) -> list[str]:
@@ -104,18 +119,20 @@ def summary_cards(facts: Facts, add: list[Card]) -> None:
             if is_heading(r):
                 continue
             clue, hidden = _hide(first_sentence(one_line(r["summary"])), name_words(r))
-            if hidden > MAX_GAPS or len(re.findall(r"[A-Za-z]{3,}", clue)) < 6:
+            if hidden > MAX_GAPS or len(re.findall(r"[A-Za-z]{3,}", clue)) < 6 or _filled(clue, r):
                 continue
             lines = source_lines(r)
             why = next((p for p in r.get("key_points", []) if p), "")
             the = "" if kind == "condition" else "the "  # "describes patellar tendinopathy", "the ACL"
             add.append(Card(
                 id=f"{r['id']}:summary:reverse", entity=r["id"], kind=kind, qtype="reverse", field="summary",
-                prompt=f"Which {_NOUN[kind]} is this? {clue}", answer=plain(r["name"]),
+                prompt=f"Which {_NOUN[kind]} is this? {clue}" + (_BLANK_SAID if hidden else ""),
+                answer=plain(r["name"]),
                 # One sentence, so that the key point survives the cut to the first sentence: the answer
                 # alone tells the student nothing the answer line does not.
-                explanation=first_sentence(f"That describes {the}{lc(plain(r['name']))}: {lc(why)}" if why else
-                                           f"That describes {the}{lc(plain(r['name']))}."),
+                explanation=first_sentence(
+                    f"That describes {the}{facts.lc(plain(r['name']))}: {facts.lc(why)}" if why else
+                    f"That describes {the}{facts.lc(plain(r['name']))}."),
                 accepted=tuple(phase_forms(r)) if kind == "phase" else (),
                 answer_ids=(r["id"],), entities=(r["id"],), source=(lines or ("",))[0], sources=lines,
             ))
@@ -164,7 +181,9 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
     for p in phases:
         following = [link["target"] for link in p.get("relations", [])
                      if link["type"] == "precedes" and link["direction"] == "out" and link["target"] in facts.by_id]
-        if len(following) != 1:
+        # Only a published scheme's order is a fact to learn ("Goom et al. 2016"); a staging of general advice
+        # made for the knowledge base ("staged into phases by hamknee") is no question.
+        if len(following) != 1 or not _AUTHORS.match(p.get("protocol") or ""):
             continue
         nxt = facts.by_id[following[0]]
         card_id = f"{p['id']}:next:choice"
@@ -183,14 +202,14 @@ def next_phase_cards(facts: Facts, add: list[Card]) -> None:
         key = shown[nxt["id"]]
         options = ordered(list(shown.values()), card_id)
         by_label = {v: k for k, v in shown.items()}
-        notes = tuple(f"{plain(nxt['name'])} follows the {lc(plain(p['name']))}." if o == key else
+        notes = tuple(f"{plain(nxt['name'])} follows the {facts.lc(plain(p['name']))}." if o == key else
                       f"{plain(facts.by_id[by_label[o]]['name'])} is not the phase that follows the "
-                      f"{lc(plain(p['name']))}." for o in options)
+                      f"{facts.lc(plain(p['name']))}." for o in options)
         lines = source_lines(p)
         add.append(Card(
             id=card_id, entity=p["id"], kind="phase", qtype="choice", field="next",
             prompt=(f"In the scheme of {who}, which" if (who := scheme(p)) else "Which")
-            + f" phase comes next, straight after the {lc(plain(p['name']))}?", answer=key,
+            + f" phase comes next, straight after the {facts.lc(plain(p['name']))}?", answer=key,
             explanation=first_sentence(f"{plain(nxt['name'])}: {one_line(nxt['summary'])}"),
             accepted=tuple(phase_forms(nxt)), answer_ids=(nxt["id"],), options=tuple(options),
             correct=(options.index(key),), option_notes=notes, entities=(p["id"], nxt["id"]),
