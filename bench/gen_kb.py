@@ -120,8 +120,11 @@ def _clone(item: dict[str, Any], section: str, round_: int, rename: dict[str, st
         clone["name"] = f"{item['name']} copy {round_}"
         clone["aliases"] = [f"{alias} copy {round_}" for alias in item.get("aliases", [])]
         for relation in clone.get("relations", []):
+            cloned_target = relation["target"] in rename
             relation["target"] = rename.get(relation["target"], relation["target"])
-            if "felt_at" in relation:  # where this form of the condition is felt: the clone's own regions
+            if "felt_at" in relation and cloned_target:
+                # Where this form of the condition is felt: the regions of the condition it points at, so
+                # the clone's own regions only when the condition is cloned in this round too.
                 relation["felt_at"] = [rename.get(r, r) for r in relation["felt_at"]]
         for dotted in REFERENCES.get(section, ()):
             _set(clone, dotted, rename)

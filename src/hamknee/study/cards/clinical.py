@@ -7,6 +7,7 @@ condition's record names anywhere.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -185,15 +186,30 @@ def _narrowed(facts: Facts, c: Record, felt: list[str]) -> list[str]:
     calf" for tennis leg) is not, nor a phrase that is another entry's name."""
     text = " ".join([c.get("pain_location") or "", *c.get("pain_sites", [])])
     found = [m.group(0) for m in _COMPOUND_KNEE.finditer(text)]
-    sides = "|".join(_NARROWER)
+    lowered = text.lower()
     for r in felt:
-        for name in dict.fromkeys(plain(n) for n in facts.names(r)):
-            if not name or all(w in _OTHER_SIDE for w in normalize(name).split("-")):
-                continue  # a bare side ("posterior") narrows nothing
-            pattern = rf"\b((?:(?:{sides})\s+)+)(?:the\s+)?{re.escape(name)}\b"
-            found += [f"{m.group(1)}{name}" for m in re.finditer(pattern, text, re.IGNORECASE)]
+        for name in _narrowing_names(facts, r):
+            if name.lower() in lowered:  # compiling only the names the text holds keeps a large deck fast
+                found += [f"{m.group(1)}{name}" for m in _narrowing(name).finditer(text)]
     return [f for f in dict.fromkeys(" ".join(x.lower().split()) for x in found)
             if normalize(f) not in facts.name_ids]
+
+
+def _narrowing_names(facts: Facts, region: str) -> list[str]:
+    """A region's names that a side word can narrow ("calf", not the bare side "posterior"), once per deck."""
+    cache = facts.memo.setdefault("narrowing", {})
+    names = cache.get(region)
+    if names is None:
+        names = cache[region] = [name for name in dict.fromkeys(plain(n) for n in facts.names(region))
+                                 if name and not all(w in _OTHER_SIDE for w in normalize(name).split("-"))]
+    return names  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _narrowing(name: str) -> re.Pattern[str]:
+    """A part of a region named by side words before its name ("medial calf", "lower the buttock")."""
+    sides = "|".join(_NARROWER)
+    return re.compile(rf"\b((?:(?:{sides})\s+)+)(?:the\s+)?{re.escape(name)}\b", re.IGNORECASE)
 
 
 _LAY = {"posterior": "back", "anterior": "front", "medial": "inner", "lateral": "outer"}
@@ -202,26 +218,46 @@ _LAY = {"posterior": "back", "anterior": "front", "medial": "inner", "lateral": 
 def _regions_said(facts: Facts, text: str) -> list[str]:
     """The regions a text names by a name that says which side ("back of the thigh", not "thigh", which is
     also the front), never after the other side's word ("anterior thigh")."""
-    found = []
     lowered = " ".join(text.lower().split())
-    for r in facts.by_kind.get("region", []):
-        side = r.get("side") or ""
-        sided = {side, _LAY.get(side, side)} - {""}
-        for name in dict.fromkeys(plain(n) for n in facts.names(r["id"])):
-            words = normalize(name).split("-")
-            if not name or all(w in _OTHER_SIDE for w in words):
-                continue
-            if len(words) == 1 and name != plain(r["name"]):
-                continue  # a one-word other name is too loose in a sentence: "diffuse" is not the whole knee
-            if side and side in normalize(r["name"]).split("-") and not sided & set(words):
-                continue  # "thigh" alone is no side of the thigh
-            other = _OTHER_SIDE.get(side, "")
-            pattern = rf"(?<!{other} )(?<!{_LAY.get(other, other)} of the )\b{re.escape(name.lower())}\b" if other \
-                else rf"\b{re.escape(name.lower())}\b"
-            if re.search(pattern, lowered):
-                found.append(r["id"])
-                break
+    found = []
+    for region_id, names in _region_patterns(facts):
+        # The substring test is cheap and rules out nearly every region before a regex runs.
+        if any(name in lowered and _side_pattern(name, other).search(lowered) for name, other in names):
+            found.append(region_id)
     return found
+
+
+@functools.cache
+def _side_pattern(name: str, other: str) -> re.Pattern[str]:
+    """A region's name not after the other side's word ("thigh" but not "anterior thigh")."""
+    if not other:
+        return re.compile(rf"\b{re.escape(name)}\b")
+    return re.compile(rf"(?<!{other} )(?<!{_LAY.get(other, other)} of the )\b{re.escape(name)}\b")
+
+
+def _region_patterns(facts: Facts) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each region with the names that say its side and the other side's word, worked out once per deck:
+    redoing it for every condition made the deck quadratic in the knowledge base."""
+    built = facts.memo.get("region_patterns")
+    if built is None:
+        built = []
+        for r in facts.by_kind.get("region", []):
+            side = r.get("side") or ""
+            sided = {side, _LAY.get(side, side)} - {""}
+            names = []
+            for name in dict.fromkeys(plain(n) for n in facts.names(r["id"])):
+                words = normalize(name).split("-")
+                if not name or all(w in _OTHER_SIDE for w in words):
+                    continue
+                if len(words) == 1 and name != plain(r["name"]):
+                    continue  # a one-word other name is too loose in a sentence: "diffuse" is not the whole knee
+                if side and side in normalize(r["name"]).split("-") and not sided & set(words):
+                    continue  # "thigh" alone is no side of the thigh
+                names.append((name.lower(), _OTHER_SIDE.get(side, "")))
+            if names:
+                built.append((r["id"], names))
+        facts.memo["region_patterns"] = built
+    return built  # type: ignore[no-any-return]
 
 
 def _spaces(facts: Facts) -> dict[str, list[str]]:
@@ -329,7 +365,7 @@ def region_cards(facts: Facts, add: list[Card]) -> None:
                  | _ids(facts, within))
                 - _ids(facts, [t for texts in sub.values() for t in texts]))),
             parts=tuple(tuple([*facts.names(r), *sub.get(r, [])]) for r in felt) if many else (),
-            part_ids=tuple((r, *sorted(i for i in facts.by_id if i in _ids(facts, sub.get(r, []))))
+            part_ids=tuple((r, *sorted(_ids(facts, sub.get(r, [])) & facts.by_id.keys()))
                            for r in felt) if many else (),
             entities=(c["id"], *felt), regions=tuple(felt), source=(lines or ("",))[0], sources=lines,
         ))
@@ -400,9 +436,19 @@ def _scan_forms(facts: Facts, name: str) -> list[str]:
 def _kin(facts: Facts, c: Record) -> set[str]:
     """The conditions that are examples of the same thing as this one (SCFE, Perthes, transient synovitis, septic
     arthritis and hip osteoarthritis are all knee pain from the hip)."""
-    family = {link["target"] for link in _out(c) if link["type"] == "example-of"}
-    return {o["id"] for o in facts.by_kind.get("condition", []) if o["id"] != c["id"]
-            and family & {link["target"] for link in _out(o) if link["type"] == "example-of"}}
+    members = facts.memo.get("example_of")
+    if members is None:  # family -> its conditions, once per deck: scanning every condition for each is quadratic
+        members = {}
+        for o in facts.by_kind.get("condition", []):
+            for link in _out(o):
+                if link["type"] == "example-of":
+                    members.setdefault(link["target"], set()).add(o["id"])
+        facts.memo["example_of"] = members
+    kin: set[str] = set()
+    for link in _out(c):
+        if link["type"] == "example-of":
+            kin |= members.get(link["target"], set())
+    return kin - {c["id"]}
 
 
 # A test that is a set of criteria or a scoring rule: asked as what the diagnosis rests on, not as "a test".
