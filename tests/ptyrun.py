@@ -81,6 +81,9 @@ class Session:
             if time.monotonic() > deadline or (not self._pump(0.1) and self.proc.poll() is not None):
                 if check(self.text):
                     break
+                self.proc.kill()  # a failed expectation leaves no process behind to warn in a later test
+                self.proc.wait(timeout=10)
+                os.close(self.master)
                 raise AssertionError(f"never saw {pattern!r}; output so far:\n{self.text[-3000:]}")
         return self.text
 
