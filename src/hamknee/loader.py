@@ -345,21 +345,32 @@ class _Lines:
     """Line and column (1-based, in characters) of a character offset, counting lines as an editor does.
 
     The parser's own marks count NEL, U+2028 and U+2029 as line breaks (YAML 1.1 does), which no editor
-    shows; only its character offsets are used, converted here."""
+    shows; only its character offsets are used, converted here. Lines are counted per block of the text,
+    not listed one by one: 18 MB of comment lines would be nine million numbers, hundreds of MB.
+    """
+
+    _BLOCK = 1 << 16
 
     def __init__(self, text: str) -> None:
-        self.starts = [0]
-        find = text.find
-        at = find("\n")
-        while at != -1:
-            self.starts.append(at + 1)
-            at = find("\n", at + 1)
+        self.text = text
+        self.before = [0]  # line breaks before each block
+        self.last = [-1]  # where the last line break before each block is
+        count, last = 0, -1
+        for start in range(0, len(text), self._BLOCK):
+            end = start + self._BLOCK
+            count += text.count("\n", start, end)
+            found = text.rfind("\n", start, end)
+            last = found if found != -1 else last
+            self.before.append(count)
+            self.last.append(last)
 
     def at(self, index: int) -> tuple[int, int]:
-        import bisect
-
-        line = bisect.bisect_right(self.starts, index) - 1
-        return line + 1, index - self.starts[line] + 1
+        block = min(index // self._BLOCK, len(self.before) - 1)
+        start = block * self._BLOCK
+        line = self.before[block] + self.text.count("\n", start, index)
+        found = self.text.rfind("\n", start, index)
+        line_start = (found if found != -1 else self.last[block]) + 1
+        return line + 1, index - line_start + 1
 
 
 def _yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> Problem:
