@@ -51,6 +51,13 @@ def target_path(name: str, what: str = "file") -> Path:
 
     if not name.strip():
         raise UsageProblem(f"No {what} name given.", "Give a file name, or - for standard output.")
+    last = name.rstrip("/").rsplit("/", 1)[-1]
+    if name.endswith("/") or last in (".", ".."):
+        # A path that can only name a folder ('out/', '.', 'out/..'): written as given, 'out/' would become a
+        # file named 'out', and '.' a hidden file beside the folder's own entries.
+        shown = visible(name if len(name) <= 80 else name[:79] + "…")
+        raise CannotWriteError(f"Cannot write {shown}: it names a folder, not a file.",
+                               "Add a file name to it, for example out/cards.csv.")
     return user_path(name, what)
 
 
