@@ -663,14 +663,19 @@ class Store:
                     raise ValueError(f"the exported content of card {str(ident)[:60]!r} is not a list of fields")
         return found
 
-    def stamp_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
-                      fill: Callable[[list[str]], Mapping[str, str]] | None = None) -> dict[str, int]:
+    @contextlib.contextmanager
+    def stamping_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
+                         fill: Callable[[list[str]], Mapping[str, str]] | None = None) -> Iterator[dict[str, int]]:
         """The modification time (whole seconds) of each card's content: kept while the content hash stays
         the same, moved forward (past the previous one) when it changes, ``when`` for a card never exported.
 
         ``contents`` maps card id -> (content hash, content); the content may be None where the caller
         found the hash unchanged when it looked, and ``fill`` then gives it for those that changed after
         all (another export in between). Rows are only added or updated, never removed.
+
+        The new times are committed only when the block ends without an error: the package they go into is
+        written inside it, and a package that never reached its place must not count as exported (the
+        next export would take its notes for unchanged, and Anki would never get them).
         """
         now = int(when.timestamp())
         stamps: dict[str, int] = {}
@@ -698,7 +703,7 @@ class Store:
                 """INSERT INTO exported (card_id, hash, changed_at, content) VALUES (?, ?, ?, ?)
                    ON CONFLICT (card_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at,
                        content = excluded.content""", changes)
-        return stamps
+            yield stamps
 
     # -- statistics ---------------------------------------------------------------------------------
     def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
