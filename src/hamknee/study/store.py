@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from hamknee.errors import StudyDatabaseError
 from hamknee.study.cards import Card
-from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, start_of_day
+from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, local_time, start_of_day
 
 if TYPE_CHECKING:
     from fsrs import Rating
@@ -818,7 +818,7 @@ class Store:
             end = begin + timedelta(days=1)
             low = float("-inf") if day == 0 else _ts(begin)
             n = sum(1 for c in active if c[3] > 0 and c[4] is not None and low <= c[4] < _ts(end))
-            forecast.append({"date": begin.astimezone().date().isoformat(), "due": n})
+            forecast.append({"date": local_time(begin).date().isoformat(), "due": n})
         next_due = self.next_due()
         return {
             "database": str(self.path),
@@ -953,7 +953,7 @@ def reset(path: Path, when: datetime) -> Path | None:
         return None
     _regular_or_absent(real)
     _resettable(path, real)
-    stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
+    stamp = local_time(when).strftime("%Y%m%d-%H%M%S")
     backup = real.with_name(f"{real.name}.{stamp}.bak")
     counter = 1
     while os.path.lexists(backup):  # a dangling link there is taken too: a backup never goes through one
