@@ -247,6 +247,17 @@ def failure(exc: OSError, existed: bool = False) -> tuple[str, str]:
     return exc.strerror or str(exc), "Choose a writable location."
 
 
+def file_size_limit() -> int | None:
+    """The largest file this process may write (``ulimit -f``), in bytes, or None when there is no limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):
+        return None
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
 def write_stdout(data: bytes) -> None:
     """Bytes to standard output, as they are (a text-only stdout, as under test runners, gets the text)."""
     try:

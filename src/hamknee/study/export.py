@@ -232,9 +232,15 @@ def _write_package(model: Any, cards: Iterable[Card], gone: dict[str, list[str]]
         try:
             package.write_to_file(handle, timestamp=ANKI_TIMESTAMP)
         except sqlite3.Error as exc:  # genanki builds the collection in a temporary SQLite file first
+            from hamknee.safe_write import file_size_limit
+
             if "full" in str(exc).lower():
                 raise OSError(errno.ENOSPC, "no space left for the package being built in the temporary "
                                             "folder") from None
+            if "disk i/o" in str(exc).lower() and file_size_limit() is not None:
+                # SQLite reports a write past ``ulimit -f`` (EFBIG) as an I/O error: name the likely cause.
+                raise OSError(errno.EFBIG, "the package being built in the temporary folder passed the file "
+                                           "size limit") from None
             raise OSError(errno.EIO, f"cannot build the package ({exc})") from None
 
     _atomic(target, put, force=force)

@@ -157,18 +157,27 @@ def _free_bytes(path: Path) -> int | None:
 
 
 def _read_only_fs(path: Path) -> bool:
-    for place in (path, path.parent):
+    """Whether the file, or the folder it would be made in (the nearest one that exists), is on a read-only disk."""
+    place = path
+    while True:
         try:
             return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
+            if place.parent == place:
+                return False
+            place = place.parent
         except (OSError, AttributeError):
-            continue
-    return False
+            return False
 
 
 def _folder_cause(path: Path) -> tuple[str, str] | None:
     """Why nothing can be written beside the database, if that is so: SQLite keeps its journal there."""
     folder = path.parent
     if _read_only_fs(path):
+        if not os.path.lexists(path):
+            return ("cannot be created: its folder is on a read-only file system",
+                    "Choose a database on a writable disk with --db PATH or HAMKNEE_DB, or set HAMKNEE_HOME to a "
+                    "writable folder.")
         return ("is on a read-only file system; nothing was changed",
                 "Copy it to a writable disk and pass the copy with --db PATH (or HAMKNEE_DB).")
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
@@ -216,24 +225,15 @@ def _reason(exc: BaseException, path: Path) -> tuple[str, str]:
     if "unable to open" in text or isinstance(exc, OSError):
         return ("cannot be opened or created", "Check that its folder exists and is writable, or choose another "
                                                "file with --db PATH or HAMKNEE_DB.")
-    limit = _file_size_limit()
+    from hamknee.safe_write import file_size_limit
+
+    limit = file_size_limit()
     if limit is not None and ("disk i/o error" in text or code == errno.EFBIG):
         return (f"could not be written: it would grow past your file size limit (ulimit -f, {limit:,} bytes); "
                 "what was saved before is kept", "Raise the limit (ulimit -f unlimited), then run the command again.")
     # Said in its own words, named as what it is: nothing above explains it.
     return (f"could not be used: the database library reported {str(exc)[:200]!r}; nothing was changed",
             "If it happens again, move the file aside or run 'hamknee quiz --reset' (it keeps a backup copy).")
-
-
-def _file_size_limit() -> int | None:
-    """The largest file this process may write (``ulimit -f``), in bytes, or None when there is no limit."""
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    except (ImportError, OSError, ValueError):
-        return None
-    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 @contextlib.contextmanager
