@@ -464,3 +464,87 @@ def test_study_and_chain_commands_on_a_full_device(tmp_path, args):
                            env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "home")))
     assert r.returncode == 4, r.stderr
     assert r.stderr == "Error: cannot write output: No space left on device.\n"
+
+
+# -- a file size limit (ulimit -f) and a read-only home -----------------------------------------------------------
+
+def _limited(blocks: int, args: list[str], home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """hamknee under ``ulimit -f`` (1 KB blocks): a write past it fails with EFBIG (Python ignores SIGXFSZ)."""
+    command = " ".join(f"'{a}'" for a in [*HAMKNEE, "--kb", str(STUDY_KB), *args])
+    return subprocess.run(["bash", "-c", f"ulimit -f {blocks}; exec {command}"], capture_output=True, text=True,
+                          timeout=120, cwd=cwd, env=dict(os.environ, HAMKNEE_HOME=str(home)))
+
+
+@pytest.mark.parametrize("command", [["export", "csv"], ["export", "json"], ["export", "cards"],
+                                     ["diagram", "semitendinosus", "--svg"]])
+def test_a_file_size_limit_during_an_export_is_one_line_and_leaves_nothing(tmp_path, command):
+    out = tmp_path / "out"
+    out.mkdir()
+    r = _limited(1, [*command, str(out / "file")], tmp_path / "home", tmp_path)
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "file size limit" in lines[0] and "ulimit -f" in lines[0], lines[0]
+    assert os.listdir(out) == []  # no partial file, no hidden temporary one
+
+
+def test_a_file_size_limit_while_the_anki_package_is_built_is_one_line_and_records_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    db = tmp_path / "p.sqlite3"
+    first = _limited(100_000, ["export", "anki", str(tmp_path / "first.apkg"), "--db", str(db)], tmp_path / "home",
+                     tmp_path)
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM exported")  # every note new again: this export would record them all
+    conn.close()
+    r = _limited(64, ["export", "anki", str(out / "deck.apkg"), "--db", str(db)], tmp_path / "home", tmp_path)
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "file size limit" in lines[0] and "Choose a writable location" not in lines[0], lines[0]
+    assert os.listdir(out) == []
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM exported").fetchone()[0] == 0
+    conn.close()
+
+
+def test_a_file_size_limit_on_the_study_database_names_the_limit(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    r = _limited(1, ["export", "anki", str(tmp_path / "deck.apkg"), "--db", str(db)], tmp_path / "home", tmp_path)
+    assert r.returncode == 5, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "file size limit (ulimit -f" in lines[0] and "disk I/O error" not in lines[0], lines[0]
+    assert not (tmp_path / "deck.apkg").exists()
+
+
+@needs_tmpfs
+def test_a_read_only_home_says_so_in_one_line_and_exports_that_need_no_database_still_work(tmp_path):
+    report = _on_small_disk(tmp_path, "64k", """
+        import json, subprocess
+        out = os.path.join(os.path.dirname(disk), "out")
+        os.mkdir(out)
+        subprocess.run(["mount", "-o", "remount,ro", disk], check=True)
+        results = {}
+        os.environ["HAMKNEE_HOME"] = disk
+        for name, args in {"csv": ["export", "csv", os.path.join(out, "c.csv")],
+                           "cards": ["export", "cards", os.path.join(out, "d.json")],
+                           "anki": ["export", "anki", os.path.join(out, "a.apkg")],
+                           "stats": ["stats"],
+                           "csv-into-home": ["export", "csv", os.path.join(disk, "c.csv")]}.items():
+            done = hk(*args)
+            results[name] = [done.returncode, done.stderr]
+        print(json.dumps({"results": results, "out": sorted(os.listdir(out))}))
+    """)
+    results = report["results"]
+    assert results["csv"][0] == 0 and results["cards"][0] == 0, results  # type: ignore[index]
+    for name in ("anki", "stats", "csv-into-home"):
+        code, err = results[name]  # type: ignore[index]
+        assert code == (4 if name == "csv-into-home" else 5), (name, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, (name, err)
+        assert "read-only" in err, (name, err)
+    for name in ("anki", "stats"):
+        err = results[name][1]  # type: ignore[index]
+        assert "cannot be created" in err and "is read-only (its permissions)" not in err, (name, err)
+    assert report["out"] == ["c.csv", "d.json"], report

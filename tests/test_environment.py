@@ -54,3 +54,36 @@ def test_a_nul_byte_in_an_argument_is_a_usage_error(hk, tmp_path, monkeypatch, a
     assert len(lines) == 1 and lines[0].startswith("Error: argument ") and "NUL byte" in lines[0]
     assert not acting(r.stderr)
     assert list(tmp_path.iterdir()) == [tmp_path / "home"] or not list(tmp_path.glob("*x*"))
+
+
+@pytest.mark.parametrize("tz", ["XXX+24:30", "ABC-167", "UTC+99999", "XXX-24:59:59", ":/nonexistent", "", "XXX+14:30"])
+def test_an_odd_time_zone_counts_days_in_utc(tmp_path, tz):
+    """Days are the student's, unless TZ gives no sane offset: then they are UTC days, never a crash."""
+    import json
+    import os
+    import subprocess
+    from datetime import datetime, timezone
+
+    from tests.ptyrun import HAMKNEE
+    from tests.test_study import STUDY_KB
+
+    env = dict(os.environ, TZ=tz, HAMKNEE_HOME=str(tmp_path / "h"))
+    db = str(tmp_path / "p.sqlite3")
+    quiz = subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "quiz", "--count", "1", "--db", db], input="x\n",
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert quiz.returncode == 0 and quiz.stderr == "", quiz.stderr
+    assert "1 answer saved" in quiz.stdout
+    before = datetime.now(timezone.utc).date().isoformat()
+    stats = subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "stats", "--json", "--db", db], capture_output=True,
+                           text=True, env=env, timeout=60)
+    after = datetime.now(timezone.utc).date().isoformat()
+    assert stats.returncode == 0 and stats.stderr == "", stats.stderr
+    data = json.loads(stats.stdout)
+    assert data["forecast"][0]["date"] in (before, after)
+    assert data["reviews"]["today"] == 1
+    shown = subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "stats", "--db", db], capture_output=True, text=True,
+                           env=env, timeout=60)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    reset = subprocess.run([*HAMKNEE, "quiz", "--reset", "--db", db], capture_output=True, text=True, env=env,
+                           timeout=60)
+    assert reset.returncode == 0 and "Progress reset" in reset.stdout, reset.stderr

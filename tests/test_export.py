@@ -169,3 +169,46 @@ def test_export_help_has_examples(hk) -> None:  # type: ignore[no-untyped-def]
         result = hk(*args)
         assert result.exit_code == 0
         assert "Examples:" in result.stdout
+
+
+def _ledger(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        rows = list(conn.execute("SELECT card_id, hash, changed_at, content FROM exported ORDER BY card_id"))
+    conn.close()
+    return rows
+
+
+def test_an_anki_package_that_cannot_be_put_in_place_records_nothing(hk, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    import errno
+    import os
+
+    db = tmp_path / "p.sqlite3"
+    package = tmp_path / "deck.apkg"
+    edited = tmp_path / "kb.yaml"
+    edited.write_text(STUDY_KB.read_text(encoding="utf-8"), encoding="utf-8")
+    first = hk("--kb", str(edited), "export", "anki", str(package), "--db", str(db))
+    assert first.exit_code == 0, first.stderr
+    recorded = _ledger(db)
+    assert recorded
+    # The knowledge base changes, so the next export would stamp the changed notes anew.
+    text = edited.read_text(encoding="utf-8")
+    assert "name: Pes anserinus\n" in text
+    edited.write_text(text.replace("name: Pes anserinus\n", "name: Pes anserinus (goose foot)\n"), encoding="utf-8")
+    old_package = package.read_bytes()
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    for name, target in (("replace", package), ("link", tmp_path / "new.apkg")):
+        with monkeypatch.context() as patched:
+            patched.setattr(os, name, refused)
+            r = hk("--kb", str(edited), "export", "anki", str(target), "--db", str(db), "--force")
+        assert r.exit_code == 4, (name, r.stdout, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "disk is full" in r.stderr, r.stderr
+        assert _ledger(db) == recorded, name  # what was exported is recorded only once the package is there
+    assert package.read_bytes() == old_package
+    assert not (tmp_path / "new.apkg").exists()
+    again = hk("--kb", str(edited), "export", "anki", str(package), "--db", str(db), "--force")
+    assert again.exit_code == 0, again.stderr
+    changed = int(again.stdout.split("(")[1].split()[0])
+    assert changed > 0 and _ledger(db) != recorded

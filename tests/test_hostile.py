@@ -688,7 +688,9 @@ def test_ctrl_c_at_any_moment_of_start_up_is_exit_130_with_one_line(slow_kb, tmp
 @pytest.mark.parametrize(("data", "line", "column"), [
     (b"\xef\xbb\xbfversion: 1\ntitle: \xc3\xa9\xc3\xa9 caf\xe9\n", 2, 14),  # columns count characters
     (b"\xef\xbb\xbft\xc3\xa9: caf\xe9\n", 1, 8),  # the byte-order mark is no column
-    ("title: \"a\u2028b\"\nnote: \"c\u2029d\x85e\"\nlist: [\n".encode(), 4, 1),  # breaks YAML counts, editors do not
+    ("title: \"a\x85b\"\nnote: \"c\x85d\"\nlist: [\n".encode(), 4, 1),  # breaks YAML counts, editors do not
+    # Refused before parsing, where an editor shows them: YAML would count them as line breaks.
+    ("title: \"a\u2028b\"\nnote: \"c\u2029d\x85e\"\nlist: [\n".encode(), 1, 10),
 ])
 def test_undecodable_bytes_and_syntax_errors_are_located_as_an_editor_shows_them(tmp_path, data, line, column):
     kb = tmp_path / "kb.yaml"

@@ -113,3 +113,38 @@ def test_a_long_unknown_key_within_the_limits_is_shown_once_and_clipped(tmp_path
     assert done.returncode == 3
     first = done.stderr.splitlines()[0]
     assert first == f"{path}:15:105: muscles[0].{key[:79]}…: unknown field", first
+
+
+COMMENTED = {
+    # name: (the one error, the line it is on after the comments, its column, the message)
+    "syntax-error": (lambda: MINIMAL.replace("summary: A medial hamstring.", "summary: [unclosed"), 13, 16,
+                     "YAML syntax"),
+    "unknown-field": (lambda: MINIMAL.replace("    group: hamstring", "    group: hamstring\n    bogus: 1"), 15, 12,
+                      "muscles[0].bogus: unknown field 'bogus'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMMENTED))
+def test_eighteen_megabytes_of_comments_and_one_error_is_located_in_bounded_memory(tmp_path, case):
+    make, line, column, message = COMMENTED[case]
+    comments = 9_000_000
+    path = tmp_path / "kb.yaml"
+    path.write_text("#\n" * comments + make())
+    assert 18_000_000 < path.stat().st_size <= 20 * 1024 * 1024
+    code, errors, rss = _measured(["validate", str(path)], tmp_path / "home")
+    assert code == 3, errors[-500:]
+    first = errors.splitlines()[0]
+    assert first.startswith(f"{path}:{comments + line}:{column}: "), first
+    assert message in first, first
+    assert len(errors.splitlines()) == 2
+    assert rss < 150 * 1024, rss
+
+
+def test_a_file_of_comments_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path):
+    path = tmp_path / "kb.yaml"
+    path.write_text("#\n" * 11_000_000 + MINIMAL)
+    assert path.stat().st_size > 20 * 1024 * 1024
+    code, errors, rss = _measured(["validate", str(path)], tmp_path / "home")
+    assert code == 3
+    assert errors.splitlines()[0] == f"{path}: file is 21.0 MB; the limit is 20 MB", errors
+    assert rss < 100 * 1024, rss

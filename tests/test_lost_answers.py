@@ -323,3 +323,26 @@ def test_i_was_right_and_a_new_rating_replace_the_saved_review(tmp_path: Path) -
     code, output = session.finish(timeout=30)
     assert code == 0, output
     assert "3 answers saved, 3 right (100%)" in output
+
+
+def test_forty_thousand_blank_lines_end_the_input_after_a_few_prompts_and_keep_the_answer(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    order = _order(count=2)
+    typed = ANSWERS[order[0].id][2] + "\n" + "\n" * 40_000
+    r = subprocess.run([*HAMKNEE, *_quiz(db, count=2)], input=typed, capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h")))
+    assert r.returncode == 0, r.stderr
+    prompts = [line for line in r.stdout.splitlines() if line.startswith(">")]
+    assert 2 <= len(prompts) <= 30, len(prompts)
+    assert "in a row" in r.stdout and "End of input: 1 of 2 cards asked, 1 answer saved" in r.stdout, r.stdout[-600:]
+    assert [row[0] for row in reviews(db)] == [order[0].id]
+    assert "Traceback" not in r.stderr
+
+
+def test_unusable_ratings_piped_in_end_the_input_after_a_few_prompts(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    r = subprocess.run([*HAMKNEE, *_quiz(db, count=1), "--self"], input="\n" + "zzz\n" * 40_000, capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, HAMKNEE_HOME=str(tmp_path / "h")))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("How well did you know it?") <= 30
+    assert "End of input" in r.stdout and reviews(db) == []

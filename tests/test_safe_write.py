@@ -177,7 +177,8 @@ def test_a_full_disk_keeps_the_old_file_whole(tmp_path, writer):
     r = write(tmp_path, writer, target, "--force", preexec_fn=_file_size_limit(limit))
     assert r.returncode == 4, r.stderr
     assert r.stderr.startswith(f"Error: Cannot write {target}: ")
-    assert "File too large" in r.stderr or "disk I/O error" in r.stderr
+    assert "File too large" in r.stderr or "passed the file size limit" in r.stderr
+    assert "disk I/O error" not in r.stderr
     assert target.read_bytes() == old
     assert everything_in(folder) == [target.name]
 
@@ -322,3 +323,33 @@ def test_quizlet_rows_run_no_formula(tmp_path):
     cells = [cell for line in r.stdout.splitlines() for cell in line.split("\t")]
     assert any("HYPERLINK" in c for c in cells)
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+@pytest.mark.parametrize("args", [
+    ["--kb", "~{user}/kb.yaml", "list"], ["validate", "~{user}/kb.yaml"], ["export", "csv", "~{user}/cards.csv"],
+    ["stats", "--db", "~{user}/p.sqlite3"],
+])
+def test_a_very_long_unknown_user_in_a_path_is_echoed_cut_short(hk, args):
+    user = "u" * 5_000_000
+    r = hk(*(arg.replace("{user}", user) for arg in args), input="")
+    assert r.exit_code == 2, r.stderr[:300]
+    assert len(r.stderr.strip().splitlines()) == 1 and len(r.stderr) < 400, r.stderr[:400]
+    assert r.stderr.startswith("Error: Cannot find the home folder of '~" + "u" * 78 + "…'"), r.stderr[:300]
+    assert "Traceback" not in r.stderr
+
+
+# -- a name that is a folder's ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["out/", "out//", "out/.", "existing/", "existing", ".", "..", "./", "existing/.."])
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_a_name_that_names_a_folder_is_refused_and_nothing_is_written(tmp_path, writer, name):
+    work = tmp_path / "work"
+    (work / "existing").mkdir(parents=True)
+    before = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
+    r = write(tmp_path, writer, name, cwd=work)
+    assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: Cannot write "), r.stderr
+    assert "folder" in lines[0] or "directory" in lines[0], lines[0]
+    assert "Traceback" not in r.stderr
+    assert sorted(str(p.relative_to(work)) for p in work.rglob("*")) == before  # no file, hidden or not

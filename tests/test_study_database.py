@@ -144,7 +144,9 @@ def test_a_schema_object_hamknee_did_not_make_marks_the_file_as_not_ours(tmp_pat
     r = hk_run(tmp_path, *command, "--db", str(db), input="x\nx\n")
     assert r.returncode == 5, (r.stdout, r.stderr)
     line = " ".join(r.stderr.split())
-    assert f"holds a {what} {name!r}" in line, r.stderr
+    article = "an" if what == "index" else "a"
+    assert f"holds {article} {what} {name!r}" in line, r.stderr
+    assert "holds a index" not in line
     assert ("that hamknee made, defined otherwise" if kind == "redefined-table" else "that hamknee did not make") \
         in line
     assert "it was left untouched" in line and "--db PATH" in line
@@ -245,3 +247,72 @@ def test_a_hostile_value_in_any_column_is_refused_or_ignored_never_a_traceback(t
         refused = "export-cards" if bad == "retired-id-binary" else "export-anki"
         assert outcomes[refused].returncode == 5, (refused, outcomes[refused].stderr)
     assert outcomes["reset"].returncode == 0, outcomes["reset"].stderr  # the way out always works
+
+
+# -- repairs a student can paste, in words a student reads -------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "drop"), [
+    ('say "hi"', 'DROP TRIGGER "say ""hi"""'),
+    ("wipe; DROP TABLE reviews; --", 'DROP TRIGGER "wipe; DROP TABLE reviews; --"'),
+    ("x" * 200, None),
+    ("bell\x07\x1b]0;t\x07", None),
+    ("rtl\u202eevil", None),
+])
+def test_a_repair_names_the_object_as_a_quoted_sql_identifier_or_gives_no_sql(tmp_path, name, drop):
+    db = _studied(tmp_path)
+    quoted = '"' + name.replace('"', '""') + '"'
+    conn = sqlite3.connect(db)
+    conn.execute(f"CREATE TRIGGER {quoted} AFTER INSERT ON reviews BEGIN SELECT 1; END")
+    conn.commit()
+    conn.close()
+    r = hk_run(tmp_path, "stats", "--db", str(db))
+    assert r.returncode == 5, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert not any(ch in r.stderr for ch in "\x07\x1b\u202e")
+    if drop is not None:
+        assert f"({drop})" in lines[0], lines[0]
+    else:
+        assert "DROP" not in lines[0], lines[0]
+        assert "its name cannot be shown here" in lines[0], lines[0]
+    assert len(lines[0]) < 700
+
+
+@pytest.mark.parametrize("kind", sorted(ADDED_OBJECTS))
+def test_a_schema_object_is_named_in_words_a_student_reads(tmp_path, kind):
+    db = _studied(tmp_path)
+    what, _, sql = ADDED_OBJECTS[kind]
+    conn = sqlite3.connect(db)
+    conn.executescript(sql)
+    conn.close()
+    line = hk_run(tmp_path, "stats", "--db", str(db)).stderr.strip()
+    explained = {"trigger": "(SQL that runs by itself", "view": "(a stored query", "index": "(a lookup table",
+                 "table": "(its own data"}
+    words = line.replace(str(db), "DB")
+    assert explained[what] in words and "schema" not in words, line
+
+
+def test_an_unexplained_database_failure_says_what_happened_in_words(tmp_path, monkeypatch):
+    from hamknee.study.store import _reason
+
+    reason, hint = _reason(sqlite3.OperationalError("no such column: foo"), tmp_path / "p.sqlite3")
+    assert reason.startswith("could not be used: the database library reported 'no such column: foo'"), reason
+    assert "hamknee quiz --reset" in hint
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("side", ["-wal", "-journal", "-shm"])
+@pytest.mark.parametrize("command", [["quiz", "--reset"], ["quiz", "--count", "1"], ["stats"]])
+def test_a_named_pipe_beside_the_database_is_refused_not_waited_on(tmp_path, side, command):
+    db = _studied(tmp_path)
+    for leftover in (f"{db}-wal", f"{db}-shm"):
+        Path(leftover).unlink(missing_ok=True)
+    before = digest(db)
+    os.mkfifo(f"{db}{side}")
+    r = hk_run(tmp_path, *command, "--db", str(db), input="x\n")  # timeout=60: a wait on the pipe fails the test
+    assert r.returncode == 5, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"{db.name}{side}" in lines[0] and "named pipe" in lines[0], lines[0]
+    assert digest(db) == before
+    assert not list(tmp_path.glob("*.bak"))

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -389,3 +390,188 @@ def test_an_svg_never_holds_what_xml_does_not_allow(tmp_path):
     root = ET.parse(svg).getroot()  # expat refuses any character XML 1.0 does not allow
     text = "".join(root.itertext())
     assert "Semitendinosus\\ufffe\\uffff\\ufdd0\\U0001fffe\\U0010ffff\\ud800\\udfff\\x0b\\x1b" in text, text
+
+
+# -- line separators and noncharacters, in every output ------------------------------------------------------
+
+# What no output may hold as it is: the line and paragraph separators (a JSON or JavaScript reader, a
+# terminal and an editor each break lines at them differently), the noncharacters and lone surrogates.
+INVISIBLE_BREAKS = "\u2028\u2029\ufdd0\ufdef\ufffe\uffff\U0001fffe\U0010ffff"
+NOT_SHOWN = re.compile("[\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|[" + "".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17)) + "]")
+
+
+def _poison_cache(tmp_path: Path, poison: str) -> Path:
+    """A valid knowledge base whose compiled cache (made by someone else, or damaged) adds ``poison`` to its text."""
+    kb = write_kb(tmp_path / "kb.yaml", MINIMAL)
+    compiled = compile_file(kb)
+
+    def poison_in(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, str):
+            return value + poison if " " in value or value[:1].isupper() else value
+        if isinstance(value, list | tuple):
+            return type(value)(poison_in(v) for v in value)
+        if isinstance(value, dict):
+            return {k: v if k in ("id", "kind", "target", "type", "index", "url") else poison_in(v)
+                    for k, v in value.items()}
+        return value
+
+    for section in ("catalog", "records", "sources", "search", "graph"):
+        compiled[section] = poison_in(compiled[section])
+    key = cache.make_key(kb, kb.stat(), cache.file_hash(kb), SCHEMA_VERSION)
+    cache.write(cache.cache_file(tmp_path / "home" / "cache", kb), key, compiled)
+    return kb
+
+
+C1_DEL_BIDI = "\x7f\x85\x9b\u202e\u2066\u061c"
+
+
+def test_export_cards_json_escapes_c1_del_and_bidi_controls(tmp_path):
+    kb = _poison_cache(tmp_path, C1_DEL_BIDI)
+    env = dict(os.environ, **_env(tmp_path))
+    target = tmp_path / "deck.json"
+    for where in ("-", str(target)):
+        r = subprocess.run([*HAMKNEE, "--kb", str(kb), "export", "cards", where], capture_output=True,
+                           text=True, env=env, timeout=60)
+        assert r.returncode == 0, r.stderr
+        text = r.stdout if where == "-" else target.read_text(encoding="utf-8")
+        assert not acting(text), repr(text[:500])
+        assert "\\u007f\\u0085\\u009b\\u202e\\u2066\\u061c" in text, text[:500]
+        assert any(C1_DEL_BIDI in s for s in _strings(json.loads(text)))  # the same data, escaped
+
+
+def test_export_cards_json_escapes_del_from_the_study_database(tmp_path):
+    db = tmp_path / "p.sqlite3"
+    kb = Path(__file__).parent / "data" / "study_kb.yaml"
+    env = dict(os.environ, **_env(tmp_path))
+    r = subprocess.run([*HAMKNEE, "--kb", str(kb), "quiz", "--count", "1", "--seed", "1", "--db", str(db)],
+                       input="x\n", capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db) as conn:  # a studied card whose fact left the knowledge base, text and all
+        conn.execute("INSERT INTO cards (id, kind, entity, qtype, field, front, back, added_at, reps, retired_at) "
+                     "SELECT 'ghost', kind, entity, qtype, field, ?, ?, added_at, 1, 1 FROM cards LIMIT 1",
+                     ("front\x7f\x85\u2066", "back\u200f\u061c\x9d"))
+    conn.close()
+    r = subprocess.run([*HAMKNEE, "--kb", str(kb), "export", "cards", "-", "--db", str(db)], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert not acting(r.stdout), repr(r.stdout[-500:])
+    for escape in ("\\u007f", "\\u0085", "\\u2066", "\\u200f", "\\u061c", "\\u009d"):
+        assert escape in r.stdout
+    ghost = next(card for card in json.loads(r.stdout) if card["id"] == "ghost")
+    assert ghost["prompt"] == "front\x7f\x85\u2066" and ghost["answer"] == "back\u200f\u061c\x9d"
+
+
+@pytest.fixture
+def broken_lines(tmp_path: Path) -> Path:
+    return _poison_cache(tmp_path, INVISIBLE_BREAKS)
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_line_separators_and_noncharacters_never_reach_a_terminal(broken_lines, tmp_path, args):
+    code, output = run_on_pty(["--kb", str(broken_lines), *args], _env(tmp_path))
+    assert code in (0, 1), output
+    assert not NOT_SHOWN.search(output), repr(output[-2000:])
+    assert "\\u2028" in output or args[0] == "diagram" or code == 1, output
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_line_separators_and_noncharacters_never_reach_a_pipe_or_json(broken_lines, tmp_path, args):
+    env = dict(os.environ, **_env(tmp_path))
+    for extra in ([], ["--json"]):
+        if extra and args[0] not in ("sources", "explain", "list", "muscles", "search", "compare", "path",
+                                     "diagram"):
+            continue
+        r = subprocess.run([*HAMKNEE, "--kb", str(broken_lines), *args, *extra], capture_output=True, text=True,
+                           env=env, timeout=60)
+        assert r.returncode in (0, 1), r.stderr
+        assert not NOT_SHOWN.search(r.stdout) and not NOT_SHOWN.search(r.stderr), (r.stdout[-800:], r.stderr)
+        if extra and r.returncode == 0:
+            assert any(INVISIBLE_BREAKS in s for s in _strings(json.loads(r.stdout)))  # the data itself is kept
+
+
+def test_line_separators_and_noncharacters_never_reach_an_export_or_svg(broken_lines, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    env = dict(os.environ, **_env(tmp_path))
+    for command in (["export", "csv"], ["export", "csv", "--quizlet"], ["export", "json"], ["export", "cards"]):
+        target = tmp_path / f"out-{len(command)}-{command[-1]}"
+        for where in ("-", str(target)):
+            r = subprocess.run([*HAMKNEE, "--kb", str(broken_lines), *command[:2], where, *command[2:]],
+                               capture_output=True, text=True, env=env, timeout=60)
+            assert r.returncode == 0, (command, r.stderr)
+            text = r.stdout if where == "-" else target.read_text(encoding="utf-8")
+            assert not NOT_SHOWN.search(text), (command, text[:800])
+            if command[1] in ("json", "cards"):
+                assert any(INVISIBLE_BREAKS in s for s in _strings(json.loads(text)))
+            elif "--quizlet" not in command:
+                assert all(len(row) == 5 for row in csv.reader(io.StringIO(text)))
+    svg = tmp_path / "d.svg"
+    r = subprocess.run([*HAMKNEE, "--kb", str(broken_lines), "diagram", "semitendinosus", "--svg", str(svg)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = svg.read_text(encoding="utf-8")
+    assert not NOT_SHOWN.search(text), text
+    assert "\\u2028\\u2029\\ufdd0" in "".join(ET.parse(svg).getroot().itertext())
+
+
+SEPARATORS = {
+    # where: (old text of MINIMAL, new text, path in the message or None, line, column)
+    "raw-in-plain-text": ("summary: A medial hamstring.", "summary: A medial\u2028hamstring.", None, 12, 22),
+    "raw-in-quoted-text": ("summary: A medial hamstring.", 'summary: "A medial\u2029hamstring."', None, 12, 23),
+    "escaped-L": ("summary: A medial hamstring.", 'summary: "A medial\\Lhamstring."', "muscles[0].summary", 12, 14),
+    "escaped-u2029": ("summary: A medial hamstring.", 'summary: "A medial\\u2029hamstring."', "muscles[0].summary",
+                      12, 14),
+    "raw-in-a-comment": ("    group: hamstring", "    group: hamstring  # a note\u2028    aliases: [evil]", None,
+                         14, 31),
+    "raw-in-a-key": ("    group: hamstring", "    group: hamstring\n    x\u2028y: 1", None, 15, 6),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEPARATORS))
+def test_validation_refuses_line_and_paragraph_separators_with_their_location(hk, tmp_path, case):
+    old, new, path, line, column = SEPARATORS[case]
+    text = MINIMAL.replace(old, new, 1)
+    assert text != MINIMAL
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    for args in (["validate", str(kb)], ["--kb", str(kb), "explain", "semitendinosus"]):
+        r = hk(*args)
+        assert r.exit_code == 3, (args, r.stdout, r.stderr)
+        assert r.stdout == "" and "Traceback" not in r.stderr
+        assert not NOT_SHOWN.search(r.stderr), r.stderr
+        first = r.stderr.splitlines()[0]
+        assert first.startswith(f"{kb}:{line}:{column}: " + (f"{path}: " if path else "")), first
+        assert "U+202" in first and "line break" in first, first
+
+
+def test_validation_refuses_a_noncharacter_in_a_key_at_the_key(hk, tmp_path):
+    text = MINIMAL.replace("    group: hamstring", "    group: hamstring\n    k\ufdd0ey: 1", 1)
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    r = hk("validate", str(kb))
+    assert r.exit_code == 3
+    assert f"{kb}:15:6: muscles[0].k\\ufdd0ey: key holds U+FDD0, a Unicode noncharacter" in r.stderr, r.stderr
+
+
+# -- a refused character in a key is located at the key ------------------------------------------------------
+
+KEYS = {
+    # name: (new text after '    group: hamstring', line, column)
+    "raw-bidi-in-a-key": ("\n    ab\u202ecd: 1", 15, 7),
+    "raw-bidi-in-a-key-with-a-long-value": ("\n    ab\u202ecd: " + "x" * 50, 15, 7),
+    "escaped-esc-in-a-quoted-key": ('\n    "ab\\ecd": 1', 15, 5),
+    "escaped-key-on-its-own-line": ('\n    ? "ab\\ecd"\n    : 1', 15, 7),
+    "escaped-key-of-a-flow-mapping": ('\n    other: {a: 1, "ab\\ecd": [1, 2]}', 15, 19),
+    "raw-key-of-a-mapping-in-a-list": ("\n    extra:\n      - z: 1\n        ab\u202ecd: 2", 17, 11),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYS))
+def test_a_refused_character_in_a_key_is_located_at_the_key(hk, tmp_path, case):
+    added, line, column = KEYS[case]
+    text = MINIMAL.replace("    group: hamstring", "    group: hamstring" + added, 1)
+    kb = write_kb(tmp_path / "kb.yaml", text)
+    r = hk("validate", str(kb))
+    assert r.exit_code == 3, r.stderr
+    located = [row for row in r.stderr.splitlines() if "key holds U+" in row]
+    assert len(located) == 1, r.stderr
+    assert located[0].startswith(f"{kb}:{line}:{column}: "), located[0]

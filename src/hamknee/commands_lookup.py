@@ -324,7 +324,7 @@ def validate(
     except InvalidKnowledgeBase as exc:
         if as_json:
             shown = exc.problems[:1000]
-            emit_json({"file": exc.file, "valid": False, "count": len(exc.problems), "problems": [
+            emit_json({"file": exc.file, "valid": False, "count": exc.count, "problems": [
                 {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in shown]})
             raise typer.Exit(int(ExitCode.INVALID_KB)) from None
         raise

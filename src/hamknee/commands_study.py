@@ -167,6 +167,9 @@ def _open_store(db: str | None) -> Store:
 
 # -- quiz -------------------------------------------------------------------------------------------------
 
+MAX_RETRIES = 20  # unusable piped replies in a row before the input counts as ended
+
+
 class _Input:
     """Answers from the keyboard, or line by line from a pipe; ``None`` means the input has ended."""
 
@@ -196,6 +199,17 @@ class _Input:
         from hamknee.study.session_guard import read_line
 
         return self.lines.readline() if self.lines is not None else read_line()
+
+    def again(self, tries: int) -> bool:
+        """Whether to ask once more after ``tries`` unusable replies in a row (blank, or no option there is).
+
+        A person at a terminal is always asked again; piped input that sends nothing usable this many times
+        running has nothing more to say (40,000 blank lines were 40,000 prompts), and ends like input that ends.
+        """
+        if self.interactive or tries < MAX_RETRIES:
+            return True
+        _say(f"{MAX_RETRIES} unusable answers in a row: taken as the end of the input.", "dim")
+        return False
 
     def ask(self, prompt: str) -> str | None:
         import contextlib
@@ -272,6 +286,7 @@ _RATING_KEYS = {"a": "again", "1": "again", "h": "hard", "2": "hard", "g": "good
 def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | None:
     from hamknee.study.schedule import RATING_WORDS
 
+    tries = 0
     while True:
         reply = reader.ask(prompt or f"Rate it: again / hard / good / easy [1-4, Enter = {suggested}]: ")
         if reply is None:
@@ -282,6 +297,9 @@ def _rate(reader: _Input, suggested: str, prompt: str | None = None) -> str | No
         choice = _RATING_KEYS.get(choice, choice)
         if choice in RATING_WORDS:
             return choice
+        tries += 1
+        if not reader.again(tries):
+            return None
         _say("Type 1-4, a/h/g/e, or press Enter.", "dim")
 
 
@@ -377,6 +395,7 @@ def _self_graded(reader: _Input, card: Card, kept: list[_Reply]) -> _Reply | Non
         return None
     seconds = time.monotonic() - started
     _show_answer(card)
+    tries = 0
     while True:
         rated = reader.ask("How well did you know it? 1 again, 2 hard, 3 good, 4 easy [Enter = good]: ")
         if rated is None:
@@ -387,6 +406,9 @@ def _self_graded(reader: _Input, card: Card, kept: list[_Reply]) -> _Reply | Non
             if choice in ("again", "hard", "good", "easy"):
                 kept.append(_Reply(given, choice != "again", choice, seconds))
                 return kept[-1]
+        tries += 1
+        if not reader.again(tries):
+            return None
         _say("Type 1-4, or press Enter for good.", "dim")
 
 
@@ -398,6 +420,7 @@ def _typed(reader: _Input, card: Card, names: Any, kept: list[_Reply]) -> _Reply
     from hamknee.study.answers import judge
 
     started = time.monotonic()
+    tries = 0
     while True:
         given = reader.ask("> ")
         if given is None:
@@ -417,6 +440,9 @@ def _typed(reader: _Input, card: Card, names: Any, kept: list[_Reply]) -> _Reply
                 kept.append(reply)
                 return reply
         # Nothing to grade: an empty line or an option that does not exist asks again.
+        tries += 1
+        if not reader.again(tries):
+            return None
         hint = f"Type a number from 1 to {len(card.options)}, the answer, or ?." if card.options else \
             "Type your answer, or ? to see it."
         _say(f"{verdict.note[:1].upper()}{verdict.note[1:]}. {hint}", "dim")

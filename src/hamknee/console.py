@@ -20,7 +20,7 @@ from rich.console import Console, Group
 from rich.segment import Segment
 from rich.text import Text
 
-from hamknee.sanitize import UNSAFE, visible
+from hamknee.sanitize import first_unsafe, visible
 
 if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType
@@ -95,9 +95,9 @@ class SafeConsole(Console):
             if segment.control:
                 yield segment
                 continue
-            if style is not None and style.link and UNSAFE.search(style.link):
+            if style is not None and style.link and first_unsafe(style.link):
                 style = style.update_link(None)  # a link target goes inside an OSC 8 sequence: never unsafe
-            if UNSAFE.search(text) or style is not segment.style:
+            if first_unsafe(text) or style is not segment.style:
                 yield Segment(visible(text), style)
             else:
                 yield segment

@@ -125,10 +125,11 @@ MAX_SHOWN = 100  # problem lines printed; a broken file can have millions
 class InvalidKnowledgeBase(HamkneeError):
     exit_code = ExitCode.INVALID_KB
 
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    def __init__(self, file: str, problems: list[Problem], more: int = 0) -> None:
         self.file = file
         self.problems = problems
-        count = len(problems)
+        # Problems found but not listed (millions of one kind would be millions of objects).
+        self.count = count = len(problems) + more
         noun = "problem" if count == 1 else "problems"
         super().__init__(
             f"{self.file}: invalid knowledge base ({count} {noun}).",
@@ -138,8 +139,8 @@ class InvalidKnowledgeBase(HamkneeError):
     def lines(self, limit: int = MAX_SHOWN) -> list[str]:
         """One line per problem, at most ``limit`` of them, then how many more there are."""
         shown = [p.format(self.file) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            shown.append(f"{self.file}: ... and {len(self.problems) - limit:,} more problems")
+        if self.count > limit:
+            shown.append(f"{self.file}: ... and {self.count - min(limit, len(self.problems)):,} more problems")
         return shown
 
 

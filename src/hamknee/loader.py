@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from hamknee.errors import InvalidKnowledgeBase, Problem, quoted
-from hamknee.sanitize import UNSAFE, describe, visible
+from hamknee.sanitize import describe, first_unsafe, is_noncharacter, visible
 from hamknee.terms import normalize
 from hamknee.vocab import INVERSE, MAX_TEXT_CHARS, SECTIONS
 
@@ -345,21 +345,32 @@ class _Lines:
     """Line and column (1-based, in characters) of a character offset, counting lines as an editor does.
 
     The parser's own marks count NEL, U+2028 and U+2029 as line breaks (YAML 1.1 does), which no editor
-    shows; only its character offsets are used, converted here."""
+    shows; only its character offsets are used, converted here. Lines are counted per block of the text,
+    not listed one by one: 18 MB of comment lines would be nine million numbers, hundreds of MB.
+    """
+
+    _BLOCK = 1 << 16
 
     def __init__(self, text: str) -> None:
-        self.starts = [0]
-        find = text.find
-        at = find("\n")
-        while at != -1:
-            self.starts.append(at + 1)
-            at = find("\n", at + 1)
+        self.text = text
+        self.before = [0]  # line breaks before each block
+        self.last = [-1]  # where the last line break before each block is
+        count, last = 0, -1
+        for start in range(0, len(text), self._BLOCK):
+            end = start + self._BLOCK
+            count += text.count("\n", start, end)
+            found = text.rfind("\n", start, end)
+            last = found if found != -1 else last
+            self.before.append(count)
+            self.last.append(last)
 
     def at(self, index: int) -> tuple[int, int]:
-        import bisect
-
-        line = bisect.bisect_right(self.starts, index) - 1
-        return line + 1, index - self.starts[line] + 1
+        block = min(index // self._BLOCK, len(self.before) - 1)
+        start = block * self._BLOCK
+        line = self.before[block] + self.text.count("\n", start, index)
+        found = self.text.rfind("\n", start, index)
+        line_start = (found if found != -1 else self.last[block]) + 1
+        return line + 1, index - line_start + 1
 
 
 def _yaml_problem(text: str, exc: yaml.MarkedYAMLError) -> Problem:
@@ -458,52 +469,55 @@ def format_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-# Code points that are no character: the noncharacters (U+FDD0-U+FDEF and the last two of every plane) and
-# the surrogates, which are only halves of a UTF-16 pair (a lone one can come from a "\\ud800" escape).
-# XML cannot hold them, so an SVG or export with one is broken.
-_NONCHARACTERS = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
-    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
-# One pass over the text for both: a clean file of several MB is scanned once.
-_REFUSED = re.compile(f"[{UNSAFE.pattern[1:-1]}{_NONCHARACTERS}]")
+# Where a key's own text starts and ends, beside its value's, in the marks of a mapping (``(*path, key, _AT_KEY)``).
+_AT_KEY = object()
+_SEPARATOR = re.compile("[\u2028\u2029]")
+MAX_LISTED = 1_000  # separators located one by one; a file can hold millions
 
 
-def _refused(text: str) -> re.Match[str] | None:
-    return _REFUSED.search(text)
+def _separator_problems(text: str) -> tuple[list[Problem], int]:
+    """Every line or paragraph separator written as it is in the file, located, and how many more there are.
 
-
-def _what(char: str) -> str:
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        return f"U+{code:04X}, a lone surrogate (half of a UTF-16 pair, no character)"
-    if NONCHARACTER.match(char):
-        return f"U+{code:04X}, a Unicode noncharacter"
-    return describe(char)
-
-
-def _unsafe_text(text: str, data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
-    """Every string or key holding a control character, BiDi control or noncharacter: path, message, character.
-
-    Such a character can only be in the data if it is in the file as it is, or written as an escape in a
-    double-quoted scalar (``"\\e]0;title"``): without either in the text, the walk is skipped.
+    YAML reads one as a line break that no editor shows: ``# note<U+2028>id: other`` is a comment to the
+    reader of the file and a key to the parser. Refused before parsing, wherever it is (a comment too).
     """
-    if "\\" not in text and not _refused(text):
+    lines = _Lines(text)
+    problems: list[Problem] = []
+    for found in _SEPARATOR.finditer(text):
+        if len(problems) == MAX_LISTED:
+            break
+        line, column = lines.at(found.start())
+        problems.append(Problem(f"text holds {describe(found.group())}; remove it (YAML reads it as a line break "
+                                "where no editor shows one)", line=line, column=column))
+    total = text.count("\u2028") + text.count("\u2029")
+    return problems, total - len(problems)
+
+
+def _unsafe_text(text: str, data: Any, first: re.Match[str] | None) -> list[tuple[tuple[Any, ...], str, str, bool]]:
+    """Every string or key holding a character ``sanitize`` neutralises: path, message, character, in a key.
+
+    Such a character can only be in the data if it is in the file as it is (``first``, the text's first one),
+    or written as an escape in a double-quoted scalar (``"\\e]0;title"``): without either, the walk is skipped.
+    """
+    if first is None and "\\" not in text:
         return []
-    found: list[tuple[tuple[Any, ...], str, str]] = []
+    found: list[tuple[tuple[Any, ...], str, str, bool]] = []
     stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
     while stack:
         loc, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and (bad := _refused(key)):
-                    found.append(((*loc, key), f"key holds {_what(bad.group())}; remove it", bad.group()))
+                if isinstance(key, str) and (bad := first_unsafe(key)):
+                    found.append(((*loc, key), f"key holds {describe(bad.group())}; remove it", bad.group(), True))
                 stack.append(((*loc, key), value))
         elif isinstance(node, list):
             stack.extend(((*loc, i), item) for i, item in enumerate(node))
-        elif isinstance(node, str) and (bad := _refused(node)):
-            why = ("no SVG or export can hold it" if NONCHARACTER.match(bad.group()) else
+        elif isinstance(node, str) and (bad := first_unsafe(node)):
+            char = bad.group()
+            why = ("no SVG or export can hold it" if is_noncharacter(char) else
+                   "it breaks a line for some readers and not for others" if char in "\u2028\u2029" else
                    "text is shown, never run as terminal commands")
-            found.append((loc, f"text holds {_what(bad.group())}; remove it ({why})", bad.group()))
+            found.append((loc, f"text holds {describe(char)}; remove it ({why})", char, False))
     return found
 
 
@@ -882,7 +896,10 @@ def _marks(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
-                marks[loc + (key,)] = (key_node.start_mark.index, key_node.end_mark.index)  # noqa: RUF005
+                span = (key_node.start_mark.index, key_node.end_mark.index)
+                # The key's path leads to its value (which is what most problems are about); the key's own text
+                # is kept beside it, for a problem with the key itself.
+                marks[loc + (key,)] = marks[loc + (key, _AT_KEY)] = span  # noqa: RUF005
                 stack.append((loc + (key,), value_node))  # noqa: RUF005
         elif isinstance(node, yaml.SequenceNode):
             for i, child in enumerate(node.value):
@@ -914,6 +931,11 @@ def load(path: Path) -> Any:
     """Read, parse and validate; return the validated ``KnowledgeBaseFile`` or raise InvalidKnowledgeBase."""
     name = str(path)
     text = read_text(path)
+    # The one scan of the whole text for refused characters; a clean file is not scanned again.
+    first = first_unsafe(text)
+    if first is not None and ("\u2028" in text or "\u2029" in text):
+        separators, more = _separator_problems(text)
+        raise InvalidKnowledgeBase(name, separators, more=more)
     # A large file builds hundreds of thousands of objects, each batch waking the cyclic collector,
     # which finds nothing (the tree has no cycles); pausing it more than halves the parse time.
     collecting = gc.isenabled()
@@ -925,22 +947,23 @@ def load(path: Path) -> Any:
             gc.enable()
     # The checks of the text and the references come first, so that the text (twice the file's size in
     # memory) is let go before the model is built: the two together are most of the first load's peak.
-    unsafe = _unsafe_text(text, data)
+    unsafe = _unsafe_text(text, data, first)
     references = _reference_problems(data)
     if not (unsafe or references):
         text = ""
     model, problems = _schema_problems(data)
     del data
-    problems += references
-    problems += [(loc, message) for loc, message, _ in unsafe]
-    if problems:
+    found: list[tuple[tuple[Any, ...], str, str | None, bool]] = [
+        (loc, message, None, False) for loc, message in problems + references]
+    found += unsafe
+    if found:
         text = text or read_text(path)
         marks = _marks(text)
         lines = _Lines(text)
-        refused = {loc: char for loc, _, char in unsafe}
         located = []
-        for loc, message in problems:
-            where = _where(text, lines, _locate(marks, loc), refused.get(loc))
+        for loc, message, char, in_key in found:
+            span = marks.get((*loc, _AT_KEY)) if in_key else None
+            where = _where(text, lines, span or _locate(marks, loc), char)
             located.append(Problem(message, format_path(loc), *where))
         located.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise InvalidKnowledgeBase(name, located)

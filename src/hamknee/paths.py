@@ -20,23 +20,32 @@ def shipped_kb() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "conditions.yaml"
 
 
+# Longer than any user name a system allows (Linux: 32 characters, LOGIN_NAME_MAX 256). A longer one is not
+# looked up: some name services abort the whole process on a name of a few MB.
+_MAX_USER = 256
+
+
 def user_path(text: str, what: str = "file") -> Path:
     """A path as the user wrote it, ``~`` and ``~user`` expanded, made absolute.
 
     An unknown ``~user`` is a usage error rather than the RuntimeError pathlib raises.
     """
-    from hamknee.errors import UsageProblem
+    from hamknee.errors import UsageProblem, quoted
     from hamknee.sanitize import visible
 
+    user = text.split("/", 1)[0]
     try:
+        if text.startswith("~") and len(user) > _MAX_USER + 1:
+            raise RuntimeError("no such user")
         return Path(text).expanduser().absolute()
     except RuntimeError:
-        user = text.split("/", 1)[0]
-        raise UsageProblem(f"Cannot find the home folder of {visible(user)!r} in the {what} path "
-                           f"{visible(text)!r}.", "Check the user name, or write the path out in full.") from None
+        # At most 80 characters of each: a name can be megabytes long.
+        raise UsageProblem(f"Cannot find the home folder of {visible(quoted(user, 80))} in the {what} path "
+                           f"{visible(quoted(text, 80))}.",
+                           "Check the user name, or write the path out in full.") from None
     except OSError:  # a relative path, and the current folder was deleted (or cannot be read) meanwhile
         raise UsageProblem(f"The current folder no longer exists (it was deleted or moved), so the relative {what} "
-                           f"path {visible(text)!r} leads nowhere.",
+                           f"path {visible(quoted(text, 80))} leads nowhere.",
                            "Change to a folder that exists (cd), or write the path out in full.") from None
 
 

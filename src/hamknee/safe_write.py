@@ -51,6 +51,13 @@ def target_path(name: str, what: str = "file") -> Path:
 
     if not name.strip():
         raise UsageProblem(f"No {what} name given.", "Give a file name, or - for standard output.")
+    last = name.rstrip("/").rsplit("/", 1)[-1]
+    if name.endswith("/") or last in (".", ".."):
+        # A path that can only name a folder ('out/', '.', 'out/..'): written as given, 'out/' would become a
+        # file named 'out', and '.' a hidden file beside the folder's own entries.
+        shown = visible(name if len(name) <= 80 else name[:79] + "…")
+        raise CannotWriteError(f"Cannot write {shown}: it names a folder, not a file.",
+                               "Add a file name to it, for example out/cards.csv.")
     return user_path(name, what)
 
 
@@ -238,6 +245,17 @@ def failure(exc: OSError, existed: bool = False) -> tuple[str, str]:
         return (f"permission denied ({exc.strerror}); {kept}",
                 "Choose a folder you can write to, or check its permissions.")
     return exc.strerror or str(exc), "Choose a writable location."
+
+
+def file_size_limit() -> int | None:
+    """The largest file this process may write (``ulimit -f``), in bytes, or None when there is no limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):
+        return None
+    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def write_stdout(data: bytes) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from hamknee.sanitize import json_safe
 from hamknee.study.cards import Card
 
 KEYS = ("id", "entity", "type", "prompt", "options", "correct", "answer", "accepted", "sources", "retired")
@@ -61,10 +62,11 @@ def deck_chunks(cards: Iterable[Card], records: Iterable[dict[str, Any]],
         batch.append(("[\n  " if first else ",\n  ") + text)
         first = False
         if len(batch) >= 200:
-            yield "".join(batch).encode("utf-8")
+            yield json_safe("".join(batch)).encode("utf-8")
             batch = []
     batch.append("[]\n" if first else "\n]\n")
-    yield "".join(batch).encode("utf-8")
+    # Written as every other JSON output is: nothing a terminal acts on, and no character a reader cannot take.
+    yield json_safe("".join(batch)).encode("utf-8")
 
 
 def deck_text(cards: Iterable[Card], records: Iterable[dict[str, Any]],

@@ -145,16 +145,6 @@ def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, de
         css=_CSS,
     )
 
-    class _Note(genanki.Note):  # type: ignore[misc]
-        """A note stamped with the time its own content last changed, not the package's time."""
-
-        def __init__(self, modified: int, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.modified = modified
-
-        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
-            super().write_to_db(cursor, self.modified, deck_id, id_gen)
-
     if not ordered:
         cards = interleave(cards)
     # What each note holds now, by its hash; the content itself is kept only where it differs from the
@@ -189,8 +179,26 @@ def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, de
     # Refused before the progress database records this export, so a refusal leaves it as it was.
     existed = check_target(target_path(target), force)
     before = store.export_hashes()
-    stamps = store.stamp_exports(contents, when, fill)
-    changed = sum(1 for ident, (digest, _) in contents.items() if before.get(ident, ("",))[0] != digest)
+    with store.stamping_exports(contents, when, fill) as stamps:
+        changed = sum(1 for ident, (digest, _) in contents.items() if before.get(ident, ("",))[0] != digest)
+        _write_package(model, cards, gone, stamps, contents, target, force or existed)
+    return AnkiResult(notes=len(contents), retired=len(contents) - live, changed=changed)
+
+
+def _write_package(model: Any, cards: Iterable[Card], gone: dict[str, list[str]], stamps: dict[str, int],
+                   contents: dict[str, tuple[str, str | None]], target: str, force: bool) -> None:
+    """The package of the cards' notes (then the retired ones) with their stamps, put in place at ``target``."""
+    import genanki
+
+    class _Note(genanki.Note):  # type: ignore[misc]
+        """A note stamped with the time its own content last changed, not the package's time."""
+
+        def __init__(self, modified: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.modified = modified
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            super().write_to_db(cursor, self.modified, deck_id, id_gen)
 
     def notes() -> Iterator[Any]:
         entries: Iterator[tuple[str, list[str]]] = itertools.chain(
@@ -224,13 +232,18 @@ def anki(cards: Iterable[Card], target: str, store: Store, when: datetime, *, de
         try:
             package.write_to_file(handle, timestamp=ANKI_TIMESTAMP)
         except sqlite3.Error as exc:  # genanki builds the collection in a temporary SQLite file first
+            from hamknee.safe_write import file_size_limit
+
             if "full" in str(exc).lower():
                 raise OSError(errno.ENOSPC, "no space left for the package being built in the temporary "
                                             "folder") from None
+            if "disk i/o" in str(exc).lower() and file_size_limit() is not None:
+                # SQLite reports a write past ``ulimit -f`` (EFBIG) as an I/O error: name the likely cause.
+                raise OSError(errno.EFBIG, "the package being built in the temporary folder passed the file "
+                                           "size limit") from None
             raise OSError(errno.EIO, f"cannot build the package ({exc})") from None
 
-    _atomic(target, put, force=force or existed)
-    return AnkiResult(notes=len(contents), retired=len(contents) - live, changed=changed)
+    _atomic(target, put, force=force)
 
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets; a leading

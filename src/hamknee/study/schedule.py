@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from fsrs import Rating
 
-__all__ = ["Outcome", "Spacer", "derive_rating", "humanize", "now_utc", "plan", "ratings", "start_of_day"]
+__all__ = ["Outcome", "Spacer", "derive_rating", "humanize", "local_time", "now_utc", "plan", "ratings",
+           "start_of_day"]
 
 # fsrs is imported only where a card is scheduled: stats and exports read the schedule, never make one.
 RATING_NAMES: dict[int, str] = {1: "again", 2: "hard", 3: "good", 4: "easy"}  # fsrs.Rating's values
@@ -88,9 +89,29 @@ def stability_of(saved: str | None) -> float | None:
     return float(value) if value is not None else None
 
 
+# No time zone in use is further from UTC than this (Kiribati's +14:00; the furthest west is -12:00).
+_MAX_OFFSET = timedelta(hours=14)
+
+
+def local_time(when: datetime) -> datetime:
+    """``when`` in the student's time zone, or in UTC where ``TZ`` gives no sane offset.
+
+    A ``TZ`` such as ``XXX+24:30`` or ``ABC-167`` makes the C library report an offset of a day or more,
+    which Python cannot hold (every date would fail) and no clock on Earth shows (every day would be wrong).
+    """
+    try:
+        local = when.astimezone()
+        offset = local.utcoffset()
+    except (ValueError, OverflowError, OSError):
+        return when.astimezone(timezone.utc)
+    if offset is None or abs(offset) > _MAX_OFFSET:
+        return when.astimezone(timezone.utc)
+    return local
+
+
 def start_of_day(when: datetime) -> datetime:
     """Local midnight of the day ``when`` falls on, as an aware UTC datetime: 'today' is the student's day."""
-    local = when.astimezone()
+    local = local_time(when)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 

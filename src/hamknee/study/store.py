@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from hamknee.errors import StudyDatabaseError
 from hamknee.study.cards import Card
-from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, start_of_day
+from hamknee.study.schedule import MASTERED_STABILITY_DAYS, RATING_NAMES, Outcome, Spacer, local_time, start_of_day
 
 if TYPE_CHECKING:
     from fsrs import Rating
@@ -92,6 +92,27 @@ def _squeezed(sql: object) -> str | None:
     return " ".join(sql.split()) if isinstance(sql, str) else None
 
 
+# Each kind of schema object in words, and what it does in the file: what a student reads for "a trigger".
+_OBJECTS = {
+    "trigger": ("a trigger", "SQL that runs by itself whenever hamknee saves or reads your answers, and could "
+                             "change or delete them; another program's, or a hostile file's"),
+    "view": ("a view", "a stored query another program added, which hamknee could read in place of its own data"),
+    "index": ("an index", "a lookup table another program added, which changes how hamknee's own queries run"),
+    "table": ("a table", "its own data, which another program added or defined"),
+}
+_MAX_IDENTIFIER = 60  # longer names are not written into a command for the student to type
+
+
+def _sql_identifier(name: str) -> str | None:
+    """The name quoted as an SQL identifier (in double quotes, each one inside doubled), or None when it
+    cannot be shown whole and safely."""
+    from hamknee.sanitize import first_unsafe
+
+    if not name or len(name) > _MAX_IDENTIFIER or not name.isprintable() or first_unsafe(name):
+        return None
+    return '"' + name.replace('"', '""') + '"'
+
+
 _SCHEMAS: dict[int, dict[tuple[str, str], tuple[str, str | None]]] = {}
 
 
@@ -136,18 +157,27 @@ def _free_bytes(path: Path) -> int | None:
 
 
 def _read_only_fs(path: Path) -> bool:
-    for place in (path, path.parent):
+    """Whether the file, or the folder it would be made in (the nearest one that exists), is on a read-only disk."""
+    place = path
+    while True:
         try:
             return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
+            if place.parent == place:
+                return False
+            place = place.parent
         except (OSError, AttributeError):
-            continue
-    return False
+            return False
 
 
 def _folder_cause(path: Path) -> tuple[str, str] | None:
     """Why nothing can be written beside the database, if that is so: SQLite keeps its journal there."""
     folder = path.parent
     if _read_only_fs(path):
+        if not os.path.lexists(path):
+            return ("cannot be created: its folder is on a read-only file system",
+                    "Choose a database on a writable disk with --db PATH or HAMKNEE_DB, or set HAMKNEE_HOME to a "
+                    "writable folder.")
         return ("is on a read-only file system; nothing was changed",
                 "Copy it to a writable disk and pass the copy with --db PATH (or HAMKNEE_DB).")
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
@@ -195,7 +225,15 @@ def _reason(exc: BaseException, path: Path) -> tuple[str, str]:
     if "unable to open" in text or isinstance(exc, OSError):
         return ("cannot be opened or created", "Check that its folder exists and is writable, or choose another "
                                                "file with --db PATH or HAMKNEE_DB.")
-    return f"failed ({exc})", "Nothing was changed."
+    from hamknee.safe_write import file_size_limit
+
+    limit = file_size_limit()
+    if limit is not None and ("disk i/o error" in text or code == errno.EFBIG):
+        return (f"could not be written: it would grow past your file size limit (ulimit -f, {limit:,} bytes); "
+                "what was saved before is kept", "Raise the limit (ulimit -f unlimited), then run the command again.")
+    # Said in its own words, named as what it is: nothing above explains it.
+    return (f"could not be used: the database library reported {str(exc)[:200]!r}; nothing was changed",
+            "If it happens again, move the file aside or run 'hamknee quiz --reset' (it keeps a backup copy).")
 
 
 @contextlib.contextmanager
@@ -241,8 +279,8 @@ def _values(path: Path) -> Iterator[None]:
         yield
     except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
         raise StudyDatabaseError(
-            f"Study database {path} holds a value hamknee cannot read ({type(exc).__name__}: "
-            f"{str(exc)[:120]}); it was left untouched.",
+            f"Study database {path} holds a value hamknee cannot read ({str(exc)[:120]}); it was left "
+            "untouched.",
             "Repair it with the sqlite3 tool, or run 'hamknee quiz --reset' to start over (it keeps a backup "
             "copy).") from None
 
@@ -269,10 +307,41 @@ def _regular_or_absent(path: Path) -> None:
     try:
         info = os.stat(path)
     except OSError:
-        return
-    if not stat.S_ISREG(info.st_mode):
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
         raise StudyDatabaseError(f"Study database {path} is not a regular file (a device, folder or pipe); "
                                  "nothing was changed.", "Choose a file with --db PATH or HAMKNEE_DB.")
+    real = Path(os.path.realpath(path))
+    for suffix in _SIDECARS:
+        side = real.with_name(real.name + suffix)
+        try:
+            mode = os.lstat(side).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            # SQLite opens these files beside the database and reads them: a pipe there waits for ever, a link
+            # sends its writes elsewhere.
+            raise StudyDatabaseError(
+                f"Study database {path} cannot be used: {side} beside it, where SQLite keeps its journal, is "
+                f"{_kind_of_file(mode)}, not a file SQLite made; nothing was changed.",
+                f"If it is not yours, remove it (rm {side}), then run the command again.")
+
+
+_SIDECARS = ("-wal", "-journal", "-shm")
+
+
+def _kind_of_file(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def _ts(when: datetime) -> float:
@@ -407,8 +476,9 @@ class Store:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StudyDatabaseError(
-                f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
-                f"{SCHEMA_VERSION}); it was left untouched.", "Upgrade hamknee, or choose another file with --db PATH.")
+                f"Study database {self.path} was written by a newer hamknee (its layout is version {version}; this "
+                f"one reads up to version {SCHEMA_VERSION}); it was left untouched.",
+                "Upgrade hamknee, or choose another file with --db PATH.")
         self._only_ours(version)
 
     def _only_ours(self, version: int) -> None:
@@ -432,26 +502,29 @@ class Store:
                 continue  # the planner's statistics (ANALYZE, PRAGMA optimize): data, never run
             if expected.get((str(kind), str(name))) == (table, _squeezed(sql)):
                 continue
-            shown = safe_text(str(name), 60)
-            on = f" on {safe_text(str(table), 60)}" if kind in ("trigger", "index") and table != name else ""
-            made = ("that hamknee made, defined otherwise" if (str(kind), str(name)) in expected
+            kind, name, table = str(kind), str(name), str(table)
+            shown = safe_text(name, 60)
+            on = f" on the table {safe_text(table, 60)!r}" if kind in ("trigger", "index") and table != name else ""
+            made = ("that hamknee made, defined otherwise" if (kind, name) in expected
                     else "that hamknee did not make")
-            drop = (f"DROP {str(kind).upper()} \"{shown}\"" if kind in ("trigger", "view", "index", "table")
-                    else "remove it")
+            what, why = _OBJECTS.get(kind, (f"a {safe_text(kind, 20)}", "something SQLite keeps"))
+            drop = _sql_identifier(name)
+            repair = (f"remove it with the sqlite3 tool (DROP {kind.upper()} {drop}) after making a copy"
+                      if drop is not None and kind in _OBJECTS else
+                      "remove it with the sqlite3 tool after making a copy (its name cannot be shown here whole "
+                      "and safely, so no command is given: list it with .schema)")
             raise StudyDatabaseError(
-                f"Study database {self.path} holds a {safe_text(str(kind), 20)} {shown!r}{on} {made} "
-                "(another program's, or a hostile file's: it would run as hamknee reads "
-                "or writes your answers); it was left untouched.",
-                f"Choose another file with --db PATH or HAMKNEE_DB, or if the file is yours remove it with the "
-                f"sqlite3 tool ({drop}) after making a copy.")
+                f"Study database {self.path} holds {what} {shown!r}{on} {made} ({why}); it was left untouched.",
+                f"Choose another file with --db PATH or HAMKNEE_DB, or if the file is yours {repair}.")
 
     def _migrate(self) -> None:
         db = self._db
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StudyDatabaseError(
-                f"Study database {self.path} was written by a newer hamknee (schema {version}, this one knows "
-                f"{SCHEMA_VERSION}).", "Upgrade hamknee, or choose another file with --db PATH.")
+                f"Study database {self.path} was written by a newer hamknee (its layout is version {version}; this "
+                f"one reads up to version {SCHEMA_VERSION}); it was left untouched.",
+                "Upgrade hamknee, or choose another file with --db PATH.")
         if version == SCHEMA_VERSION:
             return
         db.execute("BEGIN IMMEDIATE")
@@ -663,14 +736,19 @@ class Store:
                     raise ValueError(f"the exported content of card {str(ident)[:60]!r} is not a list of fields")
         return found
 
-    def stamp_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
-                      fill: Callable[[list[str]], Mapping[str, str]] | None = None) -> dict[str, int]:
+    @contextlib.contextmanager
+    def stamping_exports(self, contents: Mapping[str, tuple[str, str | None]], when: datetime,
+                         fill: Callable[[list[str]], Mapping[str, str]] | None = None) -> Iterator[dict[str, int]]:
         """The modification time (whole seconds) of each card's content: kept while the content hash stays
         the same, moved forward (past the previous one) when it changes, ``when`` for a card never exported.
 
         ``contents`` maps card id -> (content hash, content); the content may be None where the caller
         found the hash unchanged when it looked, and ``fill`` then gives it for those that changed after
         all (another export in between). Rows are only added or updated, never removed.
+
+        The new times are committed only when the block ends without an error: the package they go into is
+        written inside it, and a package that never reached its place must not count as exported (the
+        next export would take its notes for unchanged, and Anki would never get them).
         """
         now = int(when.timestamp())
         stamps: dict[str, int] = {}
@@ -698,7 +776,7 @@ class Store:
                 """INSERT INTO exported (card_id, hash, changed_at, content) VALUES (?, ?, ?, ?)
                    ON CONFLICT (card_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at,
                        content = excluded.content""", changes)
-        return stamps
+            yield stamps
 
     # -- statistics ---------------------------------------------------------------------------------
     def stats(self, when: datetime, days: int = 7) -> dict[str, Any]:
@@ -740,7 +818,7 @@ class Store:
             end = begin + timedelta(days=1)
             low = float("-inf") if day == 0 else _ts(begin)
             n = sum(1 for c in active if c[3] > 0 and c[4] is not None and low <= c[4] < _ts(end))
-            forecast.append({"date": begin.astimezone().date().isoformat(), "due": n})
+            forecast.append({"date": local_time(begin).date().isoformat(), "due": n})
         next_due = self.next_due()
         return {
             "database": str(self.path),
@@ -875,7 +953,7 @@ def reset(path: Path, when: datetime) -> Path | None:
         return None
     _regular_or_absent(real)
     _resettable(path, real)
-    stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
+    stamp = local_time(when).strftime("%Y%m%d-%H%M%S")
     backup = real.with_name(f"{real.name}.{stamp}.bak")
     counter = 1
     while os.path.lexists(backup):  # a dangling link there is taken too: a backup never goes through one
