@@ -62,6 +62,22 @@ def test_a_warm_lookup_imports_no_heavy_library(tmp_path: Path, args: tuple[str,
 
 
 @pytest.mark.usefixtures("warm")
+@pytest.mark.parametrize(("args", "expected"), [
+    (("explain", "goose fot"), 0),  # the closest spelling opens its entry
+    (("explain", "semitendinosis"), 0),
+    (("explain", "hamstrng", "strian"), 0),
+    (("explain", "zzzqqq"), 1),  # nothing close: suggestions and search hits
+    (("search", "tendonn"), 0),  # a typo in a search word is corrected
+])
+def test_a_misspelling_on_the_shipped_knowledge_base_is_read_without_rapidfuzz(
+        tmp_path: Path, args: tuple[str, ...], expected: int) -> None:
+    code, names = modules_after(tmp_path, *args)
+    assert code == expected
+    assert heavy_in(names) == []
+    assert "hamknee.fuzzy" in names, "no close spelling was looked for; this test would prove nothing"
+
+
+@pytest.mark.usefixtures("warm")
 def test_version_opens_nothing(tmp_path: Path) -> None:
     code, names = modules_after(tmp_path, "--version")
     assert code == 0

@@ -335,12 +335,12 @@ def query_terms(query: str, vocabulary: dict[str, Any]) -> tuple[list[str], dict
         if word in vocabulary or len(word) < 5:  # 'lump' is not a typo of 'slump'
             terms.append(word)
             continue
-        from rapidfuzz import fuzz, process
+        from hamknee.fuzzy import best
 
-        best = process.extractOne(word, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=80)
-        if best:
-            terms.append(best[0])
-            corrected[best[0]] = word
+        close = best(word, list(vocabulary), 80)
+        if close is not None:
+            terms.append(close)
+            corrected[close] = word
         else:
             terms.append(word)
     return terms, corrected

@@ -19,7 +19,7 @@ from hamknee.vocab import SCHEMA_VERSION
 if TYPE_CHECKING:
     from hamknee import find as find_module
 
-# How close (rapidfuzz ratio, 0-100) a misspelling must be to open the one entry it resembles.
+# How close (the ratio of fuzzy.extract, 0-100) a misspelling must be to open the one entry it resembles.
 CLOSE_SPELLING = 85
 # Bump whenever the search index changes shape: its cache is kept beside the compiled knowledge base.
 SEARCH_FORMAT = 1
@@ -236,9 +236,7 @@ class KnowledgeBase:
 
     def _close_spelling(self, term: str, kind: str | None) -> find_module.Resolution | None:
         """The one entry a misspelt term is close to ('semitendinosis'), or None when several are."""
-        from rapidfuzz import fuzz, process
-
-        from hamknee import find
+        from hamknee import find, fuzzy
 
         key = normalize(term)[:200]
         if len(key) < 5:  # a short word is close to too many others to guess
@@ -248,8 +246,7 @@ class KnowledgeBase:
             # Every word is spelt right: 'biceps femoris tendon' is not a misspelling of a tendonitis.
             return None
         index = self._index_of(kind)
-        close = {index[c] for c, _, _ in process.extract(key, list(index), scorer=fuzz.ratio, limit=20,
-                                                         score_cutoff=CLOSE_SPELLING)}
+        close = {index[c] for c, _, _ in fuzzy.extract(key, list(index), CLOSE_SPELLING, limit=20)}
         if len(close) != 1:
             return None
         ident = close.pop()
@@ -351,10 +348,10 @@ class KnowledgeBase:
         if len(found) >= limit:
             return found
         later = [i for i in candidates if i in weak]
-        from rapidfuzz import fuzz, process
+        from hamknee import fuzzy
 
         index = self._index_of(kind)
-        matches = process.extract(key, list(index), scorer=fuzz.ratio, limit=40, score_cutoff=72)
+        matches = fuzzy.extract(key, list(index), 72, limit=40)
         # Only near-ties of the best match: a far second guess distracts more than it helps.
         floor = matches[0][1] - 8 if matches else 0
         for candidate, score, _ in matches:
