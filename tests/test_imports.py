@@ -92,3 +92,21 @@ def test_a_cold_lookup_does_load_and_validate(tmp_path: Path) -> None:
     code, names = modules_after(tmp_path, "explain", "pes-anserine")
     assert code == 0
     assert {"yaml", "pydantic", "hamknee.loader", "hamknee.compile"} <= names
+
+
+GC_PROBE = """\
+import gc, sys
+from hamknee.__main__ import main
+sys.argv = ["hamknee", *sys.argv[1:]]
+code = main()
+print(code, gc.isenabled(), gc.get_freeze_count() > 10000, gc.get_count() == (0, 0, 0), file=sys.stderr)
+"""
+
+
+@pytest.mark.usefixtures("warm")
+def test_the_console_script_spares_the_collector_what_lives_until_the_process_ends() -> None:
+    result = subprocess.run([sys.executable, "-c", GC_PROBE, "explain", "pes-anserine"], capture_output=True,
+                            text=True, timeout=120, env=dict(os.environ, COLUMNS="100"))
+    # The collector stays on for the command (a quiz session lasts), with the imported modules frozen out of
+    # its walks; at the end everything is frozen, so the interpreter's last collection has nothing to walk.
+    assert result.stderr.split() == ["0", "True", "True", "True"], result.stderr
