@@ -349,3 +349,84 @@ def test_a_cache_whose_record_names_an_unknown_source_is_rebuilt_not_a_traceback
         assert r.exit_code == 0, r.stderr
         assert "Traceback" not in r.stderr
     assert hk("explain", "pes-anserine").stdout == reference
+
+
+# -- the search index, built on the first search and cached beside the compiled knowledge base --------------
+
+
+def search_path(kb: Path) -> Path:
+    compiled = cache_path(kb)
+    return compiled.with_name("search-" + compiled.name.removeprefix("kb-"))
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the search index is built (each item: the entries indexed)."""
+    from hamknee import find
+
+    counted: list[int] = []
+    build = find.build_index
+
+    def counting(docs):  # type: ignore[no-untyped-def]
+        index = build(docs)
+        counted.append(len(index["ids"]))
+        return index
+
+    monkeypatch.setattr(find, "build_index", counting)
+    return counted
+
+
+def test_commands_that_never_search_never_build_the_search_index(hk, shipped: Path, builds: list[int]) -> None:
+    for command in (["explain", "pes-anserine"], ["list"], ["why", "pes-anserine-bursitis"], ["sources"],
+                    ["validate"], ["explain", "goose fot"]):
+        assert hk(*command).exit_code == 0, command
+    assert builds == []
+    assert cache_path(shipped).is_file() and not search_path(shipped).exists()
+
+
+def test_the_first_search_builds_the_index_once_and_caches_it_for_the_next(hk, shipped: Path,
+                                                                            builds: list[int]) -> None:
+    first = hk("search", "tendon")
+    assert first.exit_code == 0 and "semitendinosus" in first.stdout
+    assert len(builds) == 1 and builds[0] > 10
+    assert search_path(shipped).is_file()
+    again = hk("search", "tendon")
+    # A term that opens nothing offers search hits too: the same cached index answers it.
+    missing = hk("explain", "vastus")
+    assert again.stdout == first.stdout and missing.exit_code == 1
+    assert len(builds) == 1
+
+
+def test_the_search_index_answers_as_one_built_from_the_yaml(hk, shipped: Path) -> None:
+    from hamknee.kb import KnowledgeBase, compile_file
+
+    hk("search", "tendon")  # caches the index
+    served, fresh = open_kb(shipped), KnowledgeBase(shipped, None, compile_file(shipped))
+    try:
+        assert served.search_index() == fresh.search_index()
+        for query in ("tendon", "lump behind knee", "tendonitis", "sitting bone pain", "goose"):
+            assert served.search(query) == fresh.search(query)
+    finally:
+        served.close()
+
+
+@pytest.mark.parametrize("damage", ["empty", "garbage", "cut in half", "body zeroed", "wrong magic"])
+def test_a_damaged_search_index_is_rebuilt(hk, shipped: Path, builds: list[int], damage: str) -> None:
+    first = hk("search", "tendon")
+    target = search_path(shipped)
+    target.write_bytes(DAMAGES[damage](target.read_bytes()))
+    again = hk("search", "tendon")
+    assert again.exit_code == 0 and again.stdout == first.stdout and again.stderr == ""
+    assert len(builds) == 2
+    hk("search", "tendon")
+    assert len(builds) == 2  # rewritten
+
+
+def test_a_search_index_of_an_edited_file_is_not_used(hk, tmp_path: Path, builds: list[int]) -> None:
+    own = tmp_path / "kb.yaml"
+    shutil.copy(shipped_kb(), own)
+    assert hk("--kb", str(own), "search", "zebra").exit_code == 1
+    own.write_text(own.read_text(encoding="utf-8").replace("summary: ", "summary: Zebra ", 1), encoding="utf-8")
+    r = hk("--kb", str(own), "search", "zebra")
+    assert r.exit_code == 0 and "zebra" in r.stdout.lower()
+    assert len(builds) == 2

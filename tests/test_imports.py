@@ -62,6 +62,22 @@ def test_a_warm_lookup_imports_no_heavy_library(tmp_path: Path, args: tuple[str,
 
 
 @pytest.mark.usefixtures("warm")
+@pytest.mark.parametrize(("args", "expected"), [
+    (("explain", "goose fot"), 0),  # the closest spelling opens its entry
+    (("explain", "semitendinosis"), 0),
+    (("explain", "hamstrng", "strian"), 0),
+    (("explain", "zzzqqq"), 1),  # nothing close: suggestions and search hits
+    (("search", "tendonn"), 0),  # a typo in a search word is corrected
+])
+def test_a_misspelling_on_the_shipped_knowledge_base_is_read_without_rapidfuzz(
+        tmp_path: Path, args: tuple[str, ...], expected: int) -> None:
+    code, names = modules_after(tmp_path, *args)
+    assert code == expected
+    assert heavy_in(names) == []
+    assert "hamknee.fuzzy" in names, "no close spelling was looked for; this test would prove nothing"
+
+
+@pytest.mark.usefixtures("warm")
 def test_version_opens_nothing(tmp_path: Path) -> None:
     code, names = modules_after(tmp_path, "--version")
     assert code == 0
@@ -76,3 +92,21 @@ def test_a_cold_lookup_does_load_and_validate(tmp_path: Path) -> None:
     code, names = modules_after(tmp_path, "explain", "pes-anserine")
     assert code == 0
     assert {"yaml", "pydantic", "hamknee.loader", "hamknee.compile"} <= names
+
+
+GC_PROBE = """\
+import gc, sys
+from hamknee.__main__ import main
+sys.argv = ["hamknee", *sys.argv[1:]]
+code = main()
+print(code, gc.isenabled(), gc.get_freeze_count() > 10000, gc.get_count() == (0, 0, 0), file=sys.stderr)
+"""
+
+
+@pytest.mark.usefixtures("warm")
+def test_the_console_script_spares_the_collector_what_lives_until_the_process_ends() -> None:
+    result = subprocess.run([sys.executable, "-c", GC_PROBE, "explain", "pes-anserine"], capture_output=True,
+                            text=True, timeout=120, env=dict(os.environ, COLUMNS="100"))
+    # The collector stays on for the command (a quiz session lasts), with the imported modules frozen out of
+    # its walks; at the end everything is frozen, so the interpreter's last collection has nothing to walk.
+    assert result.stderr.split() == ["0", "True", "True", "True"], result.stderr

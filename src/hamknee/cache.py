@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 MAGIC = b"HAMKNEE\x03"
-FORMAT = 13  # bump whenever the compiled sections change shape
+FORMAT = 14  # bump whenever the compiled sections change shape
 _HEAD = struct.Struct("<I")
 
 

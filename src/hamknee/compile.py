@@ -8,27 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hamknee.find import build_index, canonical
+from hamknee.find import canonical
 from hamknee.model import REFERENCE_FIELDS, KnowledgeBaseFile
 from hamknee.sourcing import warnings as source_warnings
 from hamknee.terms import normalize
 from hamknee.vocab import INVERSE, LABEL, SECTIONS
-
-_TEXT_FIELDS_SKIP = frozenset({"id", "relations", "sources", "kind"})
-# Searched as fields of their own, weighted above the body text.
-_SEARCH_FIELDS = frozenset({"name", "aliases", "search_terms", "summary", "key_points"})
-
-
-def _flatten(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key not in _TEXT_FIELDS_SKIP:
-                _flatten(item, out)
-    elif isinstance(value, list):
-        for item in value:
-            _flatten(item, out)
 
 
 def _get(item: dict[str, Any], dotted: str) -> Any:
@@ -110,7 +94,6 @@ def compile_dumped(dumped: dict[str, Any]) -> dict[str, Any]:
 
     records: dict[str, dict[str, Any]] = {}
     index: dict[str, str] = {}
-    search: list[tuple[str, dict[str, list[str]]]] = []
     catalog: list[dict[str, Any]] = []
     for ident in order:
         data = raw[ident]
@@ -137,16 +120,6 @@ def compile_dumped(dumped: dict[str, Any]) -> dict[str, Any]:
             if extra in data:
                 entry[extra] = data[extra]
         catalog.append(entry)
-        text: list[str] = []
-        _flatten({k: v for k, v in data.items() if k not in _SEARCH_FIELDS}, text)
-        search.append((ident, {
-            "name": [data["name"]],
-            "alias": [ident.replace("-", " "), *data.get("aliases", [])],
-            "lay": list(data.get("search_terms", [])),
-            "summary": [data["summary"], *data.get("key_points", [])],
-            "text": text,
-        }))
-    search_index = build_index(search)
     graph = {
         ident: [(link["type"], link["target"], link["note"]) for link in links[ident]] for ident in order
     }
@@ -170,7 +143,6 @@ def compile_dumped(dumped: dict[str, Any]) -> dict[str, Any]:
         "lookup": {"canonical": {key: canonical(key) for key in index},
                    "primary": sorted({normalize(raw[i]["name"]) for i in order} | set(order))},
         "catalog": catalog,
-        "search": search_index,
         "kinds": {kind: [e["id"] for e in catalog if e["kind"] == kind] for kind in SECTIONS.values()},
         "felt_in": felt_in,
         # The conditions listing, row by row, without reading a record: (id, name, category, felt_at ids,

@@ -231,8 +231,38 @@ def _contains_words(form: list[str], query: list[str], partial: bool = True) -> 
 # -- search -------------------------------------------------------------------------------------
 
 
+_TEXT_FIELDS_SKIP = frozenset({"id", "relations", "sources", "kind"})
+# Searched as fields of their own, weighted above the body text.
+_SEARCH_FIELDS = frozenset({"name", "aliases", "search_terms", "summary", "key_points"})
+
+
+def _flatten(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in _TEXT_FIELDS_SKIP:
+                _flatten(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _flatten(item, out)
+
+
+def fields_of(record: dict[str, Any]) -> dict[str, list[str]]:
+    """An entry's texts by search field (see ``FIELDS``), from its compiled record."""
+    text: list[str] = []
+    _flatten({k: v for k, v in record.items() if k not in _SEARCH_FIELDS}, text)
+    return {
+        "name": [record["name"]],
+        "alias": [record["id"].replace("-", " "), *record.get("aliases", [])],
+        "lay": list(record.get("search_terms", [])),
+        "summary": [record["summary"], *record.get("key_points", [])],
+        "text": text,
+    }
+
+
 def build_index(docs: Iterable[tuple[str, dict[str, list[str]]]]) -> dict[str, Any]:
-    """The search section of the compiled knowledge base: BM25F postings over weighted fields.
+    """The search index of a knowledge base: BM25F postings over weighted fields.
 
     ``docs`` gives each entry's id and its texts by field name (see ``FIELDS``).
     """
@@ -305,12 +335,12 @@ def query_terms(query: str, vocabulary: dict[str, Any]) -> tuple[list[str], dict
         if word in vocabulary or len(word) < 5:  # 'lump' is not a typo of 'slump'
             terms.append(word)
             continue
-        from rapidfuzz import fuzz, process
+        from hamknee.fuzzy import best
 
-        best = process.extractOne(word, vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=80)
-        if best:
-            terms.append(best[0])
-            corrected[best[0]] = word
+        close = best(word, list(vocabulary), 80)
+        if close is not None:
+            terms.append(close)
+            corrected[close] = word
         else:
             terms.append(word)
     return terms, corrected

@@ -19,14 +19,19 @@ from hamknee.vocab import SCHEMA_VERSION
 if TYPE_CHECKING:
     from hamknee import find as find_module
 
-# How close (rapidfuzz ratio, 0-100) a misspelling must be to open the one entry it resembles.
+# How close (the ratio of fuzzy.extract, 0-100) a misspelling must be to open the one entry it resembles.
 CLOSE_SPELLING = 85
+# Bump whenever the search index changes shape: its cache is kept beside the compiled knowledge base.
+SEARCH_FORMAT = 1
+_SEARCH_PARTS = frozenset({"ids", "lengths", "postings", "lay"})
 
 
 class KnowledgeBase:
     def __init__(self, path: Path, reader: cache.CacheReader | None, compiled: dict[str, Any] | None,
-                 key: dict[str, Any] | None = None) -> None:
+                 key: dict[str, Any] | None = None, cache_file: Path | None = None) -> None:
         self.path = path
+        # The compiled knowledge base's cache file (None: no cache), beside which the search index is kept.
+        self._cache_file = cache_file
         # The fingerprint of the file this knowledge base was compiled from (None: it could not be taken);
         # what is derived from it, such as the study deck, is cached under the same fingerprint.
         self.key = reader.key if reader is not None else key
@@ -53,6 +58,8 @@ class KnowledgeBase:
         self._sections.clear()
 
     def section(self, name: str) -> Any:
+        if name == "search":
+            return self.search_index()
         if name not in self._sections:
             if self._reader is not None:
                 try:
@@ -63,6 +70,73 @@ class KnowledgeBase:
                 assert self._compiled is not None
                 self._sections[name] = self._compiled[name]
         return self._sections[name]
+
+    def search_index(self) -> dict[str, Any]:
+        """The search index: built on the first search and cached beside the compiled knowledge base under
+        its key, so that the first load and every command that never searches do not pay for it (half a
+        second for 5,000 entries)."""
+        index: dict[str, Any] | None = self._sections.get("search")
+        if index is None:
+            index = self._sections["search"] = self._cached_search() or self._built_search()
+        return index
+
+    def _search_file(self) -> tuple[Path, dict[str, Any]] | None:
+        if self._cache_file is None or self.key is None:
+            return None
+        target = self._cache_file.with_name("search-" + self._cache_file.name.removeprefix("kb-"))
+        return target, {**self.key, "search_format": SEARCH_FORMAT}
+
+    def _cached_search(self) -> dict[str, Any] | None:
+        found = self._search_file()
+        if found is None:
+            return None
+        target, key = found
+        try:
+            reader = cache.CacheReader(target)
+        except cache.CacheMiss:
+            return None
+        try:
+            if reader.key != key:
+                return None
+            index = reader.section("search")
+            return index if isinstance(index, dict) and set(index) == _SEARCH_PARTS else None
+        except (cache.CacheMiss, KeyError):
+            return None
+        finally:
+            reader.close()
+
+    def _built_search(self) -> dict[str, Any]:
+        import gc
+
+        from hamknee import find
+
+        # Building makes a million small acyclic objects: the cyclic collector would only walk them.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            index = find.build_index((record["id"], find.fields_of(record)) for record in self._plain_records())
+        finally:
+            if collecting:
+                gc.enable()
+        found = self._search_file()
+        if found is not None:
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs speed, never the search
+                cache.write(found[0], found[1], {"search": index, "records": {}})
+        return index
+
+    def _plain_records(self) -> Iterator[dict[str, Any]]:
+        """Every record in order as compiled (sources as ids), read in batches and not kept."""
+        ids = self.ids()
+        for start in range(0, len(ids), 200):
+            batch = ids[start:start + 200]
+            if self._reader is not None:
+                try:
+                    yield from self._reader.records(batch)
+                    continue
+                except (cache.CacheMiss, KeyError):
+                    self._fallback()
+            assert self._compiled is not None
+            yield from (self._compiled["records"][i] for i in batch)
 
     def get(self, ident: str) -> dict[str, Any]:
         if ident not in self._records:
@@ -162,9 +236,7 @@ class KnowledgeBase:
 
     def _close_spelling(self, term: str, kind: str | None) -> find_module.Resolution | None:
         """The one entry a misspelt term is close to ('semitendinosis'), or None when several are."""
-        from rapidfuzz import fuzz, process
-
-        from hamknee import find
+        from hamknee import find, fuzzy
 
         key = normalize(term)[:200]
         if len(key) < 5:  # a short word is close to too many others to guess
@@ -174,8 +246,7 @@ class KnowledgeBase:
             # Every word is spelt right: 'biceps femoris tendon' is not a misspelling of a tendonitis.
             return None
         index = self._index_of(kind)
-        close = {index[c] for c, _, _ in process.extract(key, list(index), scorer=fuzz.ratio, limit=20,
-                                                         score_cutoff=CLOSE_SPELLING)}
+        close = {index[c] for c, _, _ in fuzzy.extract(key, list(index), CLOSE_SPELLING, limit=20)}
         if len(close) != 1:
             return None
         ident = close.pop()
@@ -277,10 +348,10 @@ class KnowledgeBase:
         if len(found) >= limit:
             return found
         later = [i for i in candidates if i in weak]
-        from rapidfuzz import fuzz, process
+        from hamknee import fuzzy
 
         index = self._index_of(kind)
-        matches = process.extract(key, list(index), scorer=fuzz.ratio, limit=40, score_cutoff=72)
+        matches = fuzzy.extract(key, list(index), 72, limit=40)
         # Only near-ties of the best match: a far second guess distracts more than it helps.
         floor = matches[0][1] - 8 if matches else 0
         for candidate, score, _ in matches:
@@ -317,7 +388,7 @@ class KnowledgeBase:
         from hamknee import find
 
         index: dict[str, str] = self.section("index")
-        hits = find.search(query, self.section("search"), index, limit=limit,
+        hits = find.search(query, self.search_index(), index, limit=limit,
                            forms=self.section("lookup")["canonical"])
         # Only the hits' own records are read, not the catalog of every entry.
         return [{"id": hit["id"], "name": record["name"], "score": hit["score"], "matched": hit["matched"],
@@ -390,7 +461,7 @@ def open_kb(path: Path, use_cache: bool = True) -> KnowledgeBase:
         if target is not None:
             reader = _current(target, path)
             if reader is not None:
-                return KnowledgeBase(path, reader, None)
+                return KnowledgeBase(path, reader, None, cache_file=target)
             compiled, key = build(path)
             if key is not None:
                 # A read-only or missing cache directory costs speed, never the lookup.
@@ -400,8 +471,8 @@ def open_kb(path: Path, use_cache: bool = True) -> KnowledgeBase:
                     # (several times the YAML's size) is let go before the command builds on it.
                     reader = _written(target, key)
                     if reader is not None:
-                        return KnowledgeBase(path, reader, None)
-            return KnowledgeBase(path, None, compiled, key)
+                        return KnowledgeBase(path, reader, None, cache_file=target)
+            return KnowledgeBase(path, None, compiled, key, cache_file=target)
     compiled, key = build(path)
     return KnowledgeBase(path, None, compiled, key)
 
