@@ -388,7 +388,7 @@ def test_due_cards_come_back_before_new_ones(hk, tmp_path: Path) -> None:  # typ
 
 
 def test_daily_new_card_limit(hk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = quiz(hk, tmp_path, "--count", "5", "--new", "2", input="?\n" * 20)
+    result = quiz(hk, tmp_path, "--count", "5", "--new", "2", input="?\n\n" * 20)
     assert "Session complete:" in result.stdout
     assert len({cid for cid, _, _ in reviews(tmp_path / "p.sqlite3")}) == 2
     again = quiz(hk, tmp_path, "--count", "5", "--new", "2", input="1\n" * 5)
