@@ -69,7 +69,7 @@ def test_an_odd_time_zone_counts_days_in_utc(tmp_path, tz):
 
     env = dict(os.environ, TZ=tz, HAMKNEE_HOME=str(tmp_path / "h"))
     db = str(tmp_path / "p.sqlite3")
-    quiz = subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "quiz", "--count", "1", "--db", db], input="x\n",
+    quiz = subprocess.run([*HAMKNEE, "--kb", str(STUDY_KB), "quiz", "--count", "1", "--db", db], input="x\n\n",
                           capture_output=True, text=True, env=env, timeout=60)
     assert quiz.returncode == 0 and quiz.stderr == "", quiz.stderr
     assert "1 answer saved" in quiz.stdout
